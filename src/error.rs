@@ -1,0 +1,369 @@
+//! [`Error`]: every way a call can fail, and the one place HTTP statuses become variants.
+//!
+//! Whatever progenitor made of a response, the status is never lost: the retry loop keeps the
+//! final response's status, headers and body (see `call::CallRecord`), and [`Error::from_call`]
+//! builds API errors from those, not from progenitor's `InvalidResponsePayload`, which drops the
+//! status when a documented code comes back with an HTML body.
+
+use crate::call::{CallContext, Operation};
+use crate::generated::types::{ErrorDetail, ErrorResponse};
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use std::fmt;
+use std::time::Duration;
+
+/// How much of a non-JSON body an error keeps: enough to read an HTML error page's title.
+const BODY_EXCERPT: usize = 1024;
+
+/// Every error this crate returns.
+///
+/// API errors (a response with a non-success status) have a variant per status OpenRouter
+/// documents, plus [`Error::Gone`] for the retired Coinbase charge and [`Error::Api`] for any
+/// other status. Each carries an [`ApiError`] with the status, the parsed upstream body when
+/// there is one, and the raw text when there is not.
+///
+/// ```
+/// # async fn demo(client: openrouter_credits::Client) {
+/// use openrouter_credits::Error;
+/// match client.credits().get_credits().send().await {
+///     Ok(credits) => println!("{}", credits.data.total_credits),
+///     Err(Error::Unauthorized(e)) => eprintln!("bad key: {}", e.message().unwrap_or("")),
+///     Err(e) if e.status() == Some(429) => eprintln!("rate limited, retry after {:?}", e.retry_after()),
+///     Err(e) => eprintln!("{e}"),
+/// }
+/// # }
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// 400: the server rejected the request body.
+    #[error("{0}")]
+    BadRequest(ApiError),
+    /// 401: the API key or bearer token is missing or invalid.
+    #[error("{0}")]
+    Unauthorized(ApiError),
+    /// 403: the key is valid but may not do this (`GET /credits` needs a provisioning key).
+    #[error("{0}")]
+    Forbidden(ApiError),
+    /// 410: the endpoint is gone. OpenRouter retired Coinbase charges and answers
+    /// `POST /credits/coinbase` with 410; buy credits through the web purchase flow instead.
+    #[error("{0}")]
+    Gone(ApiError),
+    /// 429: rate limited; see [`ApiError::retry_after`].
+    #[error("{0}")]
+    TooManyRequests(ApiError),
+    /// 500: OpenRouter failed.
+    #[error("{0}")]
+    InternalServer(ApiError),
+    /// Any other non-success status (for instance a 502 page from a gateway).
+    #[error("{0}")]
+    Api(ApiError),
+    /// An attempt did not finish within its timeout, and no retry was left or allowed.
+    #[error("{operation}: timed out after {attempts} attempt{} (per-attempt timeout {}); raise it with .timeout(..)", plural(*attempts), show_timeout(*timeout))]
+    Timeout {
+        /// The operation called.
+        operation: Operation,
+        /// Attempts made, the last one included.
+        attempts: u32,
+        /// The per-attempt timeout in force.
+        timeout: Option<Duration>,
+    },
+    /// The connection failed or broke (refused, reset, TLS, DNS), and no retry was left or allowed.
+    #[error("{operation}: {} after {attempts} attempt{}: {source}", if *connect { "could not connect" } else { "connection failed" }, plural(*attempts))]
+    Transport {
+        /// The operation called.
+        operation: Operation,
+        /// Attempts made, the last one included.
+        attempts: u32,
+        /// True when the request was never written (connecting failed).
+        connect: bool,
+        /// The underlying error. It names the URL, which holds no secret.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// A success response whose body is not the documented JSON.
+    #[error("{operation}: HTTP {status} response could not be decoded: {message}")]
+    Decode {
+        /// The operation called.
+        operation: Operation,
+        /// The response's status.
+        status: StatusCode,
+        /// What did not match, with the path of the field (`data.total_usage: missing field`).
+        message: String,
+        /// The start of the body, for debugging.
+        body_excerpt: String,
+    },
+    /// The response body was larger than the client's cap; it was not read past the cap.
+    #[error("{operation}: HTTP {status} response is larger than the {limit}-byte limit (ClientBuilder::max_response_bytes)")]
+    ResponseTooLarge {
+        /// The operation called.
+        operation: Operation,
+        /// The response's status.
+        status: StatusCode,
+        /// The cap in force.
+        limit: usize,
+    },
+    /// A value given to a builder breaks a rule; nothing was sent.
+    #[error("invalid {field}: {rule}")]
+    InvalidInput {
+        /// The field, as named in the API or the builder method (`amount`, `base_url`).
+        field: &'static str,
+        /// The rule it breaks.
+        rule: String,
+    },
+}
+
+fn plural(n: u32) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn show_timeout(t: Option<Duration>) -> String {
+    t.map_or_else(|| "none".into(), |t| format!("{t:?}"))
+}
+
+impl Error {
+    pub(crate) fn invalid_input(field: &'static str, rule: impl Into<String>) -> Self {
+        Error::InvalidInput { field, rule: rule.into() }
+    }
+
+    /// The HTTP status of the response this error came from, if there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Decode { status, .. } | Error::ResponseTooLarge { status, .. } => Some(status.as_u16()),
+            _ => self.api().map(|e| e.status.as_u16()),
+        }
+    }
+
+    /// The API error, for any variant that has one.
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Error::BadRequest(e)
+            | Error::Unauthorized(e)
+            | Error::Forbidden(e)
+            | Error::Gone(e)
+            | Error::TooManyRequests(e)
+            | Error::InternalServer(e)
+            | Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// How long the server asked to wait (`Retry-After`), when it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.api().and_then(|e| e.retry_after)
+    }
+
+    /// Attempts made before giving up; `None` when nothing was sent (invalid input).
+    pub fn attempts(&self) -> Option<u32> {
+        match self {
+            Error::Timeout { attempts, .. } | Error::Transport { attempts, .. } => Some(*attempts),
+            _ => self.api().map(|e| e.attempts),
+        }
+    }
+
+    /// What a person can do about it, in a few words, when there is something.
+    pub fn hint(&self) -> Option<&'static str> {
+        Some(match self {
+            Error::Unauthorized(e) if e.operation == Operation::CreateCoinbaseCharge => "check the bearer token",
+            Error::Unauthorized(_) => "check the API key (OPENROUTER_API_KEY)",
+            Error::Forbidden(_) => "GET /credits needs a provisioning (management) key",
+            Error::Gone(_) => "Coinbase charges are retired upstream; buy credits in the web purchase flow",
+            Error::TooManyRequests(_) => "rate limited: wait and try again",
+            Error::InternalServer(_) | Error::Api(_) if self.status().is_some_and(|s| s >= 500) => {
+                "OpenRouter is having trouble: try again later"
+            }
+            Error::Timeout { .. } => "the server is slow or unreachable: try again or raise the timeout",
+            Error::Transport { .. } => "check the network and the base URL",
+            _ => return None,
+        })
+    }
+
+    /// Builds the error for a finished call from what the retry loop recorded and what
+    /// progenitor returned. The only place statuses become variants.
+    pub(crate) fn from_call(err: progenitor_client::Error<ErrorResponse>, ctx: &CallContext) -> Error {
+        let record = ctx.record();
+        let operation = ctx.operation;
+        if let Some((status, limit)) = record.too_large {
+            return Error::ResponseTooLarge { operation, status, limit };
+        }
+        if let Some(last) = &record.error_response {
+            return Error::from_response(operation, last.status, &last.headers, &last.body, record.attempts, ctx);
+        }
+        use progenitor_client::Error as P;
+        match err {
+            P::CommunicationError(e) | P::ResponseBodyError(e) | P::InvalidUpgrade(e) => {
+                Error::from_transport(operation, e, record.attempts, ctx.attempt_timeout)
+            }
+            P::InvalidResponsePayload(body, serde_error) => {
+                let status = record.status.unwrap_or(StatusCode::OK);
+                Error::decode(operation, status, &body, serde_error.to_string())
+            }
+            P::ErrorResponse(value) => {
+                let status = value.status();
+                let body = serde_json::to_vec(&value.into_inner()).unwrap_or_default();
+                Error::from_response(operation, status, &HeaderMap::new(), &body, record.attempts, ctx)
+            }
+            P::UnexpectedResponse(response) => {
+                // Only an undocumented *success* status gets here: every error status was
+                // recorded by the retry loop above.
+                Error::decode(operation, response.status(), &[], format!("unexpected status {}", response.status()))
+            }
+            P::InvalidRequest(message) | P::Custom(message) => Error::invalid_input("request", message),
+        }
+    }
+
+    pub(crate) fn from_transport(operation: Operation, e: reqwest::Error, attempts: u32, timeout: Option<Duration>) -> Error {
+        if e.is_timeout() && !e.is_connect() {
+            Error::Timeout { operation, attempts, timeout }
+        } else {
+            Error::Transport { operation, attempts, connect: e.is_connect(), source: e }
+        }
+    }
+
+    fn decode(operation: Operation, status: StatusCode, body: &[u8], message: String) -> Error {
+        // Re-read with the field path so the message says which field is wrong.
+        let message = match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(_) => decode_with_path(operation, body).unwrap_or(message),
+            Err(_) => message,
+        };
+        Error::Decode { operation, status, message, body_excerpt: excerpt(body) }
+    }
+
+    /// An API error from a non-success response. `ctx` supplies the secret to redact.
+    fn from_response(
+        operation: Operation,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+        attempts: u32,
+        ctx: &CallContext,
+    ) -> Error {
+        let parsed: Option<ErrorResponse> = serde_json::from_slice(body).ok();
+        let redact = |s: &str| crate::auth::redact(s, ctx.auth.as_ref());
+        let detail = parsed.map(|p| ErrorResponse {
+            error: ErrorDetail { message: redact(&p.error.message), ..p.error },
+            user_id: p.user_id,
+        });
+        let raw_body = match &detail {
+            Some(_) => None,
+            None => Some(redact(&excerpt(body))),
+        };
+        let api = ApiError {
+            operation,
+            status,
+            body: detail,
+            raw_body,
+            retry_after: crate::retry::retry_after(headers, std::time::SystemTime::now()),
+            attempts,
+        };
+        match status.as_u16() {
+            400 => Error::BadRequest(api),
+            401 => Error::Unauthorized(api),
+            403 => Error::Forbidden(api),
+            410 => Error::Gone(api),
+            429 => Error::TooManyRequests(api),
+            500 => Error::InternalServer(api),
+            _ => Error::Api(api),
+        }
+    }
+}
+
+fn decode_with_path(operation: Operation, body: &[u8]) -> Option<String> {
+    use crate::generated::types::{CoinbaseChargeResponse, CreditsResponse};
+    fn path_of<T: serde::de::DeserializeOwned>(body: &[u8]) -> Option<String> {
+        let de = &mut serde_json::Deserializer::from_slice(body);
+        match serde_path_to_error::deserialize::<_, T>(de) {
+            Ok(_) => None,
+            Err(e) => Some(format!("{}: {}", e.path(), e.inner())),
+        }
+    }
+    match operation {
+        Operation::GetCredits => path_of::<CreditsResponse>(body),
+        Operation::CreateCoinbaseCharge => path_of::<CoinbaseChargeResponse>(body),
+    }
+}
+
+/// The first [`BODY_EXCERPT`] bytes as text, cut on a character boundary.
+fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(BODY_EXCERPT)]);
+    let mut s = text.into_owned();
+    if body.len() > BODY_EXCERPT {
+        s.push('…');
+    }
+    s
+}
+
+/// A response with a non-success status: the status, upstream's `{"error":{code,message}}` when
+/// the body had one, or the body's text when it did not (an HTML page from a gateway).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiError {
+    operation: Operation,
+    status: StatusCode,
+    body: Option<ErrorResponse>,
+    raw_body: Option<String>,
+    retry_after: Option<Duration>,
+    attempts: u32,
+}
+
+impl ApiError {
+    /// The operation that failed.
+    pub fn operation(&self) -> Operation {
+        self.operation
+    }
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        self.status.as_u16()
+    }
+    /// Upstream's error body, when the response had one.
+    pub fn body(&self) -> Option<&ErrorResponse> {
+        self.body.as_ref()
+    }
+    /// Upstream's `error.code`.
+    pub fn code(&self) -> Option<i64> {
+        self.body.as_ref().map(|b| b.error.code)
+    }
+    /// Upstream's `error.message`.
+    pub fn message(&self) -> Option<&str> {
+        self.body.as_ref().map(|b| b.error.message.as_str())
+    }
+    /// The start of the body (up to 1 KiB) when it was not upstream's JSON error.
+    pub fn raw_body(&self) -> Option<&str> {
+        self.raw_body.as_deref()
+    }
+    /// `Retry-After`, in either of its forms, when the response had a valid one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+    /// Attempts made, this one included.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: HTTP {}", self.operation, self.status.as_u16())?;
+        if let Some(reason) = self.status.canonical_reason() {
+            write!(f, " {reason}")?;
+        }
+        if self.status == StatusCode::GONE && self.operation == Operation::CreateCoinbaseCharge {
+            f.write_str(": OpenRouter has retired Coinbase charges; buy credits through the web credits purchase flow")?;
+        }
+        match (self.message(), self.raw_body.as_deref().map(str::trim).filter(|s| !s.is_empty())) {
+            (Some(m), _) => write!(f, ": {m}")?,
+            (None, Some(raw)) => {
+                // One line: the first line of the body, shortened.
+                let first: String = raw.lines().next().unwrap_or_default().chars().take(120).collect();
+                write!(f, ": {first}")?;
+            }
+            _ => {}
+        }
+        if let Some(after) = self.retry_after {
+            write!(f, " (retry after {}s)", after.as_secs_f64().ceil())?;
+        }
+        if self.attempts > 1 {
+            write!(f, " (after {} attempts)", self.attempts)?;
+        }
+        Ok(())
+    }
+}

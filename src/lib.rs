@@ -1,0 +1,38 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![warn(missing_docs, unreachable_pub)]
+
+mod auth;
+mod call;
+mod chain;
+mod charge;
+mod client;
+mod error;
+mod generated;
+mod hooks;
+#[cfg(feature = "mock")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
+pub mod mock;
+mod requests;
+mod retry;
+mod transport;
+
+pub use auth::CreateCoinbaseChargeSecurity;
+pub use call::Operation;
+pub use chain::ChainId;
+pub use client::{
+    Client, ClientBuilder, CreditsApi, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT,
+};
+pub use error::{ApiError, Error};
+pub use requests::{CreateCoinbaseChargeBuilder, GetCreditsBuilder};
+pub use retry::RetryConfig;
+pub use types::{CoinbaseChargeResponse, CreditsResponse};
+
+/// Request and response types, generated from `openapi/credits.yaml` by progenitor.
+pub mod types {
+    pub use crate::generated::types::{
+        CallData, CoinbaseCharge, CoinbaseChargeResponse, Credits, CreditsResponse, ErrorDetail, ErrorResponse,
+        TransferIntent, TransferMetadata, Web3Data,
+    };
+}

@@ -1,0 +1,285 @@
+//! Retries: the policy ([`RetryConfig`]), the pure decision of what may be retried
+//! ([`should_retry`]), how long to wait ([`next_delay`]), and the attempt loop that runs inside
+//! the generated client's `exec` hook.
+//!
+//! What is retried:
+//!
+//! | outcome | `get_credits` | `create_coinbase_charge` (default) |
+//! |---|---|---|
+//! | 408, 500, 502, 504 | yes | no: the server may have acted |
+//! | 429 | yes | yes: rate limited before acting |
+//! | 503 | yes | only with `Retry-After` |
+//! | connection failed before the request was written | if `retry_connection_errors` | if `retry_connection_errors` |
+//! | connection broke after it was written | if `retry_connection_errors` | no |
+//! | per-attempt timeout | yes | no |
+//!
+//! `.retry_non_idempotent(true)` on a charge gives it the `get_credits` column.
+
+use crate::call::{BufferedResponse, CallContext, Operation};
+use crate::transport::{self, Attempt};
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use std::time::{Duration, SystemTime};
+use tokio::time::Instant;
+
+/// A retry policy: exponential backoff with full jitter, bounded per wait and in total.
+///
+/// ```
+/// use std::time::Duration;
+/// use openrouter_credits::RetryConfig;
+/// let policy = RetryConfig::backoff(
+///     Duration::from_millis(500), // first wait (before jitter)
+///     Duration::from_secs(60),    // longest wait
+///     1.5,                        // each wait is 1.5 × the one before
+///     Duration::from_secs(120),   // the whole call, all attempts and waits
+/// )
+/// .retry_connection_errors(true);
+/// assert_eq!(RetryConfig::none().max_attempts_or_unbounded(), Some(1));
+/// # let _ = policy;
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct RetryConfig {
+    backoff: Option<Backoff>,
+    retry_connection_errors: bool,
+    max_attempts: Option<u32>,
+    jitter: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Backoff {
+    initial: Duration,
+    max_interval: Duration,
+    exponent: f64,
+    max_elapsed: Duration,
+}
+
+impl Default for RetryConfig {
+    /// 500 ms → 10 s × 1.5 with full jitter, at most 60 s per call, connection errors retried.
+    ///
+    /// The official SDK's one-hour budget suits a batch job, not a request handler waiting on
+    /// a balance; a minute covers a deploy or a brief overload without hanging callers.
+    fn default() -> Self {
+        Self::backoff(Duration::from_millis(500), Duration::from_secs(10), 1.5, Duration::from_secs(60))
+    }
+}
+
+impl RetryConfig {
+    /// No retries: one attempt, whatever happens.
+    pub fn none() -> Self {
+        Self { backoff: None, retry_connection_errors: false, max_attempts: Some(1), jitter: true }
+    }
+
+    /// Exponential backoff: waits `initial`, `initial × exponent`, … each capped at
+    /// `max_interval`, until `max_elapsed` (the whole call, attempts and waits) is spent.
+    /// Connection errors are retried (see [`RetryConfig::retry_connection_errors`]).
+    ///
+    /// Values out of range are clamped: an exponent below 1 (or not finite) is taken as 1,
+    /// and `max_interval` below `initial` as `initial`.
+    pub fn backoff(initial: Duration, max_interval: Duration, exponent: f64, max_elapsed: Duration) -> Self {
+        let exponent = if exponent.is_finite() && exponent >= 1.0 { exponent } else { 1.0 };
+        Self {
+            backoff: Some(Backoff { initial, max_interval: max_interval.max(initial), exponent, max_elapsed }),
+            retry_connection_errors: true,
+            max_attempts: None,
+            jitter: true,
+        }
+    }
+
+    /// Whether a failed connection (refused, reset, DNS, TLS) is retried. For the charge call
+    /// only failures *before the request was written* are, whatever this says.
+    pub fn retry_connection_errors(mut self, yes: bool) -> Self {
+        self.retry_connection_errors = yes;
+        self
+    }
+
+    /// At most `n` attempts in all (at least 1), on top of the time budget.
+    pub fn max_attempts(mut self, n: u32) -> Self {
+        self.max_attempts = Some(n.max(1));
+        self
+    }
+
+    /// Full jitter (on by default): each wait is uniform in `[0, backoff]`, so many clients
+    /// failing at once do not retry in step (the AWS "Exponential Backoff and Jitter" result:
+    /// full jitter does the least total work of the schemes compared). Off: exactly the backoff.
+    pub fn jitter(mut self, on: bool) -> Self {
+        self.jitter = on;
+        self
+    }
+
+    /// The attempt cap, `None` when only the time budget bounds the call.
+    pub fn max_attempts_or_unbounded(&self) -> Option<u32> {
+        if self.backoff.is_none() { Some(1) } else { self.max_attempts }
+    }
+}
+
+/// What one attempt came to, as far as retrying is concerned.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Outcome {
+    /// A response with this status and, if valid, its `Retry-After`.
+    Status(StatusCode, Option<Duration>),
+    /// Connecting failed: the request was never written.
+    ConnectFailed,
+    /// The attempt timed out after the request may have been written.
+    TimedOut,
+    /// The connection broke after the request may have been written.
+    Broken,
+    /// The body passed the size cap.
+    TooLarge,
+}
+
+/// Whether `outcome` may be retried for `operation`. Pure: the table in this module's docs.
+pub(crate) fn should_retry(operation: Operation, outcome: Outcome, config: &RetryConfig, non_idempotent_opt_in: bool) -> bool {
+    let idempotent = operation.is_idempotent() || non_idempotent_opt_in;
+    match outcome {
+        Outcome::Status(status, retry_after) => match status.as_u16() {
+            429 => true,
+            503 => idempotent || retry_after.is_some(),
+            408 | 500 | 502 | 504 => idempotent,
+            _ => false,
+        },
+        Outcome::ConnectFailed => config.retry_connection_errors,
+        Outcome::Broken => idempotent && config.retry_connection_errors,
+        Outcome::TimedOut => idempotent,
+        Outcome::TooLarge => false,
+    }
+}
+
+/// How long to wait before attempt `attempt + 1`, or `None` to stop now.
+///
+/// `retry_after` (the server's ask) is used as is when it fits both `max_interval` and the time
+/// left; when it does not, the call stops and the caller sees the error with its
+/// `retry_after()`, rather than sleeping past the deadline or retrying too early.
+/// `unit` is the jitter draw in `[0, 1)`.
+pub(crate) fn next_delay(
+    config: &RetryConfig,
+    attempt: u32,
+    elapsed: Duration,
+    retry_after: Option<Duration>,
+    unit: f64,
+) -> Option<Duration> {
+    let backoff = config.backoff?;
+    if config.max_attempts.is_some_and(|max| attempt >= max) {
+        return None;
+    }
+    let left = backoff.max_elapsed.checked_sub(elapsed).filter(|d| !d.is_zero())?;
+    if let Some(asked) = retry_after {
+        return (asked <= backoff.max_interval && asked < left).then_some(asked);
+    }
+    let exp = i32::try_from(attempt.saturating_sub(1)).unwrap_or(i32::MAX);
+    let grown = backoff.initial.as_secs_f64() * backoff.exponent.powi(exp);
+    let capped = grown.min(backoff.max_interval.as_secs_f64());
+    let wait = if config.jitter { capped * unit.clamp(0.0, 1.0) } else { capped };
+    let wait = Duration::try_from_secs_f64(wait).unwrap_or(backoff.max_interval);
+    (wait < left).then_some(wait)
+}
+
+/// Parses `Retry-After` as delta-seconds or an HTTP date; anything else is ignored (`None`).
+pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+fn classify(attempt: &Attempt) -> Outcome {
+    match attempt {
+        Attempt::Response(r) => Outcome::Status(r.status, retry_after(&r.headers, SystemTime::now())),
+        Attempt::TooLarge(_) => Outcome::TooLarge,
+        Attempt::Failed(e) if e.is_connect() => Outcome::ConnectFailed,
+        Attempt::Failed(e) if e.is_timeout() => Outcome::TimedOut,
+        Attempt::Failed(_) => Outcome::Broken,
+    }
+}
+
+/// The attempt loop, run by the `exec` hook. Returns what the generated code should decode,
+/// and leaves the attempt count and the final error response in `ctx`'s record.
+pub(crate) async fn execute(http: &reqwest::Client, mut request: reqwest::Request, ctx: &CallContext) -> reqwest::Result<reqwest::Response> {
+    let started = Instant::now();
+    let operation = ctx.operation;
+    *request.timeout_mut() = ctx.attempt_timeout;
+    let mut attempt_no = 0u32;
+    loop {
+        attempt_no += 1;
+        // JSON bodies are buffered, so this copy always exists; a streaming body would not
+        // clone, and the call would then get exactly one attempt.
+        let spare = request.try_clone();
+        let result = transport::attempt(http, request, ctx.max_response_bytes).await;
+        let outcome = classify(&result);
+        let delay = match outcome {
+            _ if spare.is_none() => None,
+            _ if !should_retry(operation, outcome, &ctx.retries, ctx.retry_non_idempotent) => None,
+            Outcome::Status(_, retry_after) => {
+                next_delay(&ctx.retries, attempt_no, started.elapsed(), retry_after, fastrand::f64())
+            }
+            _ => next_delay(&ctx.retries, attempt_no, started.elapsed(), None, fastrand::f64()),
+        };
+        trace_attempt(operation, attempt_no, &result, outcome, delay);
+        {
+            let mut record = ctx.record();
+            record.attempts = attempt_no;
+            record.status = match &result {
+                Attempt::Response(r) => Some(r.status),
+                Attempt::TooLarge(s) => Some(*s),
+                Attempt::Failed(_) => None,
+            };
+        }
+        match (delay, spare) {
+            (Some(wait), Some(spare)) => {
+                tokio::time::sleep(wait).await;
+                request = spare;
+            }
+            _ => return finish(result, ctx),
+        }
+    }
+}
+
+fn finish(result: Attempt, ctx: &CallContext) -> reqwest::Result<reqwest::Response> {
+    match result {
+        Attempt::Response(response) => {
+            if !response.status.is_success() {
+                ctx.record().error_response = Some(response.clone());
+            }
+            Ok(transport::rebuild(response))
+        }
+        Attempt::TooLarge(status) => {
+            ctx.record().too_large = Some((status, ctx.max_response_bytes));
+            Ok(transport::rebuild(BufferedResponse {
+                status,
+                version: reqwest::Version::HTTP_11,
+                headers: HeaderMap::new(),
+                body: bytes::Bytes::new(),
+            }))
+        }
+        Attempt::Failed(e) => Err(e),
+    }
+}
+
+/// One event per attempt: operation, attempt number, status or error kind, and the wait
+/// before the next one. Never headers or bodies, so never a secret.
+fn trace_attempt(operation: Operation, attempt: u32, result: &Attempt, outcome: Outcome, delay: Option<Duration>) {
+    let status = match result {
+        Attempt::Response(r) => Some(r.status.as_u16()),
+        Attempt::TooLarge(s) => Some(s.as_u16()),
+        Attempt::Failed(_) => None,
+    };
+    let error = match outcome {
+        Outcome::Status(..) => None,
+        Outcome::ConnectFailed => Some("connect"),
+        Outcome::TimedOut => Some("timeout"),
+        Outcome::Broken => Some("connection broken"),
+        Outcome::TooLarge => Some("response too large"),
+    };
+    let retry_in_ms = delay.map(|d| d.as_millis() as u64);
+    tracing::debug!(
+        target: "openrouter_credits",
+        operation = operation.as_str(),
+        attempt,
+        status,
+        error,
+        retry_in_ms,
+        "{}",
+        if delay.is_some() { "attempt failed, retrying" } else { "attempt finished" }
+    );
+}

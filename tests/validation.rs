@@ -1,0 +1,77 @@
+//! Bad input fails before anything is sent, naming the field and the rule.
+
+mod common;
+use common::*;
+use openrouter_credits::{ChainId, Client, CreateCoinbaseChargeSecurity, Error};
+
+fn field_of(e: &Error) -> &'static str {
+    match e {
+        Error::InvalidInput { field, .. } => field,
+        other => panic!("expected InvalidInput, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn invalid_charges_send_nothing() {
+    let server = server().await;
+    let client = client(&server);
+    let charge = || client.credits().create_coinbase_charge(CreateCoinbaseChargeSecurity::bearer(BEARER));
+    let cases = [
+        (charge().sender(SENDER).chain_id(ChainId::Base), "amount"),
+        (charge().amount(0.0).sender(SENDER).chain_id(ChainId::Base), "amount"),
+        (charge().amount(-5.0).sender(SENDER).chain_id(ChainId::Base), "amount"),
+        (charge().amount(f64::NAN).sender(SENDER).chain_id(ChainId::Base), "amount"),
+        (charge().amount(f64::INFINITY).sender(SENDER).chain_id(ChainId::Base), "amount"),
+        (charge().amount(1.0).chain_id(ChainId::Base), "sender"),
+        (charge().amount(1.0).sender("0x123").chain_id(ChainId::Base), "sender"),
+        (charge().amount(1.0).sender("1234567890123456789012345678901234567890xx").chain_id(ChainId::Base), "sender"),
+        (charge().amount(1.0).sender(SENDER), "chain_id"),
+        (charge().amount(1.0).sender(SENDER).chain_id(ChainId::Base).header("bad header", "x"), "header"),
+        (charge().amount(1.0).sender(SENDER).chain_id(ChainId::Base).header("authorization", "Bearer x"), "header"),
+        (charge().amount(1.0).sender(SENDER).chain_id(ChainId::Base).base_url("http://example.com"), "base_url"),
+    ];
+    for (builder, field) in cases {
+        let err = builder.send().await.unwrap_err();
+        assert_eq!(field_of(&err), field, "{err}");
+        assert!(err.to_string().contains(field), "{err}");
+    }
+    let empty_token = client
+        .credits()
+        .create_coinbase_charge(CreateCoinbaseChargeSecurity::bearer(""))
+        .amount(1.0)
+        .sender(SENDER)
+        .chain_id(ChainId::Base)
+        .await
+        .unwrap_err();
+    assert_eq!(field_of(&empty_token), "bearer");
+    assert!(server.requests().is_empty(), "validation failures must send nothing");
+}
+
+#[test]
+fn chain_ids_outside_the_enum_are_refused() {
+    for bad in [0i64, 2, 10, 8454, -1] {
+        let err = ChainId::try_from(bad).unwrap_err();
+        assert_eq!(field_of(&err), "chain_id");
+        assert!(err.to_string().contains("1 (ethereum), 137 (polygon), 8453 (base)"));
+    }
+    assert!("solana".parse::<ChainId>().is_err());
+}
+
+#[test]
+fn bad_client_settings_name_the_setting() {
+    let cases = [
+        (Client::builder().base_url("http://openrouter.ai/api/v1"), "base_url"),
+        (Client::builder().base_url("not a url"), "base_url"),
+        (Client::builder().api_key(""), "api_key"),
+        (Client::builder().api_key("sk-or has space"), "api_key"),
+        (Client::builder().app_title("line\nbreak"), "app_title"),
+        (Client::builder().http_referer("x\r\ny"), "http_referer"),
+    ];
+    for (builder, field) in cases {
+        let err = builder.build().unwrap_err();
+        assert_eq!(field_of(&err), field, "{err}");
+    }
+    // The rule is stated, the value never: the key must not leak through the error.
+    let err = Client::builder().api_key("sk-or-secret value").build().unwrap_err();
+    assert!(!format!("{err} {err:?}").contains("secret"), "{err:?}");
+}
