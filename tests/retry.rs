@@ -1,0 +1,291 @@
+//! Retry policy on the wire: which outcomes are retried for each operation, how long the waits
+//! are, Retry-After, per-call overrides, timeouts, and the charge never sent twice where the
+//! server may have acted. All on tokio's paused clock: no real waiting.
+
+mod common;
+use common::*;
+use openrouter_credits::mock::{MockResponse, MockServer};
+use openrouter_credits::{ChainId, Client, CreateCoinbaseChargeBuilder, CreateCoinbaseChargeSecurity, Error, Operation, RetryConfig};
+use std::time::{Duration, SystemTime};
+use tokio::time::Instant;
+
+const MS: Duration = Duration::from_millis(1);
+
+/// Fast, deterministic backoff: 100 ms, 200 ms, 400 ms … capped at 1 s; 10 s budget.
+fn fast() -> RetryConfig {
+    RetryConfig::backoff(100 * MS, Duration::from_secs(1), 2.0, Duration::from_secs(10)).jitter(false)
+}
+
+fn retrying_client(server: &MockServer) -> Client {
+    builder(server).retries(fast()).build().unwrap()
+}
+
+fn charge(client: &Client) -> CreateCoinbaseChargeBuilder {
+    client
+        .credits()
+        .create_coinbase_charge(CreateCoinbaseChargeSecurity::bearer(BEARER))
+        .amount(100.0)
+        .sender(SENDER)
+        .chain_id(ChainId::Ethereum)
+}
+
+#[tokio::test(start_paused = true)]
+async fn get_credits_is_retried_on_transient_statuses_only() {
+    for (status, retried) in [
+        (408, true), (429, true), (500, true), (502, true), (503, true), (504, true),
+        (400, false), (401, false), (403, false), (404, false), (410, false), (501, false),
+    ] {
+        let server = server().await;
+        server.enqueue(Operation::GetCredits, MockResponse::error(status, "x"));
+        let result = retrying_client(&server).credits().get_credits().await;
+        let seen = server.requests().len();
+        if retried {
+            assert!(result.is_ok(), "{status}: {result:?}");
+            assert_eq!(seen, 2, "{status}");
+        } else {
+            assert_eq!(result.unwrap_err().status(), Some(status));
+            assert_eq!(seen, 1, "{status}");
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn charge_is_not_retried_where_the_server_may_have_acted() {
+    for status in [500, 502, 504, 408, 503] {
+        let server = server().await;
+        server.enqueue(Operation::CreateCoinbaseCharge, MockResponse::error(status, "x"));
+        let err = charge(&retrying_client(&server)).await.unwrap_err();
+        assert_eq!(err.status(), Some(status));
+        assert_eq!(server.requests_for(Operation::CreateCoinbaseCharge).len(), 1, "{status} must not be resent");
+        assert_eq!(err.attempts(), Some(1));
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn charge_is_retried_on_429_and_on_503_with_retry_after() {
+    for response in [MockResponse::error(429, "slow down"), MockResponse::error(503, "busy").retry_after("1")] {
+        let server = server().await;
+        server.enqueue(Operation::CreateCoinbaseCharge, response);
+        charge(&retrying_client(&server)).await.unwrap();
+        assert_eq!(server.requests_for(Operation::CreateCoinbaseCharge).len(), 2);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn charge_is_not_retried_after_a_read_timeout() {
+    let server = server().await;
+    server.enqueue(Operation::CreateCoinbaseCharge, MockResponse::error(200, "late").delay(Duration::from_secs(60)));
+    let client = builder(&server).retries(fast()).timeout(Duration::from_secs(2)).build().unwrap();
+    let err = charge(&client).await.unwrap_err();
+    assert!(matches!(err, Error::Timeout { attempts: 1, .. }), "{err:?}");
+    assert_eq!(server.requests_for(Operation::CreateCoinbaseCharge).len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn charge_opt_in_retries_like_get_credits() {
+    let server = server().await;
+    server.enqueue(Operation::CreateCoinbaseCharge, MockResponse::error(500, "x"));
+    server.enqueue(Operation::CreateCoinbaseCharge, MockResponse::error(502, "x"));
+    charge(&retrying_client(&server)).retry_non_idempotent(true).await.unwrap();
+    assert_eq!(server.requests_for(Operation::CreateCoinbaseCharge).len(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn per_call_policy_beats_the_client_default_both_ways() {
+    let server = server().await;
+    // Client retries, call says none: one attempt.
+    server.enqueue(Operation::GetCredits, MockResponse::error(503, "x"));
+    let err = retrying_client(&server).credits().get_credits().retries(RetryConfig::none()).await.unwrap_err();
+    assert_eq!((err.status(), err.attempts()), (Some(503), Some(1)));
+    // Client says none, call retries: succeeds on the second attempt.
+    server.clear_requests();
+    server.enqueue(Operation::GetCredits, MockResponse::error(503, "x"));
+    let plain = client(&server);
+    plain.credits().get_credits().retries(fast()).await.unwrap();
+    assert_eq!(server.requests().len(), 2);
+    // And the client default still applies to the next call.
+    server.enqueue(Operation::GetCredits, MockResponse::error(503, "x"));
+    assert_eq!(plain.credits().get_credits().await.unwrap_err().attempts(), Some(1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn backoff_grows_by_the_exponent_and_stops_at_max_interval() {
+    let server = server().await;
+    for _ in 0..4 {
+        server.enqueue(Operation::GetCredits, MockResponse::error(503, "x"));
+    }
+    let policy = RetryConfig::backoff(100 * MS, 300 * MS, 2.0, Duration::from_secs(10)).jitter(false);
+    let started = Instant::now();
+    builder(&server).retries(policy).build().unwrap().credits().get_credits().await.unwrap();
+    // Waits 100 + 200 + 300 (capped) + 300 ms.
+    assert_eq!(started.elapsed().as_millis(), 900);
+    assert_eq!(server.requests().len(), 5);
+}
+
+#[tokio::test(start_paused = true)]
+async fn jittered_waits_stay_within_the_backoff() {
+    let server = server().await;
+    for _ in 0..5 {
+        server.enqueue(Operation::GetCredits, MockResponse::error(500, "x"));
+    }
+    let policy = RetryConfig::backoff(100 * MS, 300 * MS, 2.0, Duration::from_secs(10));
+    let started = Instant::now();
+    builder(&server).retries(policy).build().unwrap().credits().get_credits().await.unwrap();
+    assert!(started.elapsed() <= 100 * MS + 200 * MS + 3 * 300 * MS, "{:?}", started.elapsed());
+    assert_eq!(server.requests().len(), 6);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_whole_call_stops_within_its_budget() {
+    let server = server().await;
+    for _ in 0..100 {
+        server.enqueue(Operation::GetCredits, MockResponse::error(503, "x"));
+    }
+    let policy = RetryConfig::backoff(500 * MS, 500 * MS, 1.0, Duration::from_secs(2)).jitter(false);
+    let started = Instant::now();
+    let err = builder(&server).retries(policy).build().unwrap().credits().get_credits().await.unwrap_err();
+    assert!(started.elapsed() <= Duration::from_secs(2));
+    // Attempts at 0, 0.5, 1.0 and 1.5 s; a wait to 2.0 s would leave no time to try.
+    assert_eq!(err.attempts(), Some(4));
+    assert!(err.to_string().contains("after 4 attempts"), "{err}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn max_attempts_caps_the_count() {
+    let server = server().await;
+    for _ in 0..10 {
+        server.enqueue(Operation::GetCredits, MockResponse::error(500, "x"));
+    }
+    let err = builder(&server).retries(fast().max_attempts(3)).build().unwrap().credits().get_credits().await.unwrap_err();
+    assert_eq!((err.attempts(), server.requests().len()), (Some(3), 3));
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_after_in_seconds_is_waited_exactly() {
+    let server = server().await;
+    server.enqueue(Operation::GetCredits, MockResponse::error(429, "x").retry_after("3"));
+    let policy = RetryConfig::backoff(100 * MS, Duration::from_secs(5), 2.0, Duration::from_secs(10));
+    let started = Instant::now();
+    builder(&server).retries(policy).build().unwrap().credits().get_credits().await.unwrap();
+    assert_eq!(started.elapsed().as_secs(), 3);
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_after_as_an_http_date_is_honoured() {
+    let server = server().await;
+    let date = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(4));
+    server.enqueue(Operation::GetCredits, MockResponse::error(503, "x").retry_after(&date));
+    let policy = RetryConfig::backoff(10 * MS, Duration::from_secs(5), 2.0, Duration::from_secs(10));
+    let started = Instant::now();
+    builder(&server).retries(policy).build().unwrap().credits().get_credits().await.unwrap();
+    // The date has whole-second precision: the wait is between 3 and 4 s.
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_secs(3) && waited <= Duration::from_secs(4), "{waited:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_after_past_the_budget_returns_the_429_at_once() {
+    let server = server().await;
+    server.enqueue(Operation::GetCredits, MockResponse::error(429, "x").retry_after("30"));
+    let started = Instant::now();
+    let err = retrying_client(&server).credits().get_credits().await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_millis(10), "must not sleep: {:?}", started.elapsed());
+    assert!(matches!(err, Error::TooManyRequests(_)));
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(30)));
+    assert_eq!(server.requests().len(), 1);
+    assert!(err.to_string().contains("retry after 30s"), "{err}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_after_past_max_interval_also_stops() {
+    let server = server().await;
+    server.enqueue(Operation::GetCredits, MockResponse::error(429, "x").retry_after("5"));
+    // Budget 10 s would fit, but the policy never waits more than 1 s at a time.
+    let err = retrying_client(&server).credits().get_credits().await.unwrap_err();
+    assert_eq!((err.retry_after(), err.attempts()), (Some(Duration::from_secs(5)), Some(1)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn malformed_retry_after_falls_back_to_backoff() {
+    let server = server().await;
+    server.enqueue(Operation::GetCredits, MockResponse::error(429, "x").retry_after("soon"));
+    server.enqueue(Operation::GetCredits, MockResponse::error(429, "x").retry_after("-3"));
+    let started = Instant::now();
+    retrying_client(&server).credits().get_credits().await.unwrap();
+    assert_eq!(started.elapsed().as_millis(), 300, "backoff 100 + 200 ms");
+    // And a charge's 503 with a malformed Retry-After is not proof of anything: not retried.
+    server.enqueue(Operation::CreateCoinbaseCharge, MockResponse::error(503, "x").retry_after("later"));
+    let err = charge(&retrying_client(&server)).await.unwrap_err();
+    assert_eq!((err.status(), err.retry_after()), (Some(503), None));
+    assert_eq!(server.requests_for(Operation::CreateCoinbaseCharge).len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn per_attempt_timeout_fires_and_is_retried_for_get_credits() {
+    let server = server().await;
+    server.enqueue(Operation::GetCredits, MockResponse::error(200, "late").delay(Duration::from_secs(60)));
+    let started = Instant::now();
+    let credits = retrying_client(&server).credits().get_credits().timeout(Duration::from_secs(1)).await.unwrap();
+    assert_eq!(credits.data.total_credits, 100.5);
+    // One 1 s timeout, one 100 ms wait, then the default answer.
+    assert_eq!(started.elapsed().as_millis(), 1100);
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn total_time_is_bounded_by_budget_plus_one_attempt() {
+    let server = server().await;
+    for _ in 0..50 {
+        server.enqueue(Operation::GetCredits, MockResponse::error(200, "late").delay(Duration::from_secs(600)));
+    }
+    let policy = RetryConfig::backoff(100 * MS, 100 * MS, 1.0, Duration::from_secs(3)).jitter(false);
+    let client = builder(&server).retries(policy).timeout(Duration::from_secs(1)).build().unwrap();
+    let started = Instant::now();
+    let err = client.credits().get_credits().await.unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(started.elapsed() <= Duration::from_secs(3) + Duration::from_secs(1), "{:?}", started.elapsed());
+    assert_eq!(err.attempts(), Some(3), "attempts start at 0, 1.1 and 2.2 s");
+}
+
+async fn refused_url() -> String {
+    // A port nothing listens on: bind, note it, close.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    format!("http://{addr}/api/v1")
+}
+
+#[tokio::test(start_paused = true)]
+async fn connection_refused_is_retried_only_when_enabled() {
+    let url = refused_url().await;
+    let with = Client::builder().api_key(KEY).base_url(&url).retries(fast().max_attempts(4)).build().unwrap();
+    let err = with.credits().get_credits().await.unwrap_err();
+    assert!(matches!(err, Error::Transport { connect: true, attempts: 4, .. }), "{err:?}");
+    // The charge too: a refused connection never reached the server.
+    let err = charge(&with).await.unwrap_err();
+    assert_eq!(err.attempts(), Some(4));
+
+    let without = Client::builder()
+        .api_key(KEY)
+        .base_url(&url)
+        .retries(fast().retry_connection_errors(false))
+        .build()
+        .unwrap();
+    let err = without.credits().get_credits().await.unwrap_err();
+    assert!(matches!(err, Error::Transport { connect: true, attempts: 1, .. }), "{err:?}");
+    assert!(err.to_string().contains("could not connect"), "{err}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn dropped_connection_is_retried_for_get_credits_but_not_for_the_charge() {
+    let server = server().await;
+    server.enqueue(Operation::GetCredits, MockResponse::drop_connection());
+    retrying_client(&server).credits().get_credits().await.unwrap();
+    assert_eq!(server.requests_for(Operation::GetCredits).len(), 2);
+
+    server.enqueue(Operation::CreateCoinbaseCharge, MockResponse::drop_connection());
+    let err = charge(&retrying_client(&server)).await.unwrap_err();
+    assert!(matches!(err, Error::Transport { connect: false, attempts: 1, .. }), "{err:?}");
+    assert_eq!(server.requests_for(Operation::CreateCoinbaseCharge).len(), 1);
+}
