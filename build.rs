@@ -8,6 +8,19 @@ use std::{env, fs, path::PathBuf};
 
 const SPEC: &str = "openapi/credits.yaml";
 
+/// typify's names for the inline schemas (operation + path) → the names users see.
+const RENAMES: [(&str, &str); 9] = [
+    ("GetCreditsResponse", "CreditsResponse"),
+    ("GetCreditsResponseData", "Credits"),
+    ("CreateCoinbaseChargeResponse", "CoinbaseChargeResponse"),
+    ("CreateCoinbaseChargeResponseData", "CoinbaseCharge"),
+    ("CreateCoinbaseChargeResponseDataWeb3Data", "Web3Data"),
+    ("CreateCoinbaseChargeResponseDataWeb3DataTransferIntent", "TransferIntent"),
+    ("CreateCoinbaseChargeResponseDataWeb3DataTransferIntentCallData", "CallData"),
+    ("CreateCoinbaseChargeResponseDataWeb3DataTransferIntentMetadata", "TransferMetadata"),
+    ("ErrorResponseError", "ErrorDetail"),
+];
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed={SPEC}");
     let text = fs::read_to_string(SPEC).map_err(|e| format!("cannot read {SPEC}: {e}"))?;
@@ -35,26 +48,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // typify sorts struct fields by name (typify-impl structs.rs), which would send
         // {"amount","chain_id","sender"}; the official SDKs send spec order. The body is a
         // hand-written struct in spec order, checked against the fragment by `check_charge_body`.
-        .with_replacement("CreateChargeRequest", "crate::charge::ChargeRequest", std::iter::empty())
-        // Upstream's inline response schemas get long generated names; give them short ones.
-        .with_patch("GetCreditsResponse", &TypePatch::default().with_rename("CreditsResponse"))
-        .with_patch("GetCreditsResponseData", &TypePatch::default().with_rename("Credits"))
-        .with_patch("CreateCoinbaseChargeResponse", &TypePatch::default().with_rename("CoinbaseChargeResponse"))
-        .with_patch("CreateCoinbaseChargeResponseData", &TypePatch::default().with_rename("CoinbaseCharge"))
-        .with_patch("CreateCoinbaseChargeResponseDataWeb3Data", &TypePatch::default().with_rename("Web3Data"))
-        .with_patch(
-            "CreateCoinbaseChargeResponseDataWeb3DataTransferIntent",
-            &TypePatch::default().with_rename("TransferIntent"),
-        )
-        .with_patch(
-            "CreateCoinbaseChargeResponseDataWeb3DataTransferIntentCallData",
-            &TypePatch::default().with_rename("CallData"),
-        )
-        .with_patch(
-            "CreateCoinbaseChargeResponseDataWeb3DataTransferIntentMetadata",
-            &TypePatch::default().with_rename("TransferMetadata"),
-        )
-        .with_patch("ErrorResponseError", &TypePatch::default().with_rename("ErrorDetail"));
+        .with_replacement("CreateChargeRequest", "crate::charge::ChargeRequest", std::iter::empty());
+    // Upstream's inline response schemas get long generated names; give them short ones.
+    for (generated, short) in RENAMES {
+        settings.with_patch(generated, TypePatch::default().with_rename(short));
+    }
 
     let tokens = Generator::new(&settings).generate_tokens(&spec)?;
     let code = prettyplease::unparse(&syn::parse2(tokens)?);

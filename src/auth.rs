@@ -62,10 +62,7 @@ impl fmt::Debug for CreateCoinbaseChargeSecurity {
 
 /// Removes `secret` from text that came from the server (an upstream message could echo it).
 pub(crate) fn redact(text: &str, auth: Option<&HeaderValue>) -> String {
-    let secret = auth
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .filter(|s| s.len() >= 4);
+    let secret = auth.and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).filter(|s| s.len() >= 4);
     match secret {
         Some(s) if text.contains(s) => text.replace(s, "[redacted]"),
         _ => text.to_owned(),

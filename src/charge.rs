@@ -19,7 +19,11 @@ pub(crate) struct ChargeRequest {
 impl ChargeRequest {
     /// Checks every field; the first violation names the field and the rule. Nothing is sent
     /// unless this passes.
-    pub(crate) fn validate(amount: Option<f64>, sender: Option<String>, chain_id: Option<ChainId>) -> Result<Self, Error> {
+    pub(crate) fn validate(
+        amount: Option<f64>,
+        sender: Option<String>,
+        chain_id: Option<ChainId>,
+    ) -> Result<Self, Error> {
         let amount = amount.ok_or_else(|| Error::invalid_input("amount", "is required"))?;
         if !(amount.is_finite() && amount > 0.0) {
             return Err(Error::invalid_input("amount", "must be a finite number greater than 0"));
@@ -62,8 +66,14 @@ mod tests {
 
     #[test]
     fn sender_must_be_an_evm_address() {
-        for bad in ["", "0x", "1234567890123456789012345678901234567890", "0x123456789012345678901234567890123456789g",
-            "0x12345678901234567890123456789012345678901", "0x123456789012345678901234567890123456789"] {
+        for bad in [
+            "",
+            "0x",
+            "1234567890123456789012345678901234567890",
+            "0x123456789012345678901234567890123456789g",
+            "0x12345678901234567890123456789012345678901",
+            "0x123456789012345678901234567890123456789",
+        ] {
             let msg = rule_of(ChargeRequest::validate(Some(1.0), Some(bad.into()), Some(ChainId::Base)));
             assert!(msg.contains("sender") && msg.contains("40 hexadecimal"), "{bad}: {msg}");
         }
@@ -80,6 +90,9 @@ mod tests {
     #[test]
     fn body_is_in_spec_order() {
         let body = ChargeRequest { amount: 100.0, sender: ADDR.into(), chain_id: ChainId::Ethereum };
-        assert_eq!(serde_json::to_string(&body).unwrap(), format!(r#"{{"amount":100.0,"sender":"{ADDR}","chain_id":1}}"#));
+        assert_eq!(
+            serde_json::to_string(&body).unwrap(),
+            format!(r#"{{"amount":100.0,"sender":"{ADDR}","chain_id":1}}"#)
+        );
     }
 }

@@ -190,10 +190,9 @@ impl ClientBuilder {
         let base_url = normalize_base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
         let api_key = self.api_key.as_ref().map(|k| bearer_header(k, "api_key")).transpose()?;
         let mut headers = HeaderMap::new();
-        for (name, value, field) in [
-            ("http-referer", &self.http_referer, "http_referer"),
-            ("x-title", &self.app_title, "app_title"),
-        ] {
+        for (name, value, field) in
+            [("http-referer", &self.http_referer, "http_referer"), ("x-title", &self.app_title, "app_title")]
+        {
             if let Some(value) = value {
                 let value = HeaderValue::try_from(value.as_str())
                     .map_err(|_| Error::invalid_input(field, "must be a valid header value (no line breaks)"))?;

@@ -94,7 +94,9 @@ pub enum Error {
         body_excerpt: String,
     },
     /// The response body was larger than the client's cap; it was not read past the cap.
-    #[error("{operation}: HTTP {status} response is larger than the {limit}-byte limit (ClientBuilder::max_response_bytes)")]
+    #[error(
+        "{operation}: HTTP {status} response is larger than the {limit}-byte limit (ClientBuilder::max_response_bytes)"
+    )]
     ResponseTooLarge {
         /// The operation called.
         operation: Operation,
@@ -130,7 +132,7 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Decode { status, .. } | Error::ResponseTooLarge { status, .. } => Some(status.as_u16()),
-            _ => self.api().map(|e| e.status.as_u16()),
+            _ => self.api().map(ApiError::status),
         }
     }
 
@@ -150,21 +152,21 @@ impl Error {
 
     /// How long the server asked to wait (`Retry-After`), when it did.
     pub fn retry_after(&self) -> Option<Duration> {
-        self.api().and_then(|e| e.retry_after)
+        self.api().and_then(ApiError::retry_after)
     }
 
     /// Attempts made before giving up; `None` when nothing was sent (invalid input).
     pub fn attempts(&self) -> Option<u32> {
         match self {
             Error::Timeout { attempts, .. } | Error::Transport { attempts, .. } => Some(*attempts),
-            _ => self.api().map(|e| e.attempts),
+            _ => self.api().map(ApiError::attempts),
         }
     }
 
     /// What a person can do about it, in a few words, when there is something.
     pub fn hint(&self) -> Option<&'static str> {
         Some(match self {
-            Error::Unauthorized(e) if e.operation == Operation::CreateCoinbaseCharge => "check the bearer token",
+            Error::Unauthorized(e) if e.operation() == Operation::CreateCoinbaseCharge => "check the bearer token",
             Error::Unauthorized(_) => "check the API key (OPENROUTER_API_KEY)",
             Error::Forbidden(_) => "GET /credits needs a provisioning (management) key",
             Error::Gone(_) => "Coinbase charges are retired upstream; buy credits in the web purchase flow",
@@ -212,7 +214,12 @@ impl Error {
         }
     }
 
-    pub(crate) fn from_transport(operation: Operation, e: reqwest::Error, attempts: u32, timeout: Option<Duration>) -> Error {
+    pub(crate) fn from_transport(
+        operation: Operation,
+        e: reqwest::Error,
+        attempts: u32,
+        timeout: Option<Duration>,
+    ) -> Error {
         if e.is_timeout() && !e.is_connect() {
             Error::Timeout { operation, attempts, timeout }
         } else {
@@ -248,14 +255,14 @@ impl Error {
             Some(_) => None,
             None => Some(redact(&excerpt(body))),
         };
-        let api = ApiError {
+        let api = ApiError(Box::new(ApiErrorParts {
             operation,
             status,
             body: detail,
             raw_body,
             retry_after: crate::retry::retry_after(headers, std::time::SystemTime::now()),
             attempts,
-        };
+        }));
         match status.as_u16() {
             400 => Error::BadRequest(api),
             401 => Error::Unauthorized(api),
@@ -296,7 +303,11 @@ fn excerpt(body: &[u8]) -> String {
 /// A response with a non-success status: the status, upstream's `{"error":{code,message}}` when
 /// the body had one, or the body's text when it did not (an HTML page from a gateway).
 #[derive(Clone, Debug, PartialEq)]
-pub struct ApiError {
+pub struct ApiError(Box<ApiErrorParts>);
+
+/// Boxed so that `Result<T, Error>` stays small on the success path.
+#[derive(Clone, Debug, PartialEq)]
+struct ApiErrorParts {
     operation: Operation,
     status: StatusCode,
     body: Option<ErrorResponse>,
@@ -308,48 +319,50 @@ pub struct ApiError {
 impl ApiError {
     /// The operation that failed.
     pub fn operation(&self) -> Operation {
-        self.operation
+        self.0.operation
     }
     /// The HTTP status.
     pub fn status(&self) -> u16 {
-        self.status.as_u16()
+        self.0.status.as_u16()
     }
     /// Upstream's error body, when the response had one.
     pub fn body(&self) -> Option<&ErrorResponse> {
-        self.body.as_ref()
+        self.0.body.as_ref()
     }
     /// Upstream's `error.code`.
     pub fn code(&self) -> Option<i64> {
-        self.body.as_ref().map(|b| b.error.code)
+        self.0.body.as_ref().map(|b| b.error.code)
     }
     /// Upstream's `error.message`.
     pub fn message(&self) -> Option<&str> {
-        self.body.as_ref().map(|b| b.error.message.as_str())
+        self.0.body.as_ref().map(|b| b.error.message.as_str())
     }
     /// The start of the body (up to 1 KiB) when it was not upstream's JSON error.
     pub fn raw_body(&self) -> Option<&str> {
-        self.raw_body.as_deref()
+        self.0.raw_body.as_deref()
     }
     /// `Retry-After`, in either of its forms, when the response had a valid one.
     pub fn retry_after(&self) -> Option<Duration> {
-        self.retry_after
+        self.0.retry_after
     }
     /// Attempts made, this one included.
     pub fn attempts(&self) -> u32 {
-        self.attempts
+        self.0.attempts
     }
 }
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: HTTP {}", self.operation, self.status.as_u16())?;
-        if let Some(reason) = self.status.canonical_reason() {
+        write!(f, "{}: HTTP {}", self.0.operation, self.0.status.as_u16())?;
+        if let Some(reason) = self.0.status.canonical_reason() {
             write!(f, " {reason}")?;
         }
-        if self.status == StatusCode::GONE && self.operation == Operation::CreateCoinbaseCharge {
-            f.write_str(": OpenRouter has retired Coinbase charges; buy credits through the web credits purchase flow")?;
+        if self.0.status == StatusCode::GONE && self.0.operation == Operation::CreateCoinbaseCharge {
+            f.write_str(
+                ": OpenRouter has retired Coinbase charges; buy credits through the web credits purchase flow",
+            )?;
         }
-        match (self.message(), self.raw_body.as_deref().map(str::trim).filter(|s| !s.is_empty())) {
+        match (self.message(), self.0.raw_body.as_deref().map(str::trim).filter(|s| !s.is_empty())) {
             (Some(m), _) => write!(f, ": {m}")?,
             (None, Some(raw)) => {
                 // One line: the first line of the body, shortened.
@@ -358,11 +371,11 @@ impl fmt::Display for ApiError {
             }
             _ => {}
         }
-        if let Some(after) = self.retry_after {
+        if let Some(after) = self.0.retry_after {
             write!(f, " (retry after {}s)", after.as_secs_f64().ceil())?;
         }
-        if self.attempts > 1 {
-            write!(f, " (after {} attempts)", self.attempts)?;
+        if self.0.attempts > 1 {
+            write!(f, " (after {} attempts)", self.0.attempts)?;
         }
         Ok(())
     }

@@ -103,7 +103,9 @@ impl MockServer {
                 tokio::spawn(async move {
                     let service = hyper::service::service_fn(move |req| handle(Arc::clone(&state), req));
                     // A scripted dropped connection ends up here as an error: that is the point.
-                    let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
                 });
             }
         })
@@ -321,7 +323,9 @@ impl MockResponse {
             Some(Fault::Drop) => return Err(std::io::Error::other("scripted: connection dropped")),
             Some(Fault::StallAfter(n)) => (MockBody::partial(&self.body, n, false), Some(self.body.len() as u64)),
             Some(Fault::ResetAfter(n)) => (MockBody::partial(&self.body, n, true), Some(self.body.len() as u64)),
-            Some(Fault::Large { len, declare_length }) => (MockBody::Filler { left: len }, declare_length.then_some(len)),
+            Some(Fault::Large { len, declare_length }) => {
+                (MockBody::Filler { left: len }, declare_length.then_some(len))
+            }
             None => (MockBody::full(self.body), None),
         };
         let mut response = Response::new(body);
@@ -341,8 +345,13 @@ impl MockResponse {
 enum MockBody {
     Full(Option<Bytes>),
     /// Some bytes, then stall (`reset: false`) or an error that breaks the connection.
-    Partial { head: Option<Bytes>, reset: bool },
-    Filler { left: u64 },
+    Partial {
+        head: Option<Bytes>,
+        reset: bool,
+    },
+    Filler {
+        left: u64,
+    },
 }
 
 impl MockBody {
@@ -440,7 +449,10 @@ fn get_credits(state: &Mutex<State>, headers: &HeaderMap) -> MockResponse {
     match (bearer(headers), &s.api_key) {
         (None, _) => MockResponse::error(401, "Missing Authentication header"),
         (Some(got), Some(want)) if got != want => MockResponse::error(401, "User not found."),
-        _ => MockResponse::json(200, &json!({ "data": { "total_credits": s.total_credits, "total_usage": s.total_usage } })),
+        _ => MockResponse::json(
+            200,
+            &json!({ "data": { "total_credits": s.total_credits, "total_usage": s.total_usage } }),
+        ),
     }
 }
 
@@ -452,7 +464,8 @@ fn create_charge(state: &Mutex<State>, headers: &HeaderMap, body: &[u8]) -> Mock
     if bearer(headers).is_none() {
         return MockResponse::error(401, "Missing Authentication header");
     }
-    let is_json = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"));
+    let is_json =
+        headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"));
     let parsed: Option<Value> = if is_json { serde_json::from_slice(body).ok() } else { None };
     let Some(req) = parsed.filter(Value::is_object) else {
         return MockResponse::error(400, "Request body must be a JSON object (Content-Type: application/json)");

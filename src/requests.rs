@@ -151,7 +151,10 @@ impl GetCreditsBuilder {
     /// has no API key.
     pub async fn send(self) -> Result<types::CreditsResponse, Error> {
         let auth = self.client.shared.api_key.clone().ok_or_else(|| {
-            Error::invalid_input("api_key", "is required for get_credits: set ClientBuilder::api_key or OPENROUTER_API_KEY")
+            Error::invalid_input(
+                "api_key",
+                "is required for get_credits: set ClientBuilder::api_key or OPENROUTER_API_KEY",
+            )
         })?;
         let generated = self.options.prepare(&self.client, Operation::GetCredits, auth, false)?;
         let result = generated.get_credits().await;

@@ -128,7 +128,12 @@ pub(crate) enum Outcome {
 }
 
 /// Whether `outcome` may be retried for `operation`. Pure: the table in this module's docs.
-pub(crate) fn should_retry(operation: Operation, outcome: Outcome, config: &RetryConfig, non_idempotent_opt_in: bool) -> bool {
+pub(crate) fn should_retry(
+    operation: Operation,
+    outcome: Outcome,
+    config: &RetryConfig,
+    non_idempotent_opt_in: bool,
+) -> bool {
     let idempotent = operation.is_idempotent() || non_idempotent_opt_in;
     match outcome {
         Outcome::Status(status, retry_after) => match status.as_u16() {
@@ -195,7 +200,11 @@ fn classify(attempt: &Attempt) -> Outcome {
 
 /// The attempt loop, run by the `exec` hook. Returns what the generated code should decode,
 /// and leaves the attempt count and the final error response in `ctx`'s record.
-pub(crate) async fn execute(http: &reqwest::Client, mut request: reqwest::Request, ctx: &CallContext) -> reqwest::Result<reqwest::Response> {
+pub(crate) async fn execute(
+    http: &reqwest::Client,
+    mut request: reqwest::Request,
+    ctx: &CallContext,
+) -> reqwest::Result<reqwest::Response> {
     let started = Instant::now();
     let operation = ctx.operation;
     *request.timeout_mut() = ctx.attempt_timeout;

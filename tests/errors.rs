@@ -59,7 +59,10 @@ async fn each_status_maps_to_its_variant_with_upstream_message() {
         let api = err.api().unwrap();
         assert_eq!(api.code(), Some(i64::from(status)));
         assert_eq!(api.message(), Some(format!("upstream says {status}").as_str()));
-        assert!(err.to_string().contains(&format!("HTTP {status}")) && err.to_string().contains("upstream says"), "{err}");
+        assert!(
+            err.to_string().contains(&format!("HTTP {status}")) && err.to_string().contains("upstream says"),
+            "{err}"
+        );
         assert_eq!(err.attempts(), Some(1));
     }
 }

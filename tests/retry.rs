@@ -5,7 +5,9 @@
 mod common;
 use common::*;
 use openrouter_credits::mock::{MockResponse, MockServer};
-use openrouter_credits::{ChainId, Client, CreateCoinbaseChargeBuilder, CreateCoinbaseChargeSecurity, Error, Operation, RetryConfig};
+use openrouter_credits::{
+    ChainId, Client, CreateCoinbaseChargeBuilder, CreateCoinbaseChargeSecurity, Error, Operation, RetryConfig,
+};
 use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 
@@ -32,8 +34,18 @@ fn charge(client: &Client) -> CreateCoinbaseChargeBuilder {
 #[tokio::test(start_paused = true)]
 async fn get_credits_is_retried_on_transient_statuses_only() {
     for (status, retried) in [
-        (408, true), (429, true), (500, true), (502, true), (503, true), (504, true),
-        (400, false), (401, false), (403, false), (404, false), (410, false), (501, false),
+        (408, true),
+        (429, true),
+        (500, true),
+        (502, true),
+        (503, true),
+        (504, true),
+        (400, false),
+        (401, false),
+        (403, false),
+        (404, false),
+        (410, false),
+        (501, false),
     ] {
         let server = server().await;
         server.enqueue(Operation::GetCredits, MockResponse::error(status, "x"));
@@ -156,7 +168,8 @@ async fn max_attempts_caps_the_count() {
     for _ in 0..10 {
         server.enqueue(Operation::GetCredits, MockResponse::error(500, "x"));
     }
-    let err = builder(&server).retries(fast().max_attempts(3)).build().unwrap().credits().get_credits().await.unwrap_err();
+    let err =
+        builder(&server).retries(fast().max_attempts(3)).build().unwrap().credits().get_credits().await.unwrap_err();
     assert_eq!((err.attempts(), server.requests().len()), (Some(3), 3));
 }
 
@@ -266,12 +279,8 @@ async fn connection_refused_is_retried_only_when_enabled() {
     let err = charge(&with).await.unwrap_err();
     assert_eq!(err.attempts(), Some(4));
 
-    let without = Client::builder()
-        .api_key(KEY)
-        .base_url(&url)
-        .retries(fast().retry_connection_errors(false))
-        .build()
-        .unwrap();
+    let without =
+        Client::builder().api_key(KEY).base_url(&url).retries(fast().retry_connection_errors(false)).build().unwrap();
     let err = without.credits().get_credits().await.unwrap_err();
     assert!(matches!(err, Error::Transport { connect: true, attempts: 1, .. }), "{err:?}");
     assert!(err.to_string().contains("could not connect"), "{err}");

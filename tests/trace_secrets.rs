@@ -39,11 +39,13 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
 #[tokio::test(start_paused = true)]
 async fn errors_and_trace_output_of_failing_calls_hold_no_secret() {
     let capture = Capture::default();
-    let subscriber = tracing_subscriber::fmt().with_writer(capture.clone()).with_max_level(tracing::Level::TRACE).finish();
+    let subscriber =
+        tracing_subscriber::fmt().with_writer(capture.clone()).with_max_level(tracing::Level::TRACE).finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let server = server().await;
-    let retrying = RetryConfig::backoff(Duration::from_millis(10), Duration::from_millis(10), 1.0, Duration::from_secs(1));
+    let retrying =
+        RetryConfig::backoff(Duration::from_millis(10), Duration::from_millis(10), 1.0, Duration::from_secs(1));
     let client = builder(&server).retries(retrying).build().unwrap();
     // Upstream echoing the credential back must not carry it into our error.
     server.enqueue(Operation::GetCredits, MockResponse::error(401, &format!("bad key {KEY}")));
@@ -63,7 +65,8 @@ async fn errors_and_trace_output_of_failing_calls_hold_no_secret() {
     for e in [&e1, &e2] {
         assert_clean(&format!("{e} {e:?} {:?}", e.api()));
     }
-    let dead = Client::builder().api_key(KEY).base_url("http://127.0.0.1:1").retries(RetryConfig::none()).build().unwrap();
+    let dead =
+        Client::builder().api_key(KEY).base_url("http://127.0.0.1:1").retries(RetryConfig::none()).build().unwrap();
     let e3 = dead.credits().get_credits().await.unwrap_err();
     assert_clean(&format!("{e3} {e3:?}"));
 

@@ -10,9 +10,25 @@ use serde_json::{Value, json};
 
 /// 2020-12 keywords that 3.0 has no equivalent for. Meeting one is an error, not a drop.
 const NO_3_0_FORM: [&str; 19] = [
-    "$defs", "$id", "$anchor", "$dynamicRef", "$dynamicAnchor", "$schema", "$comment", "prefixItems", "if", "then",
-    "else", "dependentSchemas", "dependentRequired", "unevaluatedProperties", "unevaluatedItems", "contains",
-    "propertyNames", "patternProperties", "contentMediaType",
+    "$defs",
+    "$id",
+    "$anchor",
+    "$dynamicRef",
+    "$dynamicAnchor",
+    "$schema",
+    "$comment",
+    "prefixItems",
+    "if",
+    "then",
+    "else",
+    "dependentSchemas",
+    "dependentRequired",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "contains",
+    "propertyNames",
+    "patternProperties",
+    "contentMediaType",
 ];
 
 /// Rewrites every schema in the document in place and returns the list of changes made.
@@ -58,7 +74,9 @@ pub fn convert_schema(v: &mut Value, at: &str, changes: &mut Vec<String>) -> Res
         if obj.contains_key(key) {
             return Err(RegenError::at(
                 format!("{at}/{}", escape(key)),
-                format!("`{key}` has no OpenAPI 3.0 form; rewrite the schema upstream or drop the operation from openapi/regen.yaml"),
+                format!(
+                    "`{key}` has no OpenAPI 3.0 form; rewrite the schema upstream or drop the operation from openapi/regen.yaml"
+                ),
             ));
         }
     }
@@ -111,7 +129,10 @@ pub fn convert_schema(v: &mut Value, at: &str, changes: &mut Vec<String>) -> Res
                 if nullable {
                     obj.insert("nullable".into(), json!(true));
                 }
-                changes.push(format!("{at}: type [{shown}] -> type {one}{}", if nullable { ", nullable: true" } else { "" }));
+                changes.push(format!(
+                    "{at}: type [{shown}] -> type {one}{}",
+                    if nullable { ", nullable: true" } else { "" }
+                ));
             }
             [] => return Err(RegenError::at(format!("{at}/type"), "`type: [null]` has no 3.0 form")),
             _ => {
@@ -193,4 +214,3 @@ pub fn convert_schema(v: &mut Value, at: &str, changes: &mut Vec<String>) -> Res
     }
     Ok(())
 }
-

@@ -128,15 +128,24 @@ pub fn unify_error_responses(doc: &mut Value) -> Result<Vec<String>, RegenError>
         let name = match merged.iter().find(|(s, _, _)| *s == first) {
             Some((_, name, _)) => name.clone(),
             None => {
-                let name = if merged.is_empty() { "ErrorResponse".to_owned() } else { format!("{}ErrorResponse", pascal(&operation_id)) };
+                let name = if merged.is_empty() {
+                    "ErrorResponse".to_owned()
+                } else {
+                    format!("{}ErrorResponse", pascal(&operation_id))
+                };
                 if components.get(&name).is_some_and(|c| shape(c, &components, 0).ok().as_ref() != Some(&first)) {
-                    return Err(RegenError::at(format!("/components/schemas/{name}"), "upstream already defines a different schema of this name"));
+                    return Err(RegenError::at(
+                        format!("/components/schemas/{name}"),
+                        "upstream already defines a different schema of this name",
+                    ));
                 }
                 let mut schema = first.clone();
                 if let Some(obj) = schema.as_object_mut() {
                     obj.insert(
                         "description".into(),
-                        json!("The error body every error status shares: `{error: {code, message, metadata?}, user_id?}`."),
+                        json!(
+                            "The error body every error status shares: `{error: {code, message, metadata?}, user_id?}`."
+                        ),
                     );
                 }
                 merged.push((first.clone(), name.clone(), schema));
@@ -145,7 +154,11 @@ pub fn unify_error_responses(doc: &mut Value) -> Result<Vec<String>, RegenError>
         };
         let mut sources: Vec<String> = with_body
             .iter()
-            .map(|(_, s)| s.get("$ref").and_then(Value::as_str).map_or("an inline schema".into(), |r| r.rsplit('/').next().unwrap_or(r).to_owned()))
+            .map(|(_, s)| {
+                s.get("$ref")
+                    .and_then(Value::as_str)
+                    .map_or("an inline schema".into(), |r| r.rsplit('/').next().unwrap_or(r).to_owned())
+            })
             .collect();
         sources.dedup();
         changes.push(format!(

@@ -143,7 +143,9 @@ pub fn collect_refs(v: &Value, at: &str, out: &mut Vec<(String, String, String)>
                             _ => {
                                 return Err(RegenError::at(
                                     here,
-                                    format!("cannot follow $ref `{r}`: only #/components/<kind>/<name> refs are supported"),
+                                    format!(
+                                        "cannot follow $ref `{r}`: only #/components/<kind>/<name> refs are supported"
+                                    ),
                                 ));
                             }
                         }
@@ -195,10 +197,10 @@ pub fn prune_components(doc: &mut Value) {
     // The document was already checked by `extract`, so refs here are well-formed.
     let _ = collect_refs(&roots, "", &mut queue);
     while let Some((kind, name, _)) = queue.pop() {
-        if reachable.insert((kind.clone(), name.clone())) {
-            if let Some(target) = components.get(&kind).and_then(|b| b.get(&name)) {
-                let _ = collect_refs(target, "", &mut queue);
-            }
+        if reachable.insert((kind.clone(), name.clone()))
+            && let Some(target) = components.get(&kind).and_then(|b| b.get(&name))
+        {
+            let _ = collect_refs(target, "", &mut queue);
         }
     }
     let mut pruned = Map::new();

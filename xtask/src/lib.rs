@@ -128,8 +128,7 @@ pub fn regenerate(
     existing: Option<&str>,
     options: Options,
 ) -> Result<Regenerated, RegenError> {
-    let text = std::str::from_utf8(source_bytes)
-        .map_err(|_| RegenError::new(format!("{source_name} is not UTF-8")))?;
+    let text = std::str::from_utf8(source_bytes).map_err(|_| RegenError::new(format!("{source_name} is not UTF-8")))?;
     // JSON is YAML, so one parser reads both forms upstream publishes.
     let upstream: Value = serde_yaml_ng::from_str(text)
         .map_err(|e| RegenError::new(format!("{source_name} is neither YAML nor JSON: {e}")))?;

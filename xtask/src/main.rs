@@ -103,7 +103,12 @@ fn run(args: &Args) -> Result<ExitCode, String> {
     if args.check {
         let old = existing.unwrap_or_default();
         let diff = similar::TextDiff::from_lines(&old, &result.text);
-        print!("{}", diff.unified_diff().context_radius(3).header(&format!("{shown} (checked in)"), &format!("{shown} (from {source_name})")));
+        print!(
+            "{}",
+            diff.unified_diff()
+                .context_radius(3)
+                .header(&format!("{shown} (checked in)"), &format!("{shown} (from {source_name})"))
+        );
         let spec_arg = args.spec.as_ref().map(|s| format!(" --spec {}", s.display())).unwrap_or_default();
         eprintln!("error: {shown} is stale; run `cargo xtask regen{spec_arg}` and commit the result");
         return Ok(ExitCode::from(1));

@@ -128,7 +128,8 @@ fn fields(doc: &Value) -> BTreeMap<String, String> {
 
 fn resolve<'a>(mut s: &'a Value, schemas: &'a Value) -> &'a Value {
     for _ in 0..MAX_DEPTH {
-        if let Some(name) = s.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/")) {
+        if let Some(name) = s.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/"))
+        {
             match schemas.get(name) {
                 Some(t) => s = t,
                 None => return s,
