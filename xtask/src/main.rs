@@ -81,13 +81,16 @@ fn run(args: &Args) -> Result<ExitCode, String> {
     let spec = args.spec.clone().unwrap_or_else(|| root.join(&config.snapshot));
     let out = args.out.clone().unwrap_or_else(|| root.join(&config.output));
     let existing = std::fs::read_to_string(&out).ok();
+    // What the summary compares against: the file being replaced or, when writing elsewhere,
+    // the checked-in fragment.
+    let baseline = existing.clone().or_else(|| std::fs::read_to_string(root.join(&config.output)).ok());
     let source_name = spec.file_name().map_or_else(|| spec.display().to_string(), |n| n.to_string_lossy().into_owned());
 
     let result = regenerate(
         &source_name,
         &read(&spec)?,
         &config,
-        existing.as_deref(),
+        baseline.as_deref(),
         Options { keep_missing: args.keep_missing },
     )
     .map_err(|e| format!("{}: {e}", spec.display()))?;
