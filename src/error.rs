@@ -251,9 +251,11 @@ impl Error {
             error: ErrorDetail { message: redact(&p.error.message), ..p.error },
             user_id: p.user_id,
         });
+        // Redact the whole text before cutting it, so a secret straddling the cut cannot
+        // leave a prefix of itself behind.
         let raw_body = match &detail {
             Some(_) => None,
-            None => Some(redact(&excerpt(body))),
+            None => Some(excerpt(redact(&String::from_utf8_lossy(body)).as_bytes())),
         };
         let api = ApiError(Box::new(ApiErrorParts {
             operation,
@@ -290,14 +292,140 @@ fn decode_with_path(operation: Operation, body: &[u8]) -> Option<String> {
     }
 }
 
-/// The first [`BODY_EXCERPT`] bytes as text, cut on a character boundary.
+/// The first [`BODY_EXCERPT`] bytes as text (invalid UTF-8 replaced), with `…` if cut.
 fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(BODY_EXCERPT)]);
-    let mut s = text.into_owned();
+    let mut s = String::from_utf8_lossy(&body[..body.len().min(BODY_EXCERPT)]).into_owned();
     if body.len() > BODY_EXCERPT {
         s.push('…');
     }
     s
+}
+
+/// Maps one raw final response the way a call does: an error status through the recorded
+/// response, a success body through the generated type's decoder (progenitor's
+/// `ResponseValue::from_response` is `serde_json::from_slice`). For the property tests and
+/// the fuzz target, which feed it arbitrary statuses and bytes.
+#[cfg(any(test, feature = "__fuzz"))]
+pub(crate) fn map_raw_response(
+    operation: Operation,
+    status: StatusCode,
+    headers: HeaderMap,
+    body: &[u8],
+    auth: Option<reqwest::header::HeaderValue>,
+) -> Result<(), Error> {
+    use crate::call::{BufferedResponse, CallRecord};
+    use crate::generated::types::{CoinbaseChargeResponse, CreditsResponse};
+    use std::sync::{Arc, Mutex};
+    let body = bytes::Bytes::copy_from_slice(body);
+    let record = CallRecord {
+        attempts: 1,
+        status: Some(status),
+        error_response: (!status.is_success()).then(|| BufferedResponse {
+            status,
+            version: reqwest::Version::HTTP_11,
+            headers,
+            body: body.clone(),
+        }),
+        too_large: None,
+    };
+    let ctx = CallContext {
+        operation,
+        auth,
+        extra_headers: HeaderMap::new(),
+        retries: crate::RetryConfig::none(),
+        retry_non_idempotent: false,
+        attempt_timeout: None,
+        max_response_bytes: crate::DEFAULT_MAX_RESPONSE_BYTES,
+        record: Arc::new(Mutex::new(record)),
+    };
+    let decoded = match operation {
+        Operation::GetCredits => serde_json::from_slice::<CreditsResponse>(&body).map(drop),
+        Operation::CreateCoinbaseCharge => serde_json::from_slice::<CoinbaseChargeResponse>(&body).map(drop),
+    };
+    match (status.is_success(), decoded) {
+        (true, Ok(())) => Ok(()),
+        (true, Err(e)) => Err(Error::from_call(progenitor_client::Error::InvalidResponsePayload(body, e), &ctx)),
+        // What progenitor returned does not matter here: the recorded response decides.
+        (false, _) => Err(Error::from_call(progenitor_client::Error::Custom(String::new()), &ctx)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const SECRET: &str = "sk-or-v1-0123456789abcdef";
+
+    fn auth() -> reqwest::header::HeaderValue {
+        reqwest::header::HeaderValue::from_str(&format!("Bearer {SECRET}")).unwrap()
+    }
+
+    fn op(i: u8) -> Operation {
+        if i.is_multiple_of(2) { Operation::GetCredits } else { Operation::CreateCoinbaseCharge }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// Any error status with any body: an API error that keeps the status, says it in
+        /// one line, and never shows the secret, wherever the body put it.
+        #[test]
+        fn error_statuses_keep_their_status(
+            status in 300u16..600, i in any::<u8>(), body in proptest::collection::vec(any::<u8>(), 0..2048),
+            at in 0usize..2048, echo in any::<bool>(),
+        ) {
+            let mut body = body;
+            if echo {
+                let at = at.min(body.len());
+                body.splice(at..at, SECRET.bytes());
+            }
+            let status = StatusCode::from_u16(status).unwrap();
+            let err = map_raw_response(op(i), status, HeaderMap::new(), &body, Some(auth())).unwrap_err();
+            prop_assert_eq!(err.status(), Some(status.as_u16()));
+            prop_assert!(err.api().is_some());
+            let shown = err.to_string();
+            prop_assert!(!shown.contains('\n'), "{}", shown);
+            let debug = format!("{:?}", err);
+            prop_assert!(!shown.contains(SECRET) && !debug.contains(SECRET));
+            // No prefix of the secret long enough to matter survives the excerpt either.
+            prop_assert!(!debug.contains(&SECRET[..12]));
+        }
+
+        /// Any success status with any body: decoded, or a Decode error with the status.
+        #[test]
+        fn success_statuses_decode_or_say_why(
+            status in 200u16..300, i in any::<u8>(), body in proptest::collection::vec(any::<u8>(), 0..512),
+        ) {
+            let status = StatusCode::from_u16(status).unwrap();
+            if let Err(err) = map_raw_response(op(i), status, HeaderMap::new(), &body, None) {
+                let is_decode = matches!(err, Error::Decode { .. });
+                prop_assert!(is_decode, "{:?}", err);
+                prop_assert_eq!(err.status(), Some(status.as_u16()));
+            }
+        }
+
+        /// Upstream-shaped error bodies with arbitrary messages parse into code and message.
+        #[test]
+        fn upstream_error_bodies_are_parsed(status in 400u16..600, code in any::<i64>(), message in "\\PC*") {
+            let body = serde_json::json!({"error": {"code": code, "message": message}, "user_id": null}).to_string();
+            let status = StatusCode::from_u16(status).unwrap();
+            let err = map_raw_response(Operation::GetCredits, status, HeaderMap::new(), body.as_bytes(), None).unwrap_err();
+            let api = err.api().unwrap();
+            prop_assert_eq!(api.code(), Some(code));
+            prop_assert_eq!(api.message(), Some(message.as_str()));
+        }
+    }
+
+    #[test]
+    fn a_secret_straddling_the_excerpt_cut_is_redacted() {
+        let mut body = vec![b'x'; BODY_EXCERPT - 5];
+        body.extend_from_slice(SECRET.as_bytes());
+        let err =
+            map_raw_response(Operation::GetCredits, StatusCode::BAD_GATEWAY, HeaderMap::new(), &body, Some(auth()))
+                .unwrap_err();
+        assert!(!format!("{err:?}").contains(&SECRET[..5]), "{err:?}");
+    }
 }
 
 /// A response with a non-success status: the status, upstream's `{"error":{code,message}}` when
@@ -363,7 +491,8 @@ impl fmt::Display for ApiError {
             )?;
         }
         match (self.message(), self.0.raw_body.as_deref().map(str::trim).filter(|s| !s.is_empty())) {
-            (Some(m), _) => write!(f, ": {m}")?,
+            // One line, whatever upstream put in its message.
+            (Some(m), _) => write!(f, ": {}", m.replace(|c: char| c.is_control(), " "))?,
             (None, Some(raw)) => {
                 // One line: the first line of the body, shortened.
                 let first: String = raw.lines().next().unwrap_or_default().chars().take(120).collect();

@@ -29,6 +29,17 @@ pub use requests::{CreateCoinbaseChargeBuilder, GetCreditsBuilder};
 pub use retry::RetryConfig;
 pub use types::{CoinbaseChargeResponse, CreditsResponse};
 
+/// Entry points for the fuzz target in `fuzz/` (feature `__fuzz`); not a public API.
+#[cfg(feature = "__fuzz")]
+#[doc(hidden)]
+pub mod __fuzz {
+    /// Maps a raw final response (any status, any bytes) as a call does.
+    pub fn map_response(operation: crate::Operation, status: u16, body: &[u8]) -> Result<(), crate::Error> {
+        let status = reqwest::StatusCode::from_u16(status).unwrap_or(reqwest::StatusCode::INTERNAL_SERVER_ERROR);
+        crate::error::map_raw_response(operation, status, reqwest::header::HeaderMap::new(), body, None)
+    }
+}
+
 /// Request and response types, generated from `openapi/credits.yaml` by progenitor.
 pub mod types {
     pub use crate::generated::types::{

@@ -292,3 +292,102 @@ fn trace_attempt(operation: Operation, attempt: u32, result: &Attempt, outcome: 
         if delay.is_some() { "attempt failed, retrying" } else { "attempt finished" }
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const GET: Operation = Operation::GetCredits;
+    const CHARGE: Operation = Operation::CreateCoinbaseCharge;
+
+    fn status(code: u16, retry_after: bool) -> Outcome {
+        Outcome::Status(StatusCode::from_u16(code).unwrap(), retry_after.then_some(Duration::from_secs(1)))
+    }
+
+    /// The table in the module docs, row by row: (outcome, get_credits, charge, charge opted in).
+    #[test]
+    fn should_retry_matches_the_documented_table() {
+        let on = RetryConfig::default();
+        let rows = [
+            (status(408, false), true, false, true),
+            (status(500, false), true, false, true),
+            (status(502, false), true, false, true),
+            (status(504, false), true, false, true),
+            (status(429, false), true, true, true),
+            (status(503, false), true, false, true),
+            (status(503, true), true, true, true),
+            (status(400, false), false, false, false),
+            (status(401, false), false, false, false),
+            (status(410, false), false, false, false),
+            (status(200, false), false, false, false),
+            (Outcome::ConnectFailed, true, true, true),
+            (Outcome::Broken, true, false, true),
+            (Outcome::TimedOut, true, false, true),
+            (Outcome::TooLarge, false, false, false),
+        ];
+        for (outcome, get, charge, opted_in) in rows {
+            assert_eq!(should_retry(GET, outcome, &on, false), get, "get {outcome:?}");
+            assert_eq!(should_retry(CHARGE, outcome, &on, false), charge, "charge {outcome:?}");
+            assert_eq!(should_retry(CHARGE, outcome, &on, true), opted_in, "opted-in charge {outcome:?}");
+        }
+        let off = RetryConfig::default().retry_connection_errors(false);
+        for op in [GET, CHARGE] {
+            assert!(!should_retry(op, Outcome::ConnectFailed, &off, true));
+            assert!(!should_retry(op, Outcome::Broken, &off, true));
+        }
+    }
+
+    #[test]
+    fn none_never_waits() {
+        assert_eq!(next_delay(&RetryConfig::none(), 1, Duration::ZERO, None, 0.5), None);
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        let mut headers = HeaderMap::new();
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+        for (value, want) in [
+            ("120", Some(120)),
+            (" 7 ", Some(7)),
+            ("Sun, 09 Sep 2001 01:47:00 GMT", Some(20)), // now is 01:46:40
+            ("Sun, 09 Sep 2001 01:40:00 GMT", Some(0)),
+            ("-1", None),
+            ("1.5", None),
+            ("soon", None),
+            ("", None),
+        ] {
+            headers.insert(RETRY_AFTER, value.parse().unwrap());
+            assert_eq!(retry_after(&headers, now), want.map(Duration::from_secs), "{value:?}");
+        }
+    }
+
+    proptest! {
+        /// Whatever the policy and the moment, a wait fits max_interval and the time left.
+        #[test]
+        fn waits_stay_within_bounds(
+            initial_ms in 0u64..10_000, max_ms in 0u64..100_000, exponent in -5.0f64..50.0, budget_ms in 0u64..1_000_000,
+            attempt in 1u32..1000, elapsed_ms in 0u64..2_000_000, asked in proptest::option::of(0u64..100_000), unit in 0.0f64..1.0,
+        ) {
+            let policy = RetryConfig::backoff(
+                Duration::from_millis(initial_ms), Duration::from_millis(max_ms), exponent, Duration::from_millis(budget_ms));
+            let max_interval = Duration::from_millis(max_ms.max(initial_ms));
+            let elapsed = Duration::from_millis(elapsed_ms);
+            if let Some(wait) = next_delay(&policy, attempt, elapsed, asked.map(Duration::from_millis), unit) {
+                prop_assert!(wait <= max_interval);
+                prop_assert!(elapsed + wait < Duration::from_millis(budget_ms));
+                if let Some(asked) = asked { prop_assert_eq!(wait, Duration::from_millis(asked)); }
+            }
+        }
+
+        /// No header value makes the parser panic.
+        #[test]
+        fn retry_after_never_panics(value in "\\PC{0,40}") {
+            if let Ok(v) = value.parse() {
+                let mut headers = HeaderMap::new();
+                headers.insert(RETRY_AFTER, v);
+                let _ = retry_after(&headers, SystemTime::now());
+            }
+        }
+    }
+}

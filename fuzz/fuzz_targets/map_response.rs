@@ -1,0 +1,27 @@
+//! Arbitrary statuses and bodies through the response mapping: never a panic, the status
+//! always kept, `Display` always one line.
+//!
+//! `RUSTC_BOOTSTRAP=1 cargo fuzz run map_response` (cargo-fuzz needs nightly flags).
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use openrouter_credits::{Error, Operation};
+
+fuzz_target!(|data: &[u8]| {
+    let [op, lo, hi, body @ ..] = data else { return };
+    let operation = if op.is_multiple_of(2) { Operation::GetCredits } else { Operation::CreateCoinbaseCharge };
+    let status = 100 + u16::from_le_bytes([*lo, *hi]) % 500;
+    match openrouter_credits::__fuzz::map_response(operation, status, body) {
+        Ok(()) => assert!((200..300).contains(&status), "{status} decoded as success"),
+        Err(err) => {
+            assert_eq!(err.status(), Some(status), "status lost: {err:?}");
+            if (200..300).contains(&status) {
+                assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+            } else {
+                assert!(err.api().is_some(), "{err:?}");
+            }
+            assert!(!err.to_string().contains('\n'), "multi-line Display: {err}");
+        }
+    }
+});

@@ -1,0 +1,236 @@
+//! The fault matrix: whatever the server or the network does, each call ends in a typed error
+//! or a correct retry, with the right attempt count, and no panic. The charge is never sent
+//! twice where the server may have acted. Paused clock: timeouts cost no real time.
+
+mod common;
+use common::*;
+use openrouter_credits::mock::{MockResponse, MockServer};
+use openrouter_credits::{ChainId, Client, CreateCoinbaseChargeSecurity, Error, Operation, RetryConfig};
+use std::time::Duration;
+use tokio::time::Instant;
+
+const OPS: [Operation; 2] = [Operation::GetCredits, Operation::CreateCoinbaseCharge];
+
+/// Up to 3 attempts, 10 ms apart, 10 s budget.
+fn policy() -> RetryConfig {
+    RetryConfig::backoff(Duration::from_millis(10), Duration::from_millis(10), 1.0, Duration::from_secs(10))
+        .jitter(false)
+        .max_attempts(3)
+}
+
+fn client_for(server: &MockServer) -> Client {
+    builder(server).retries(policy()).timeout(Duration::from_secs(2)).build().unwrap()
+}
+
+async fn call(client: &Client, op: Operation) -> Result<(), Error> {
+    match op {
+        Operation::GetCredits => client.credits().get_credits().await.map(drop),
+        _ => client
+            .credits()
+            .create_coinbase_charge(CreateCoinbaseChargeSecurity::bearer(BEARER))
+            .amount(100.0)
+            .sender(SENDER)
+            .chain_id(ChainId::Ethereum)
+            .await
+            .map(drop),
+    }
+}
+
+/// Queues `make()` three times for `op`, calls once, returns the error and the requests seen.
+async fn failing(op: Operation, make: impl Fn() -> MockResponse) -> (Error, usize) {
+    let server = server().await;
+    for _ in 0..3 {
+        server.enqueue(op, make());
+    }
+    let err = call(&client_for(&server), op).await.expect_err("scripted to fail");
+    (err, server.requests_for(op).len())
+}
+
+/// get_credits retries to the cap; the charge is sent once.
+fn expected_attempts(op: Operation) -> usize {
+    if op == Operation::GetCredits { 3 } else { 1 }
+}
+
+#[tokio::test(start_paused = true)]
+async fn server_errors_with_json_html_and_empty_bodies() {
+    let bodies: [(&str, &str); 3] = [
+        ("application/json", r#"{"error":{"code":0,"message":"upstream"}}"#),
+        ("text/html", "<html><body><h1>Bad gateway</h1></body></html>"),
+        ("text/plain", ""),
+    ];
+    for op in OPS {
+        for status in [500, 502, 503, 504] {
+            for (content_type, body) in bodies {
+                let (err, seen) =
+                    failing(op, || MockResponse::status(status).content_type(content_type).body(body)).await;
+                let case = format!("{op} {status} {content_type}");
+                assert_eq!(err.status(), Some(status), "{case}");
+                assert_eq!(seen, expected_attempts(op), "{case}");
+                assert_eq!(err.attempts(), Some(seen as u32), "{case}");
+                let api = err.api().unwrap();
+                match content_type {
+                    "application/json" => assert_eq!(api.message(), Some("upstream"), "{case}"),
+                    _ => assert_eq!(api.raw_body(), Some(body), "{case}"),
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn rate_limits_with_every_kind_of_retry_after() {
+    for op in OPS {
+        // Seconds: honoured, then the default answer.
+        let server = server().await;
+        server.enqueue(op, MockResponse::error(429, "slow").retry_after("0"));
+        call(&client_for(&server), op).await.unwrap();
+        assert_eq!(server.requests_for(op).len(), 2, "{op}");
+
+        // HTTP date in the past: retry at once.
+        let server = common::server().await;
+        server.enqueue(op, MockResponse::error(429, "slow").retry_after("Wed, 21 Oct 2015 07:28:00 GMT"));
+        call(&client_for(&server), op).await.unwrap();
+        assert_eq!(server.requests_for(op).len(), 2, "{op}");
+
+        // Past the budget: returned at once, with retry_after() for the caller.
+        let (err, seen) = failing(op, || MockResponse::error(429, "slow").retry_after("3600")).await;
+        assert_eq!((seen, err.retry_after()), (1, Some(Duration::from_secs(3600))), "{op}");
+        assert!(matches!(err, Error::TooManyRequests(_)));
+
+        // Garbage: ignored, backoff applies; 429 is safe to retry for both.
+        let (err, seen) = failing(op, || MockResponse::error(429, "slow").retry_after("tomorrow-ish")).await;
+        assert_eq!((seen, err.retry_after()), (3, None), "{op}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn connection_reset_before_any_response() {
+    for op in OPS {
+        let (err, seen) = failing(op, MockResponse::drop_connection).await;
+        assert!(matches!(err, Error::Transport { connect: false, .. }), "{op}: {err:?}");
+        assert_eq!(seen, expected_attempts(op), "{op}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn connection_reset_after_the_headers() {
+    let body = r#"{"data":{"total_credits":1.0,"total_usage":0.5}}"#;
+    for op in OPS {
+        let (err, seen) = failing(op, || MockResponse::status(200).body(body).reset_body_after(10)).await;
+        assert!(matches!(err, Error::Transport { connect: false, .. }), "{op}: {err:?}");
+        assert_eq!(seen, expected_attempts(op), "{op}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn headers_that_never_come_hit_the_attempt_timeout() {
+    for op in OPS {
+        let started = Instant::now();
+        let (err, seen) = failing(op, || MockResponse::status(200).delay(Duration::from_secs(3600))).await;
+        assert!(matches!(err, Error::Timeout { .. }), "{op}: {err:?}");
+        assert_eq!(seen, expected_attempts(op), "{op}");
+        // Each attempt is cut at its 2 s timeout, plus the 10 ms waits between them.
+        let want = 2000 * seen as u128 + 10 * (seen as u128 - 1);
+        assert_eq!(started.elapsed().as_millis(), want, "{op}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_body_that_stalls_half_way_hits_the_attempt_timeout() {
+    let body = r#"{"data":{"total_credits":1.0,"total_usage":0.5}}"#;
+    for op in OPS {
+        let (err, seen) = failing(op, || MockResponse::status(200).body(body).stall_body_after(20)).await;
+        assert!(matches!(err, Error::Timeout { .. }), "{op}: {err:?}");
+        assert_eq!(seen, expected_attempts(op), "{op}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn bad_success_bodies_are_decode_errors_and_not_retried() {
+    // Numbers sent as strings: the message carries the field's whole path.
+    let credits_as_strings = r#"{"data":{"total_credits":"1.0","total_usage":"0.5"}}"#.to_owned();
+    let charge_as_strings = r#"{"data":{"id":"c1","created_at":"t","expires_at":"t","web3_data":{"transfer_intent":{
+        "call_data":{"deadline":"t","fee_amount":"1","id":"0x1","operator":"0x2","prefix":"0x3","recipient":"0x4",
+        "recipient_amount":"9","recipient_currency":"0x5","refund_destination":"0x6","signature":"0x7"},
+        "metadata":{"chain_id":"1","contract_address":"0x8","sender":"0x9"}}}}}"#
+        .to_owned();
+    for op in OPS {
+        let (as_strings, path) = match op {
+            Operation::GetCredits => (credits_as_strings.clone(), "data.total_credits"),
+            _ => (charge_as_strings.clone(), "data.web3_data.transfer_intent.metadata.chain_id"),
+        };
+        let cases = [
+            ("application/json", r#"{"data":{"total_credits":1.0,"#.to_owned(), "EOF"),
+            ("text/html", "<html>maintenance</html>".to_owned(), "expected value"),
+            ("application/json", as_strings, path),
+            ("application/json", r#"{"data":{}}"#.to_owned(), "missing field"),
+            ("application/json", String::new(), "EOF"),
+        ];
+        for (content_type, body, needle) in cases {
+            let (err, seen) =
+                failing(op, || MockResponse::status(200).content_type(content_type).body(body.clone())).await;
+            let Error::Decode { message, status, .. } = &err else { panic!("{op} {body}: {err:?}") };
+            assert_eq!(status.as_u16(), 200);
+            assert!(message.contains(needle), "{op} {body}: {message}");
+            assert_eq!(seen, 1, "a decode error is not retried");
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_wrong_content_type_on_a_valid_body_is_accepted() {
+    let server = server().await;
+    let body = r#"{"data":{"total_credits":7.0,"total_usage":1.0}}"#;
+    server.enqueue(Operation::GetCredits, MockResponse::status(200).content_type("text/plain").body(body));
+    let credits = client_for(&server).credits().get_credits().await.unwrap();
+    assert_eq!(credits.data.total_credits, 7.0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn huge_bodies_are_refused_past_the_cap_without_reading_them() {
+    const HUNDRED_MB: u64 = 100 * 1024 * 1024;
+    for op in OPS {
+        for declare_length in [true, false] {
+            let server = server().await;
+            server.enqueue(op, MockResponse::large_body(HUNDRED_MB, declare_length));
+            let err = call(&client_for(&server), op).await.unwrap_err();
+            let Error::ResponseTooLarge { limit, status, .. } = &err else { panic!("{op}: {err:?}") };
+            assert_eq!((*limit, status.as_u16()), (openrouter_credits::DEFAULT_MAX_RESPONSE_BYTES, 200));
+            assert_eq!(server.requests_for(op).len(), 1, "not retried");
+        }
+    }
+    // A smaller cap applies to error bodies too.
+    let server = server().await;
+    server.enqueue(Operation::GetCredits, MockResponse::status(500).body(vec![b'x'; 4096]));
+    let client = builder(&server).max_response_bytes(1024).build().unwrap();
+    let err = client.credits().get_credits().await.unwrap_err();
+    assert!(matches!(err, Error::ResponseTooLarge { limit: 1024, .. }), "{err:?}");
+    assert_eq!(err.status(), Some(500));
+}
+
+#[tokio::test(start_paused = true)]
+async fn redirects_are_not_followed_so_credentials_stay_put() {
+    for op in OPS {
+        let server = server().await;
+        let elsewhere = common::server().await;
+        let target = format!("{}/credits", elsewhere.base_url());
+        server.enqueue(op, MockResponse::status(307).header("location", &target));
+        let err = call(&client_for(&server), op).await.unwrap_err();
+        assert!(matches!(err, Error::Api(_)), "{op}: {err:?}");
+        assert_eq!(err.status(), Some(307));
+        assert!(elsewhere.requests().is_empty(), "{op}: the request (and its Authorization) must not follow");
+        assert_eq!(server.requests_for(op).len(), 1);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn plain_http_to_a_remote_host_is_refused_before_sending() {
+    for url in ["http://openrouter.ai/api/v1", "http://192.168.1.10:8080/api/v1"] {
+        let err = Client::builder().api_key(KEY).base_url(url).build().unwrap_err();
+        assert!(matches!(err, Error::InvalidInput { field: "base_url", .. }), "{url}: {err:?}");
+        let server = server().await;
+        let err = client_for(&server).credits().get_credits().base_url(url).await.unwrap_err();
+        assert!(matches!(err, Error::InvalidInput { field: "base_url", .. }));
+        assert!(server.requests().is_empty());
+    }
+}
