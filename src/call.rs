@@ -98,6 +98,8 @@ pub(crate) struct CallRecord {
 pub(crate) struct BufferedResponse {
     pub(crate) status: StatusCode,
     pub(crate) version: reqwest::Version,
+    /// Where it came from; carried so rebuilding the response needs no URL parse.
+    pub(crate) url: Option<reqwest::Url>,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
 }

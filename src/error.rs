@@ -323,6 +323,7 @@ pub(crate) fn map_raw_response(
         error_response: (!status.is_success()).then(|| BufferedResponse {
             status,
             version: reqwest::Version::HTTP_11,
+            url: None,
             headers,
             body: body.clone(),
         }),

@@ -58,10 +58,8 @@ impl CallOptions {
             return Err(e);
         }
         let shared = &client.shared;
-        let base_url = match &self.base_url {
-            Some(url) => normalize_base_url(url)?,
-            None => shared.base_url.clone(),
-        };
+        let overridden = self.base_url.as_deref().map(normalize_base_url).transpose()?;
+        let base_url = overridden.as_deref().unwrap_or(&shared.base_url);
         let ctx = CallContext {
             operation,
             auth: Some(auth),
@@ -73,7 +71,7 @@ impl CallOptions {
             record: Default::default(),
         };
         // reqwest::Client is an Arc: the clone shares the connection pool.
-        Ok(generated::Client::new_with_client(&base_url, shared.http.clone(), ctx))
+        Ok(generated::Client::new_with_client(base_url, shared.http.clone(), ctx))
     }
 }
 

@@ -257,6 +257,7 @@ fn finish(result: Attempt, ctx: &CallContext) -> reqwest::Result<reqwest::Respon
             Ok(transport::rebuild(BufferedResponse {
                 status,
                 version: reqwest::Version::HTTP_11,
+                url: None,
                 headers: HeaderMap::new(),
                 body: bytes::Bytes::new(),
             }))

@@ -8,6 +8,8 @@ use crate::call::BufferedResponse;
 use bytes::{Bytes, BytesMut};
 
 /// How an attempt ended.
+// Lives on the stack for one attempt; boxing the response would cost an allocation per call.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Attempt {
     /// A full response (any status).
     Response(BufferedResponse),
@@ -28,6 +30,7 @@ pub(crate) async fn attempt(http: &reqwest::Client, request: reqwest::Request, l
     }
     let headers = std::mem::take(response.headers_mut());
     let version = response.version();
+    let url = Some(response.url().clone());
     // Most bodies arrive in one chunk: keep it as is and copy only when there are several.
     let mut first: Option<Bytes> = None;
     let mut rest = BytesMut::new();
@@ -53,14 +56,22 @@ pub(crate) async fn attempt(http: &reqwest::Client, request: reqwest::Request, l
         }
     }
     let body = if rest.is_empty() { first.unwrap_or_default() } else { rest.freeze() };
-    Attempt::Response(BufferedResponse { status, version, headers, body })
+    Attempt::Response(BufferedResponse { status, version, url, headers, body })
 }
 
 /// Turns a buffered response back into the `reqwest::Response` the generated code decodes.
 pub(crate) fn rebuild(buffered: BufferedResponse) -> reqwest::Response {
-    let mut response = http::Response::new(buffered.body);
-    *response.status_mut() = buffered.status;
-    *response.version_mut() = buffered.version;
+    use reqwest::ResponseBuilderExt;
+    let mut builder = http::Response::builder().status(buffered.status).version(buffered.version);
+    // Without its URL, reqwest parses a placeholder URL for every rebuilt response.
+    if let Some(url) = buffered.url {
+        builder = builder.url(url);
+    }
+    let mut response = match builder.body(buffered.body) {
+        Ok(r) => r,
+        // Unreachable with a typed status and version; fall back to a plain response anyway.
+        Err(_) => http::Response::new(bytes::Bytes::new()),
+    };
     *response.headers_mut() = buffered.headers;
     reqwest::Response::from(response)
 }

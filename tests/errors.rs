@@ -4,17 +4,7 @@
 mod common;
 use common::*;
 use openrouter_credits::mock::{GONE_MESSAGE, MockResponse};
-use openrouter_credits::{ChainId, Client, CreateCoinbaseChargeSecurity, Error, Operation};
-
-async fn charge(client: &Client) -> Result<openrouter_credits::CoinbaseChargeResponse, Error> {
-    client
-        .credits()
-        .create_coinbase_charge(CreateCoinbaseChargeSecurity::bearer(BEARER))
-        .amount(100.0)
-        .sender(SENDER)
-        .chain_id(ChainId::Ethereum)
-        .await
-}
+use openrouter_credits::{Error, Operation};
 
 fn variant(e: &Error) -> &'static str {
     match e {

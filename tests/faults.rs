@@ -5,7 +5,7 @@
 mod common;
 use common::*;
 use openrouter_credits::mock::{MockResponse, MockServer};
-use openrouter_credits::{ChainId, Client, CreateCoinbaseChargeSecurity, Error, Operation, RetryConfig};
+use openrouter_credits::{Client, Error, Operation, RetryConfig};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -25,14 +25,7 @@ fn client_for(server: &MockServer) -> Client {
 async fn call(client: &Client, op: Operation) -> Result<(), Error> {
     match op {
         Operation::GetCredits => client.credits().get_credits().await.map(drop),
-        _ => client
-            .credits()
-            .create_coinbase_charge(CreateCoinbaseChargeSecurity::bearer(BEARER))
-            .amount(100.0)
-            .sender(SENDER)
-            .chain_id(ChainId::Ethereum)
-            .await
-            .map(drop),
+        _ => charge(client).await.map(drop),
     }
 }
 

@@ -5,9 +5,7 @@
 mod common;
 use common::*;
 use openrouter_credits::mock::{MockResponse, MockServer};
-use openrouter_credits::{
-    ChainId, Client, CreateCoinbaseChargeBuilder, CreateCoinbaseChargeSecurity, Error, Operation, RetryConfig,
-};
+use openrouter_credits::{Client, Error, Operation, RetryConfig};
 use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 
@@ -20,15 +18,6 @@ fn fast() -> RetryConfig {
 
 fn retrying_client(server: &MockServer) -> Client {
     builder(server).retries(fast()).build().unwrap()
-}
-
-fn charge(client: &Client) -> CreateCoinbaseChargeBuilder {
-    client
-        .credits()
-        .create_coinbase_charge(CreateCoinbaseChargeSecurity::bearer(BEARER))
-        .amount(100.0)
-        .sender(SENDER)
-        .chain_id(ChainId::Ethereum)
 }
 
 #[tokio::test(start_paused = true)]

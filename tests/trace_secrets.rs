@@ -6,7 +6,7 @@
 mod common;
 use common::*;
 use openrouter_credits::mock::MockResponse;
-use openrouter_credits::{ChainId, Client, CreateCoinbaseChargeSecurity, Operation, RetryConfig};
+use openrouter_credits::{Client, Operation, RetryConfig};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -52,14 +52,7 @@ async fn errors_and_trace_output_of_failing_calls_hold_no_secret() {
     server.enqueue(Operation::CreateCoinbaseCharge, MockResponse::error(429, &format!("slow down {BEARER}")));
     server.enqueue(Operation::CreateCoinbaseCharge, MockResponse::status(500).body(format!("<p>{BEARER}</p>")));
     let e1 = client.credits().get_credits().await.unwrap_err();
-    let e2 = client
-        .credits()
-        .create_coinbase_charge(CreateCoinbaseChargeSecurity::bearer(BEARER))
-        .amount(1.0)
-        .sender(SENDER)
-        .chain_id(ChainId::Base)
-        .await
-        .unwrap_err();
+    let e2 = charge(&client).await.unwrap_err();
     assert_eq!(e2.status(), Some(500));
     assert_eq!(e2.attempts(), Some(2), "429 retried, then the 500 returned");
     for e in [&e1, &e2] {

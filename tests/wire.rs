@@ -25,15 +25,7 @@ async fn get_credits_sends_get_with_api_key_and_nothing_else() {
 #[tokio::test]
 async fn charge_sends_exact_body_with_the_per_call_bearer_only() {
     let server = server().await;
-    let charge = client(&server)
-        .credits()
-        .create_coinbase_charge(CreateCoinbaseChargeSecurity::bearer(BEARER))
-        .amount(100.0)
-        .sender(SENDER)
-        .chain_id(ChainId::Ethereum)
-        .send()
-        .await
-        .unwrap();
+    let charge = charge(&client(&server)).send().await.unwrap();
     assert!(!charge.data.id.is_empty());
     assert_eq!(charge.data.web3_data.transfer_intent.metadata.sender, SENDER);
     assert_eq!(charge.data.web3_data.transfer_intent.metadata.chain_id, 1.0);

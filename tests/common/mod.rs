@@ -2,7 +2,9 @@
 #![allow(dead_code)]
 
 use openrouter_credits::mock::MockServer;
-use openrouter_credits::{Client, ClientBuilder, RetryConfig};
+use openrouter_credits::{
+    ChainId, Client, ClientBuilder, CreateCoinbaseChargeBuilder, CreateCoinbaseChargeSecurity, RetryConfig,
+};
 
 pub const KEY: &str = "sk-or-v1-test-key-0123456789";
 pub const BEARER: &str = "per-call-token-abcdef";
@@ -26,4 +28,15 @@ pub fn header_names(req: &openrouter_credits::mock::RecordedRequest) -> Vec<Stri
     let mut names: Vec<String> = req.headers.keys().map(|k| k.as_str().to_owned()).collect();
     names.sort();
     names
+}
+
+/// The charge the tests make unless they need other values: 100 USD from `SENDER` on Ethereum,
+/// with the per-call `BEARER`.
+pub fn charge(client: &Client) -> CreateCoinbaseChargeBuilder {
+    client
+        .credits()
+        .create_coinbase_charge(CreateCoinbaseChargeSecurity::bearer(BEARER))
+        .amount(100.0)
+        .sender(SENDER)
+        .chain_id(ChainId::Ethereum)
 }
