@@ -37,7 +37,9 @@ for _ in range(n):
 print(f"{n / (time.perf_counter() - start):.0f}")
 PY
 )
-read -r _ sdk_rate _ bare_rate < <("$bench" client "$url" "$N" | tr '\n' ' ')
+rates=$("$bench" client "$url" "$N")
+sdk_rate=$(awk '$1 == "sdk" {print $2}' <<<"$rates")
+bare_rate=$(awk '$1 == "bare" {print $2}' <<<"$rates")
 py_version=$("$work/venv/bin/python" --version 2>&1)
 echo "| client | sequential get_credits calls/s ($N calls) | vs Python SDK |"
 echo "|---|---|---|"

@@ -7,6 +7,7 @@
 //! cargo bench --bench overhead -- --quick      # smoke run with tiny N (CI runs it via cargo test)
 //! cargo bench --bench overhead -- serve        # just the server; prints its URL (bench/compare_python.sh)
 //! cargo bench --bench overhead -- client URL N # N sequential get_credits calls, SDK and bare: calls/s
+//! cargo bench --bench overhead -- profile sdk|bare N # N calls of one side only, for callgrind
 //! ```
 //!
 //! Allocations are counted by a global allocator, on the client thread only (the server runs on
@@ -232,6 +233,22 @@ fn main() {
                 std::thread::park();
             }
         }
+        Some("profile") => {
+            // One kind of call only, for `valgrind --tool=callgrind` (see BENCHMARKS.md).
+            let sdk_side = args.get(1).map(String::as_str) == Some("sdk");
+            let n: usize = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(1000);
+            let url = start_server();
+            let (client, http) = (sdk(&url), bare());
+            rt.block_on(async {
+                for _ in 0..n {
+                    if sdk_side {
+                        std::hint::black_box(sdk_get(&client).await);
+                    } else {
+                        std::hint::black_box(bare_get(&http, &url).await);
+                    }
+                }
+            });
+        }
         Some("client") => {
             let url = args.get(1).expect("client URL N");
             let n: usize = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(2000);
@@ -241,16 +258,26 @@ fn main() {
                     sdk_get(&client).await;
                     bare_get(&http, url).await;
                 }
-                let t = Instant::now();
-                for _ in 0..n {
-                    sdk_get(&client).await;
+                // Interleaved rounds, alternating which goes first, so drift in the machine's
+                // state (frequency, other load) falls on both alike.
+                let rounds = 10;
+                let per_round = n.div_ceil(rounds);
+                let (mut sdk_time, mut bare_time) = (Duration::ZERO, Duration::ZERO);
+                for round in 0..rounds {
+                    for sdk_turn in [round % 2 == 0, round % 2 != 0] {
+                        let t = Instant::now();
+                        for _ in 0..per_round {
+                            if sdk_turn {
+                                sdk_get(&client).await;
+                            } else {
+                                bare_get(&http, url).await;
+                            }
+                        }
+                        *(if sdk_turn { &mut sdk_time } else { &mut bare_time }) += t.elapsed();
+                    }
                 }
-                let sdk_rate = n as f64 / t.elapsed().as_secs_f64();
-                let t = Instant::now();
-                for _ in 0..n {
-                    bare_get(&http, url).await;
-                }
-                let bare_rate = n as f64 / t.elapsed().as_secs_f64();
+                let calls = (rounds * per_round) as f64;
+                let (sdk_rate, bare_rate) = (calls / sdk_time.as_secs_f64(), calls / bare_time.as_secs_f64());
                 println!("sdk {sdk_rate:.0}\nbare {bare_rate:.0}");
             });
         }
@@ -272,26 +299,49 @@ fn main() {
                     sequential!(rounds, per_round, sdk_get(&client).await, bare_get(&http, &url).await);
                 let (mut cs, mut cb) =
                     sequential!(rounds / 2, per_round / 2, sdk_charge(&client).await, bare_charge(&http, &url).await);
-                let (mut ps, ps_wall) = {
-                    let c = client.clone();
-                    concurrent(in_flight, conc_calls, move || {
-                        let c = c.clone();
-                        async move {
+                // Open the in-flight connections of both pools first: otherwise whichever side
+                // runs first pays for connecting 64 sockets inside its measurement.
+                for _ in 0..2 {
+                    let mut set = tokio::task::JoinSet::new();
+                    for _ in 0..in_flight {
+                        let (c, h, u) = (client.clone(), http.clone(), url.clone());
+                        set.spawn_local(async move {
                             sdk_get(&c).await;
-                        }
-                    })
-                    .await
-                };
-                let (mut pb, pb_wall) = {
-                    let (h, u) = (http.clone(), url.clone());
-                    concurrent(in_flight, conc_calls, move || {
-                        let (h, u) = (h.clone(), u.clone());
-                        async move {
                             bare_get(&h, &u).await;
+                        });
+                    }
+                    while set.join_next().await.is_some() {}
+                }
+                // Two halves, alternating which side goes first, so drift falls on both alike.
+                let (mut ps, mut ps_wall, mut pb, mut pb_wall) =
+                    (Samples::default(), Duration::ZERO, Samples::default(), Duration::ZERO);
+                for half in 0..2 {
+                    for sdk_turn in [half == 0, half != 0] {
+                        if sdk_turn {
+                            let c = client.clone();
+                            let (lat, wall) = concurrent(in_flight, conc_calls / 2, move || {
+                                let c = c.clone();
+                                async move {
+                                    sdk_get(&c).await;
+                                }
+                            })
+                            .await;
+                            ps.0.extend(lat.0);
+                            ps_wall += wall;
+                        } else {
+                            let (h, u) = (http.clone(), url.clone());
+                            let (lat, wall) = concurrent(in_flight, conc_calls / 2, move || {
+                                let (h, u) = (h.clone(), u.clone());
+                                async move {
+                                    bare_get(&h, &u).await;
+                                }
+                            })
+                            .await;
+                            pb.0.extend(lat.0);
+                            pb_wall += wall;
                         }
-                    })
-                    .await
-                };
+                    }
+                }
                 let alloc_sdk = count_allocations(alloc_calls, || sdk_get(&client)).await;
                 let alloc_bare = count_allocations(alloc_calls, || bare_get(&http, &url)).await;
                 let alloc_charge = count_allocations(alloc_calls, || sdk_charge(&client)).await;

@@ -6,7 +6,7 @@ use bytes::Bytes;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderValue};
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 /// The two operations of the Credits API.
@@ -44,7 +44,6 @@ impl fmt::Display for Operation {
 ///
 /// The generated `Client` derives `Debug` and prints this, so `Debug` here is written by hand
 /// and shows whether auth is set, never its value.
-#[derive(Clone)]
 pub(crate) struct CallContext {
     pub(crate) operation: Operation,
     /// `Bearer …`, sensitive; the API key or the per-call token, whichever this call uses.
@@ -56,8 +55,27 @@ pub(crate) struct CallContext {
     pub(crate) retry_non_idempotent: bool,
     pub(crate) attempt_timeout: Option<Duration>,
     pub(crate) max_response_bytes: usize,
-    /// Shared with the retry loop, which runs inside the generated call.
-    pub(crate) record: Arc<Mutex<CallRecord>>,
+    /// Written by the retry loop, which runs inside the generated call, and read by the
+    /// facade after it. Inline, not in an `Arc`: the generated client that owns this context
+    /// lives exactly as long as the call, so sharing needs no extra allocation.
+    pub(crate) record: Mutex<CallRecord>,
+}
+
+/// The generated client derives `Clone`, so its inner type must be `Clone`; the facade never
+/// clones it. A clone copies the record as it stands.
+impl Clone for CallContext {
+    fn clone(&self) -> Self {
+        Self {
+            operation: self.operation,
+            auth: self.auth.clone(),
+            extra_headers: self.extra_headers.clone(),
+            retries: self.retries.clone(),
+            retry_non_idempotent: self.retry_non_idempotent,
+            attempt_timeout: self.attempt_timeout,
+            max_response_bytes: self.max_response_bytes,
+            record: Mutex::new(self.record().clone()),
+        }
+    }
 }
 
 impl CallContext {
@@ -82,7 +100,7 @@ impl fmt::Debug for CallContext {
 }
 
 /// What happened on the wire, written by the retry loop.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct CallRecord {
     pub(crate) attempts: u32,
     /// Status of the last response, success or not.

@@ -315,7 +315,7 @@ pub(crate) fn map_raw_response(
 ) -> Result<(), Error> {
     use crate::call::{BufferedResponse, CallRecord};
     use crate::generated::types::{CoinbaseChargeResponse, CreditsResponse};
-    use std::sync::{Arc, Mutex};
+    use std::sync::Mutex;
     let body = bytes::Bytes::copy_from_slice(body);
     let record = CallRecord {
         attempts: 1,
@@ -337,7 +337,7 @@ pub(crate) fn map_raw_response(
         retry_non_idempotent: false,
         attempt_timeout: None,
         max_response_bytes: crate::DEFAULT_MAX_RESPONSE_BYTES,
-        record: Arc::new(Mutex::new(record)),
+        record: Mutex::new(record),
     };
     let decoded = match operation {
         Operation::GetCredits => serde_json::from_slice::<CreditsResponse>(&body).map(drop),

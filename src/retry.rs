@@ -106,6 +106,11 @@ impl RetryConfig {
         self
     }
 
+    /// Whether the policy allows attempt number `n` at all (before looking at time or outcome).
+    pub(crate) fn allows_attempt(&self, n: u32) -> bool {
+        self.max_attempts_or_unbounded().is_none_or(|max| n <= max)
+    }
+
     /// The attempt cap, `None` when only the time budget bounds the call.
     pub fn max_attempts_or_unbounded(&self) -> Option<u32> {
         if self.backoff.is_none() { Some(1) } else { self.max_attempts }
@@ -211,9 +216,10 @@ pub(crate) async fn execute(
     let mut attempt_no = 0u32;
     loop {
         attempt_no += 1;
-        // JSON bodies are buffered, so this copy always exists; a streaming body would not
-        // clone, and the call would then get exactly one attempt.
-        let spare = request.try_clone();
+        // The copy for the next attempt, made only when there can be one (it costs a URL and
+        // a header map per call). JSON bodies are buffered, so it always exists; a streaming
+        // body would not clone, and the call would then get exactly one attempt.
+        let spare = if ctx.retries.allows_attempt(attempt_no + 1) { request.try_clone() } else { None };
         let result = transport::attempt(http, request, ctx.max_response_bytes).await;
         let outcome = classify(&result);
         let delay = match outcome {
@@ -342,6 +348,18 @@ mod tests {
     #[test]
     fn none_never_waits() {
         assert_eq!(next_delay(&RetryConfig::none(), 1, Duration::ZERO, None, 0.5), None);
+    }
+
+    #[test]
+    fn a_spare_request_is_needed_only_while_another_attempt_is_allowed() {
+        assert!(!RetryConfig::none().allows_attempt(2));
+        assert!(RetryConfig::none().allows_attempt(1));
+        let three = RetryConfig::default().max_attempts(3);
+        assert!(three.allows_attempt(3) && !three.allows_attempt(4));
+        // Only the time budget bounds the default policy.
+        assert!(RetryConfig::default().allows_attempt(1_000));
+        // And wherever it allows no further attempt, next_delay agrees: no wait, no retry.
+        assert_eq!(next_delay(&three, 3, Duration::ZERO, None, 0.5), None);
     }
 
     #[test]
