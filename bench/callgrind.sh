@@ -8,12 +8,8 @@ cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "valgrind is not installed: skipped"; exit 0; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-bench=$(cargo bench --locked --bench overhead --no-run --message-format=json 2>/dev/null |
-    python3 -c 'import json,sys
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "overhead" and m.get("executable"):
-        print(m["executable"])')
+source bench/lib.sh
+bench=$(bench_binary)
 for side in sdk bare; do
     for n in 1000 2000; do
         valgrind --tool=callgrind --callgrind-out-file="$work/$side.$n" "$bench" profile "$side" "$n" >/dev/null 2>&1
@@ -51,9 +47,8 @@ print("| SDK-only work per call (inclusive) | instructions |")
 print("|---|---|")
 a, b = inclusive(f"{work}/sdk.2000"), inclusive(f"{work}/sdk.1000")
 parts = [
-    ("copy of the request for a possible retry (`Request::try_clone`)", "reqwest::async_impl::request::Request::try_clone"),
     ("boxing the call's future (`IntoFuture`) and building its context", "<openrouter_credits::requests::GetCreditsBuilder as core::future::into_future::IntoFuture>::into_future"),
-    ("rebuilding the buffered response for the generated code (`retry::finish`)", "openrouter_credits::retry::finish"),
+    ("rebuilding the buffered response for the generated code (`transport::rebuild`)", "openrouter_credits::transport::rebuild"),
     ("`pre` hook: drop `api-version`, set `Authorization`", "openrouter_credits::hooks::<impl progenitor_client::progenitor_client::ClientHooks<openrouter_credits::call::CallContext> for openrouter_credits::generated::Client>::pre::{{closure}}"),
     ("progenitor merging its `api-version` header map into the request", "reqwest::async_impl::request::RequestBuilder::headers"),
     ("progenitor copying the response headers into `ResponseValue`", "<http::header::map::HeaderMap<T> as core::clone::Clone>::clone"),

@@ -13,12 +13,8 @@ trap cleanup EXIT
 python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install --quiet --disable-pip-version-check "openrouter==0.6.0"
 
-bench=$(cargo bench --locked --bench overhead --no-run --message-format=json 2>/dev/null |
-    python3 -c 'import json,sys
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "overhead" and m.get("executable"):
-        print(m["executable"])')
+source bench/lib.sh
+bench=$(bench_binary)
 "$bench" serve > "$work/url" &
 server_pid=$!
 for _ in $(seq 50); do [ -s "$work/url" ] && break; sleep 0.1; done

@@ -1,7 +1,7 @@
 //! One call's state: what the facade hands the generated client (auth, policy, timeout) and
-//! what the retry loop writes back (attempts, the final response) for the error mapping.
+//! what each attempt writes back (count, outcome, the last response) for the error mapping.
 
-use crate::retry::RetryConfig;
+use crate::retry::{Outcome, RetryConfig};
 use bytes::Bytes;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderValue};
@@ -55,9 +55,9 @@ pub(crate) struct CallContext {
     pub(crate) retry_non_idempotent: bool,
     pub(crate) attempt_timeout: Option<Duration>,
     pub(crate) max_response_bytes: usize,
-    /// Written by the retry loop, which runs inside the generated call, and read by the
-    /// facade after it. Inline, not in an `Arc`: the generated client that owns this context
-    /// lives exactly as long as the call, so sharing needs no extra allocation.
+    /// Written by each attempt (in the `exec` hook, inside the generated call), read by the
+    /// retry loop around that call and by the error mapping after it. Inline, not in an `Arc`:
+    /// the generated client that owns this context lives exactly as long as the call.
     pub(crate) record: Mutex<CallRecord>,
 }
 
@@ -99,10 +99,12 @@ impl fmt::Debug for CallContext {
     }
 }
 
-/// What happened on the wire, written by the retry loop.
+/// What happened on the wire, written by each attempt in the `exec` hook.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct CallRecord {
     pub(crate) attempts: u32,
+    /// The last attempt's outcome, until the retry loop takes it to decide what comes next.
+    pub(crate) outcome: Option<Outcome>,
     /// Status of the last response, success or not.
     pub(crate) status: Option<StatusCode>,
     /// The last response when its status was not a success: the error is built from this.

@@ -1,6 +1,6 @@
 //! [`Error`]: every way a call can fail, and the one place HTTP statuses become variants.
 //!
-//! Whatever progenitor made of a response, the status is never lost: the retry loop keeps the
+//! Whatever progenitor made of a response, the status is never lost: each attempt records the
 //! final response's status, headers and body (see `call::CallRecord`), and [`Error::from_call`]
 //! builds API errors from those, not from progenitor's `InvalidResponsePayload`, which drops the
 //! status when a documented code comes back with an HTML body.
@@ -180,7 +180,7 @@ impl Error {
         })
     }
 
-    /// Builds the error for a finished call from what the retry loop recorded and what
+    /// Builds the error for a finished call from what the attempts recorded and what
     /// progenitor returned. The only place statuses become variants.
     pub(crate) fn from_call(err: progenitor_client::Error<ErrorResponse>, ctx: &CallContext) -> Error {
         let record = ctx.record();
@@ -207,7 +207,7 @@ impl Error {
             }
             P::UnexpectedResponse(response) => {
                 // Only an undocumented *success* status gets here: every error status was
-                // recorded by the retry loop above.
+                // recorded by the attempt and handled above.
                 Error::decode(operation, response.status(), &[], format!("unexpected status {}", response.status()))
             }
             P::InvalidRequest(message) | P::Custom(message) => Error::invalid_input("request", message),
@@ -319,6 +319,7 @@ pub(crate) fn map_raw_response(
     let body = bytes::Bytes::copy_from_slice(body);
     let record = CallRecord {
         attempts: 1,
+        outcome: None,
         status: Some(status),
         error_response: (!status.is_success()).then(|| BufferedResponse {
             status,

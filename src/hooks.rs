@@ -1,5 +1,5 @@
 //! The crate's one `impl ClientHooks`: every generated call passes through here. It only
-//! delegates: headers from the call's context in `pre`, the retry loop (`retry.rs`) in `exec`.
+//! delegates: headers from the call's context in `pre`, one recorded attempt (`retry.rs`) in `exec`.
 
 use crate::call::CallContext;
 use crate::generated::Client;
@@ -29,6 +29,6 @@ impl ClientHooks<CallContext> for Client {
     }
 
     async fn exec(&self, request: reqwest::Request, _info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
-        crate::retry::execute(self.client(), request, self.inner()).await
+        crate::retry::attempt(self.client(), request, self.inner()).await
     }
 }

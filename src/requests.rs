@@ -155,7 +155,8 @@ impl GetCreditsBuilder {
             )
         })?;
         let generated = self.options.prepare(&self.client, Operation::GetCredits, auth, false)?;
-        let result = generated.get_credits().await;
+        let g = &generated;
+        let result = crate::retry::run(g, move || g.get_credits()).await;
         finish(result, &generated)
     }
 }
@@ -237,7 +238,8 @@ impl CreateCoinbaseChargeBuilder {
         let auth = self.security.header()?;
         let generated =
             self.options.prepare(&self.client, Operation::CreateCoinbaseCharge, auth, self.retry_non_idempotent)?;
-        let result = generated.create_coinbase_charge(&body).await;
+        let (g, body) = (&generated, &body);
+        let result = crate::retry::run(g, move || g.create_coinbase_charge(body)).await;
         finish(result, &generated)
     }
 }

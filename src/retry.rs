@@ -1,6 +1,6 @@
 //! Retries: the policy ([`RetryConfig`]), the pure decision of what may be retried
-//! ([`should_retry`]), how long to wait ([`next_delay`]), and the attempt loop that runs inside
-//! the generated client's `exec` hook.
+//! ([`should_retry`]), how long to wait ([`next_delay`]), the loop around the generated call
+//! ([`run`]) and the one attempt that the generated client's `exec` hook makes ([`attempt`]).
 //!
 //! What is retried:
 //!
@@ -16,7 +16,9 @@
 //! `.retry_non_idempotent(true)` on a charge gives it the `get_credits` column.
 
 use crate::call::{BufferedResponse, CallContext, Operation};
+use crate::generated;
 use crate::transport::{self, Attempt};
+use progenitor_client::ClientInfo;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use std::time::{Duration, SystemTime};
@@ -104,11 +106,6 @@ impl RetryConfig {
     pub fn jitter(mut self, on: bool) -> Self {
         self.jitter = on;
         self
-    }
-
-    /// Whether the policy allows attempt number `n` at all (before looking at time or outcome).
-    pub(crate) fn allows_attempt(&self, n: u32) -> bool {
-        self.max_attempts_or_unbounded().is_none_or(|max| n <= max)
     }
 
     /// The attempt cap, `None` when only the time budget bounds the call.
@@ -203,63 +200,75 @@ fn classify(attempt: &Attempt) -> Outcome {
     }
 }
 
-/// The attempt loop, run by the `exec` hook. Returns what the generated code should decode,
-/// and leaves the attempt count and the final error response in `ctx`'s record.
-pub(crate) async fn execute(
-    http: &reqwest::Client,
-    mut request: reqwest::Request,
-    ctx: &CallContext,
-) -> reqwest::Result<reqwest::Response> {
+/// Runs `call` (one generated call, so one attempt through the `exec` hook) until the policy
+/// says stop, sleeping between attempts; returns the last attempt's result.
+///
+/// The loop sits here, around the generated call, rather than inside `exec`: every retry has
+/// progenitor build the request afresh, so no copy of the request is kept in case one is needed
+/// (reqwest consumes a request when it sends it, and that copy cost 9 allocations per call).
+pub(crate) async fn run<T, F: Future<Output = T>>(generated: &generated::Client, call: impl Fn() -> F) -> T {
     let started = Instant::now();
-    let operation = ctx.operation;
-    *request.timeout_mut() = ctx.attempt_timeout;
-    let mut attempt_no = 0u32;
     loop {
-        attempt_no += 1;
-        // The copy for the next attempt, made only when there can be one (it costs a URL and
-        // a header map per call). JSON bodies are buffered, so it always exists; a streaming
-        // body would not clone, and the call would then get exactly one attempt.
-        let spare = if ctx.retries.allows_attempt(attempt_no + 1) { request.try_clone() } else { None };
-        let result = transport::attempt(http, request, ctx.max_response_bytes).await;
-        let outcome = classify(&result);
-        let delay = match outcome {
-            _ if spare.is_none() => None,
-            _ if !should_retry(operation, outcome, &ctx.retries, ctx.retry_non_idempotent) => None,
-            Outcome::Status(_, retry_after) => {
-                next_delay(&ctx.retries, attempt_no, started.elapsed(), retry_after, fastrand::f64())
-            }
-            _ => next_delay(&ctx.retries, attempt_no, started.elapsed(), None, fastrand::f64()),
-        };
-        trace_attempt(operation, attempt_no, &result, outcome, delay);
-        {
-            let mut record = ctx.record();
-            record.attempts = attempt_no;
-            record.status = match &result {
-                Attempt::Response(r) => Some(r.status),
-                Attempt::TooLarge(s) => Some(*s),
-                Attempt::Failed(_) => None,
-            };
-        }
-        match (delay, spare) {
-            (Some(wait), Some(spare)) => {
+        let result = call().await;
+        match after_attempt(generated.inner(), started) {
+            Some(wait) => {
+                drop(result);
                 tokio::time::sleep(wait).await;
-                request = spare;
             }
-            _ => return finish(result, ctx),
+            None => return result,
         }
     }
 }
 
-fn finish(result: Attempt, ctx: &CallContext) -> reqwest::Result<reqwest::Response> {
+/// After an attempt: the wait before the next one, or `None` to stop. Emits the attempt's
+/// tracing event. Takes the attempt's outcome from the record, so a call that never reached
+/// `exec` (nothing recorded) stops at once.
+fn after_attempt(ctx: &CallContext, started: Instant) -> Option<Duration> {
+    let (attempt_no, status, outcome) = {
+        let mut record = ctx.record();
+        (record.attempts, record.status, record.outcome.take()?)
+    };
+    let delay = if should_retry(ctx.operation, outcome, &ctx.retries, ctx.retry_non_idempotent) {
+        let retry_after = match outcome {
+            Outcome::Status(_, retry_after) => retry_after,
+            _ => None,
+        };
+        next_delay(&ctx.retries, attempt_no, started.elapsed(), retry_after, fastrand::f64())
+    } else {
+        None
+    };
+    trace_attempt(ctx.operation, attempt_no, status, outcome, delay);
+    delay
+}
+
+/// One attempt, run by the `exec` hook: send under the per-attempt timeout, read the body
+/// under the cap, record what happened (for [`run`] and for the error mapping), and hand the
+/// generated code a response to decode.
+pub(crate) async fn attempt(
+    http: &reqwest::Client,
+    mut request: reqwest::Request,
+    ctx: &CallContext,
+) -> reqwest::Result<reqwest::Response> {
+    *request.timeout_mut() = ctx.attempt_timeout;
+    let result = transport::attempt(http, request, ctx.max_response_bytes).await;
+    let outcome = classify(&result);
+    let mut record = ctx.record();
+    record.attempts += 1;
+    record.outcome = Some(outcome);
+    // Only the last attempt's response may become the call's error.
+    record.error_response = None;
+    record.too_large = None;
     match result {
         Attempt::Response(response) => {
+            record.status = Some(response.status);
             if !response.status.is_success() {
-                ctx.record().error_response = Some(response.clone());
+                record.error_response = Some(response.clone());
             }
             Ok(transport::rebuild(response))
         }
         Attempt::TooLarge(status) => {
-            ctx.record().too_large = Some((status, ctx.max_response_bytes));
+            record.status = Some(status);
+            record.too_large = Some((status, ctx.max_response_bytes));
             Ok(transport::rebuild(BufferedResponse {
                 status,
                 version: reqwest::Version::HTTP_11,
@@ -268,18 +277,23 @@ fn finish(result: Attempt, ctx: &CallContext) -> reqwest::Result<reqwest::Respon
                 body: bytes::Bytes::new(),
             }))
         }
-        Attempt::Failed(e) => Err(e),
+        Attempt::Failed(e) => {
+            record.status = None;
+            Err(e)
+        }
     }
 }
 
 /// One event per attempt: operation, attempt number, status or error kind, and the wait
 /// before the next one. Never headers or bodies, so never a secret.
-fn trace_attempt(operation: Operation, attempt: u32, result: &Attempt, outcome: Outcome, delay: Option<Duration>) {
-    let status = match result {
-        Attempt::Response(r) => Some(r.status.as_u16()),
-        Attempt::TooLarge(s) => Some(s.as_u16()),
-        Attempt::Failed(_) => None,
-    };
+fn trace_attempt(
+    operation: Operation,
+    attempt: u32,
+    status: Option<StatusCode>,
+    outcome: Outcome,
+    delay: Option<Duration>,
+) {
+    let status = status.map(|s| s.as_u16());
     let error = match outcome {
         Outcome::Status(..) => None,
         Outcome::ConnectFailed => Some("connect"),
@@ -348,18 +362,6 @@ mod tests {
     #[test]
     fn none_never_waits() {
         assert_eq!(next_delay(&RetryConfig::none(), 1, Duration::ZERO, None, 0.5), None);
-    }
-
-    #[test]
-    fn a_spare_request_is_needed_only_while_another_attempt_is_allowed() {
-        assert!(!RetryConfig::none().allows_attempt(2));
-        assert!(RetryConfig::none().allows_attempt(1));
-        let three = RetryConfig::default().max_attempts(3);
-        assert!(three.allows_attempt(3) && !three.allows_attempt(4));
-        // Only the time budget bounds the default policy.
-        assert!(RetryConfig::default().allows_attempt(1_000));
-        // And wherever it allows no further attempt, next_delay agrees: no wait, no retry.
-        assert_eq!(next_delay(&three, 3, Duration::ZERO, None, 0.5), None);
     }
 
     #[test]

@@ -179,11 +179,13 @@ async fn retry_after_as_an_http_date_is_honoured() {
     let date = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(4));
     server.enqueue(Operation::GetCredits, MockResponse::error(503, "x").retry_after(&date));
     let policy = RetryConfig::backoff(10 * MS, Duration::from_secs(5), 2.0, Duration::from_secs(10));
-    let started = Instant::now();
+    let (started, real_start) = (Instant::now(), std::time::Instant::now());
     builder(&server).retries(policy).build().unwrap().credits().get_credits().await.unwrap();
-    // The date has whole-second precision: the wait is between 3 and 4 s.
-    let waited = started.elapsed();
-    assert!(waited >= Duration::from_secs(3) && waited <= Duration::from_secs(4), "{waited:?}");
+    // The date has whole-second precision, so it lies 3 to 4 s after the wall-clock `now`
+    // above; the client reads the wall clock again when the 503 arrives, a little later in
+    // real time (the paused clock does not stop the wall clock).
+    let (waited, real) = (started.elapsed(), real_start.elapsed());
+    assert!(waited >= Duration::from_secs(3) - real && waited <= Duration::from_secs(4), "{waited:?} (real {real:?})");
 }
 
 #[tokio::test(start_paused = true)]
@@ -286,4 +288,36 @@ async fn dropped_connection_is_retried_for_get_credits_but_not_for_the_charge() 
     let err = charge(&retrying_client(&server)).await.unwrap_err();
     assert!(matches!(err, Error::Transport { connect: false, attempts: 1, .. }), "{err:?}");
     assert_eq!(server.requests_for(Operation::CreateCoinbaseCharge).len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_error_is_the_last_attempts_whatever_came_before() {
+    // A 503 and then a broken connection: the call fails as a broken connection, not a 503.
+    let server = server().await;
+    server.enqueue(Operation::GetCredits, MockResponse::error(503, "busy"));
+    server.enqueue(Operation::GetCredits, MockResponse::drop_connection());
+    let client = builder(&server).retries(fast().max_attempts(2)).build().unwrap();
+    let err = client.credits().get_credits().await.unwrap_err();
+    assert!(matches!(err, Error::Transport { connect: false, attempts: 2, .. }), "{err:?}");
+    assert_eq!(err.status(), None);
+
+    // And the other way round: the 503 that came last is the error, with its status.
+    server.enqueue(Operation::GetCredits, MockResponse::drop_connection());
+    server.enqueue(Operation::GetCredits, MockResponse::error(503, "busy"));
+    let err = client.credits().get_credits().await.unwrap_err();
+    assert_eq!((err.status(), err.attempts()), (Some(503), Some(2)), "{err:?}");
+    assert_eq!(server.requests_for(Operation::GetCredits).len(), 4);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retried_charge_is_sent_again_byte_for_byte() {
+    let server = server().await;
+    server.enqueue(Operation::CreateCoinbaseCharge, MockResponse::error(429, "slow down"));
+    charge(&retrying_client(&server)).await.unwrap();
+    let sent = server.requests_for(Operation::CreateCoinbaseCharge);
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[0].body, sent[1].body);
+    assert_eq!(sent[0].header("authorization"), sent[1].header("authorization"));
+    assert_eq!(sent[1].header("authorization"), Some(format!("Bearer {BEARER}").as_str()));
+    assert!(sent[1].header("api-version").is_none());
 }
