@@ -237,10 +237,18 @@ impl fmt::Debug for ClientBuilder {
 }
 
 /// Checks a base URL and drops its trailing slash. `https` only, except on loopback hosts.
+/// Whether this build can speak https at all (see the crate's `rustls` / `native-tls` features).
+const HAS_TLS: bool = cfg!(any(feature = "rustls", feature = "native-tls"));
+
 pub(crate) fn normalize_base_url(raw: &str) -> Result<String, Error> {
     let rule = |r: &str| Error::invalid_input("base_url", r);
     let url = Url::parse(raw.trim()).map_err(|e| rule(&format!("must be an absolute URL ({e})")))?;
     match url.scheme() {
+        "https" if !HAS_TLS => {
+            return Err(rule(
+                "is https, but this build has no TLS: enable the `rustls` (default) or `native-tls` feature",
+            ));
+        }
         "https" => {}
         "http" if is_loopback(&url) => {}
         "http" => return Err(rule("must use https; plain http is allowed only for loopback hosts")),
@@ -267,7 +275,9 @@ mod tests {
 
     #[test]
     fn base_urls() {
-        assert_eq!(normalize_base_url("https://openrouter.ai/api/v1/").unwrap(), "https://openrouter.ai/api/v1");
+        if super::HAS_TLS {
+            assert_eq!(normalize_base_url("https://openrouter.ai/api/v1/").unwrap(), "https://openrouter.ai/api/v1");
+        }
         for ok in ["http://127.0.0.1:8080", "http://localhost:1/api", "http://[::1]:9", "http://127.9.9.9"] {
             assert!(normalize_base_url(ok).is_ok(), "{ok}");
         }
@@ -276,11 +286,23 @@ mod tests {
             ("http://10.0.0.1", "https"),
             ("ftp://openrouter.ai", "https"),
             ("openrouter.ai", "absolute"),
-            ("https://user:pw@openrouter.ai", "credentials"),
-            ("https://openrouter.ai/?x=1", "query"),
+            ("http://user:pw@127.0.0.1", "credentials"),
+            ("http://127.0.0.1/?x=1", "query"),
+            ("http://localhost#top", "fragment"),
         ] {
             let e = normalize_base_url(bad).unwrap_err().to_string();
             assert!(e.contains("base_url") && e.contains(why), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn https_is_refused_up_front_by_a_build_without_tls() {
+        let result = normalize_base_url(super::DEFAULT_BASE_URL);
+        if super::HAS_TLS {
+            assert!(result.is_ok());
+        } else {
+            let e = result.unwrap_err().to_string();
+            assert!(e.contains("base_url") && e.contains("no TLS") && e.contains("rustls"), "{e}");
         }
     }
 }

@@ -52,6 +52,9 @@ use std::time::{Duration, SystemTime};
 pub const GONE_MESSAGE: &str = "The Coinbase APIs used by this endpoint have been deprecated, so the Coinbase Commerce \
 credits API has been removed. Use the web credits purchase flow instead.";
 
+/// Request bodies longer than this (1 MiB) are answered 413 and recorded with an empty body.
+pub const MAX_REQUEST_BODY: usize = 1 << 20;
+
 /// The fake server. Stops accepting connections when dropped.
 #[derive(Debug)]
 pub struct MockServer {
@@ -188,7 +191,7 @@ pub struct RecordedRequest {
     pub path: String,
     /// Every header as received.
     pub headers: HeaderMap,
-    /// The body, byte for byte.
+    /// The body, byte for byte (empty when it passed [`MAX_REQUEST_BODY`]).
     pub body: Bytes,
     /// Which endpoint it was for, if any.
     pub operation: Option<Operation>,
@@ -414,7 +417,13 @@ fn operation_of(method: &Method, path: &str) -> Option<Operation> {
 
 async fn handle(state: Arc<Mutex<State>>, request: Request<Incoming>) -> Result<Response<MockBody>, std::io::Error> {
     let (parts, body) = request.into_parts();
-    let body = body.collect().await.map_err(std::io::Error::other)?.to_bytes();
+    // Read at most the cap, like a real front end: a test that streams a huge body gets a 413,
+    // not a server that buffers it all.
+    let (body, too_large) = match http_body_util::Limited::new(body, MAX_REQUEST_BODY).collect().await {
+        Ok(collected) => (collected.to_bytes(), false),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => (Bytes::new(), true),
+        Err(e) => return Err(std::io::Error::other(e)),
+    };
     let operation = operation_of(&parts.method, parts.uri.path());
     let mut headers = parts.headers;
     if let Some(auth) = headers.get_mut(AUTHORIZATION) {
@@ -429,9 +438,11 @@ async fn handle(state: Arc<Mutex<State>>, request: Request<Incoming>) -> Result<
             body: body.clone(),
             operation,
         });
-        operation.and_then(|op| s.queued.get_mut(&op).and_then(VecDeque::pop_front))
+        let served = operation.filter(|_| !too_large);
+        served.and_then(|op| s.queued.get_mut(&op).and_then(VecDeque::pop_front))
     };
     let response = match (scripted, operation) {
+        _ if too_large => MockResponse::error(413, "Request body too large (the mock reads at most 1 MiB)"),
         (Some(scripted), _) => scripted,
         (None, Some(Operation::GetCredits)) => get_credits(&state, &headers),
         (None, Some(Operation::CreateCoinbaseCharge)) => create_charge(&state, &headers, &body),
