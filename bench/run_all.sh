@@ -50,7 +50,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
     echo "(the bench's \`serve\` mode, in its own process), each client on one connection after 100 warm-up calls."
     echo "Rates on this VM drift from run to run (a freshly started server answers the first few hundred"
     echo "calls up to 3× faster), so the SDK and bare reqwest run in interleaved rounds and see the same drift;"
-    echo "the Python SDK is CPU-bound at well under 1 ms a call and is not affected."
+    echo "the Python SDK spends about 0.9 ms of CPU a call and is hardly affected."
     echo
     echo "$python"
     echo
