@@ -8,6 +8,7 @@
 use crate::Error;
 use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
+use std::borrow::Cow;
 use std::fmt;
 
 /// `Bearer <secret>` as a sensitive header value, after checking the secret can be one.
@@ -60,11 +61,44 @@ impl fmt::Debug for CreateCoinbaseChargeSecurity {
     }
 }
 
-/// Removes `secret` from text that came from the server (an upstream message could echo it).
-pub(crate) fn redact(text: &str, auth: Option<&HeaderValue>) -> String {
-    let secret = auth.and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).filter(|s| s.len() >= 4);
-    match secret {
-        Some(s) if text.contains(s) => text.replace(s, "[redacted]"),
-        _ => text.to_owned(),
+/// Removes the call's secret from bytes that came from the server (an upstream message could
+/// echo it), before they are parsed, cut or shown, so no field of an error can carry it.
+/// Borrows when there is nothing to remove; works on bytes, so invalid UTF-8 cannot hide it.
+pub(crate) fn redact<'a>(body: &'a [u8], auth: Option<&HeaderValue>) -> Cow<'a, [u8]> {
+    let secret = auth.and_then(|v| v.as_bytes().strip_prefix(b"Bearer ")).filter(|s| s.len() >= 4);
+    let Some(secret) = secret else { return Cow::Borrowed(body) };
+    let find = |hay: &[u8]| hay.windows(secret.len()).position(|w| w == secret);
+    if find(body).is_none() {
+        return Cow::Borrowed(body);
+    }
+    let (mut out, mut rest) = (Vec::with_capacity(body.len()), body);
+    while let Some(i) = find(rest) {
+        out.extend_from_slice(&rest[..i]);
+        out.extend_from_slice(b"[redacted]");
+        rest = &rest[i + secret.len()..];
+    }
+    out.extend_from_slice(rest);
+    Cow::Owned(out)
+}
+
+/// [`redact`] for text.
+pub(crate) fn redact_text(text: &str, auth: Option<&HeaderValue>) -> String {
+    String::from_utf8_lossy(&redact(text.as_bytes(), auth)).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_replaces_every_occurrence_even_in_invalid_utf8() {
+        let auth = HeaderValue::from_static("Bearer sk-secret");
+        let body = b"\xffsk-secret and sk-secret\xfe";
+        assert_eq!(&*redact(body, Some(&auth)), b"\xff[redacted] and [redacted]\xfe");
+        // Nothing to remove, or no secret at all: the input is borrowed as is.
+        assert!(matches!(redact(b"clean", Some(&auth)), Cow::Borrowed(_)));
+        assert!(matches!(redact(b"sk-secret", None), Cow::Borrowed(_)));
+        // Secrets shorter than 4 bytes are not searched for: they would redact ordinary words.
+        assert!(matches!(redact(b"abc", Some(&HeaderValue::from_static("Bearer abc"))), Cow::Borrowed(_)));
     }
 }

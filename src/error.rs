@@ -6,9 +6,9 @@
 //! status when a documented code comes back with an HTML body.
 
 use crate::call::{CallContext, Operation};
-use crate::generated::types::{ErrorDetail, ErrorResponse};
+use crate::generated::types::ErrorResponse;
 use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderValue};
 use std::fmt;
 use std::time::Duration;
 
@@ -198,7 +198,7 @@ impl Error {
             }
             P::InvalidResponsePayload(body, serde_error) => {
                 let status = record.status.unwrap_or(StatusCode::OK);
-                Error::decode(operation, status, &body, serde_error.to_string())
+                Error::decode(operation, status, &body, serde_error.to_string(), ctx)
             }
             P::ErrorResponse(value) => {
                 let status = value.status();
@@ -208,7 +208,13 @@ impl Error {
             P::UnexpectedResponse(response) => {
                 // Only an undocumented *success* status gets here: every error status was
                 // recorded by the attempt and handled above.
-                Error::decode(operation, response.status(), &[], format!("unexpected status {}", response.status()))
+                Error::decode(
+                    operation,
+                    response.status(),
+                    &[],
+                    format!("unexpected status {}", response.status()),
+                    ctx,
+                )
             }
             P::InvalidRequest(message) | P::Custom(message) => Error::invalid_input("request", message),
         }
@@ -227,13 +233,19 @@ impl Error {
         }
     }
 
-    fn decode(operation: Operation, status: StatusCode, body: &[u8], message: String) -> Error {
+    fn decode(operation: Operation, status: StatusCode, body: &[u8], message: String, ctx: &CallContext) -> Error {
+        // serde quotes the offending value, so the body is redacted before it is read again,
+        // and so is the message serde made from the unredacted body.
+        let body = crate::auth::redact(body, ctx.auth.as_ref());
         // Re-read with the field path so the message says which field is wrong.
-        let message = match serde_json::from_slice::<serde_json::Value>(body) {
-            Ok(_) => decode_with_path(operation, body).unwrap_or(message),
-            Err(_) => message,
+        let with_path = match serde_json::from_slice::<serde_json::Value>(&body) {
+            Ok(_) => decode_with_path(operation, &body),
+            Err(_) => None,
         };
-        Error::Decode { operation, status, message, body_excerpt: excerpt(body) }
+        // Redacted again: serde quotes values unescaped, so `\u0073k-…` in the body can spell
+        // the secret in the message without spelling it in the bytes.
+        let message = crate::auth::redact_text(&with_path.unwrap_or(message), ctx.auth.as_ref());
+        Error::Decode { operation, status, message, body_excerpt: excerpt(&body) }
     }
 
     /// An API error from a non-success response. `ctx` supplies the secret to redact.
@@ -245,17 +257,14 @@ impl Error {
         attempts: u32,
         ctx: &CallContext,
     ) -> Error {
-        let parsed: Option<ErrorResponse> = serde_json::from_slice(body).ok();
-        let redact = |s: &str| crate::auth::redact(s, ctx.auth.as_ref());
-        let detail = parsed.map(|p| ErrorResponse {
-            error: ErrorDetail { message: redact(&p.error.message), ..p.error },
-            user_id: p.user_id,
-        });
-        // Redact the whole text before cutting it, so a secret straddling the cut cannot
-        // leave a prefix of itself behind.
+        // Redact the whole body before parsing or cutting it: no field (message, metadata,
+        // user_id) can carry the secret, and one straddling the cut cannot leave a prefix behind.
+        let body = crate::auth::redact(body, ctx.auth.as_ref());
+        let detail: Option<ErrorResponse> =
+            serde_json::from_slice(&body).ok().map(|parsed| redact_parsed(parsed, ctx.auth.as_ref()));
         let raw_body = match &detail {
             Some(_) => None,
-            None => Some(excerpt(redact(&String::from_utf8_lossy(body)).as_bytes())),
+            None => Some(excerpt(&body)),
         };
         let api = ApiError(Box::new(ApiErrorParts {
             operation,
@@ -275,6 +284,37 @@ impl Error {
             _ => Error::Api(api),
         }
     }
+}
+
+/// A parsed error body with the secret removed from every string in it. The bytes were
+/// redacted already, but JSON escapes (`\u0073k-…`) can spell the secret in a decoded string
+/// without spelling it in the bytes.
+fn redact_parsed(mut parsed: ErrorResponse, auth: Option<&HeaderValue>) -> ErrorResponse {
+    fn value(v: &mut serde_json::Value, auth: Option<&HeaderValue>) {
+        match v {
+            serde_json::Value::String(s) => *s = crate::auth::redact_text(s, auth),
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|item| value(item, auth)),
+            serde_json::Value::Object(map) => object(map, auth),
+            _ => {}
+        }
+    }
+    fn object(map: &mut serde_json::Map<String, serde_json::Value>, auth: Option<&HeaderValue>) {
+        *map = std::mem::take(map)
+            .into_iter()
+            .map(|(k, mut v)| {
+                value(&mut v, auth);
+                (crate::auth::redact_text(&k, auth), v)
+            })
+            .collect();
+    }
+    parsed.error.message = crate::auth::redact_text(&parsed.error.message, auth);
+    if let Some(user_id) = &mut parsed.user_id {
+        *user_id = crate::auth::redact_text(user_id, auth);
+    }
+    if let Some(metadata) = &mut parsed.error.metadata {
+        object(metadata, auth);
+    }
+    parsed
 }
 
 fn decode_with_path(operation: Operation, body: &[u8]) -> Option<String> {
@@ -394,16 +434,24 @@ mod tests {
             prop_assert!(!debug.contains(&SECRET[..12]));
         }
 
-        /// Any success status with any body: decoded, or a Decode error with the status.
+        /// Any success status with any body: decoded, or a Decode error with the status that
+        /// never shows the secret (serde quotes offending values, so an echo would land there).
         #[test]
         fn success_statuses_decode_or_say_why(
             status in 200u16..300, i in any::<u8>(), body in proptest::collection::vec(any::<u8>(), 0..512),
+            at in 0usize..512, echo in any::<bool>(),
         ) {
+            let mut body = body;
+            if echo {
+                let at = at.min(body.len());
+                body.splice(at..at, SECRET.bytes());
+            }
             let status = StatusCode::from_u16(status).unwrap();
-            if let Err(err) = map_raw_response(op(i), status, HeaderMap::new(), &body, None) {
+            if let Err(err) = map_raw_response(op(i), status, HeaderMap::new(), &body, Some(auth())) {
                 let is_decode = matches!(err, Error::Decode { .. });
                 prop_assert!(is_decode, "{:?}", err);
                 prop_assert_eq!(err.status(), Some(status.as_u16()));
+                prop_assert!(!format!("{} {:?}", err, err).contains(SECRET), "{:?}", err);
             }
         }
 
@@ -416,6 +464,28 @@ mod tests {
             let api = err.api().unwrap();
             prop_assert_eq!(api.code(), Some(code));
             prop_assert_eq!(api.message(), Some(message.as_str()));
+        }
+    }
+
+    #[test]
+    fn a_secret_in_any_field_of_a_json_body_is_redacted() {
+        let bodies = [
+            // Upstream's error shape, the secret in metadata and user_id.
+            serde_json::json!({"error": {"code": 401, "message": "no", "metadata": {"key": SECRET}}, "user_id": SECRET}),
+            // A success that does not decode, the secret as the offending value.
+            serde_json::json!({"data": {"total_credits": SECRET, "total_usage": 1.0}}),
+        ];
+        let bodies = bodies.map(|b| b.to_string());
+        // The same, with the secret's first letter as a JSON escape: not in the bytes, but in
+        // every decoded string.
+        let escaped = bodies.clone().map(|b| b.replace(SECRET, &format!("\\u0073{}", &SECRET[1..])));
+        let statuses = [StatusCode::UNAUTHORIZED, StatusCode::OK, StatusCode::UNAUTHORIZED, StatusCode::OK];
+        for (status, body) in statuses.into_iter().zip(bodies.into_iter().chain(escaped)) {
+            assert!(body.contains(SECRET) != body.contains("u0073"), "{body}");
+            let err = map_raw_response(Operation::GetCredits, status, HeaderMap::new(), body.as_bytes(), Some(auth()))
+                .unwrap_err();
+            let shown = format!("{err} {err:?} {:?}", err.api().and_then(ApiError::body));
+            assert!(!shown.contains(SECRET) && shown.contains("[redacted]"), "{shown}");
         }
     }
 

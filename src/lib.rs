@@ -33,10 +33,14 @@ pub use types::{CoinbaseChargeResponse, CreditsResponse};
 #[cfg(feature = "__fuzz")]
 #[doc(hidden)]
 pub mod __fuzz {
-    /// Maps a raw final response (any status, any bytes) as a call does.
+    /// The credential the fuzzed call is taken to have sent; it must never show in an error.
+    pub const SECRET: &str = "sk-or-fuzz";
+
+    /// Maps a raw final response (any status, any bytes) as a call that sent [`SECRET`] does.
     pub fn map_response(operation: crate::Operation, status: u16, body: &[u8]) -> Result<(), crate::Error> {
         let status = reqwest::StatusCode::from_u16(status).unwrap_or(reqwest::StatusCode::INTERNAL_SERVER_ERROR);
-        crate::error::map_raw_response(operation, status, reqwest::header::HeaderMap::new(), body, None)
+        let auth = reqwest::header::HeaderValue::from_static("Bearer sk-or-fuzz");
+        crate::error::map_raw_response(operation, status, reqwest::header::HeaderMap::new(), body, Some(auth))
     }
 }
 

@@ -26,3 +26,67 @@ async fn debug_of_client_builder_and_security_hold_no_secret() {
     client.credits().get_credits().await.unwrap();
     assert_clean(&format!("{:?}", server.requests()));
 }
+
+/// Every `Error` variant, produced by a real call with both secrets in play (and echoed back by
+/// the server where it can), shows neither in `Display` nor in `Debug`.
+#[tokio::test(start_paused = true)]
+async fn no_error_variant_shows_a_secret() {
+    use openrouter_credits::mock::MockResponse;
+    use openrouter_credits::{ChainId, Client, Error, Operation};
+    use std::collections::BTreeSet;
+    use std::time::Duration;
+
+    let server = server().await;
+    let client = builder(&server).timeout(Duration::from_secs(1)).max_response_bytes(4096).build().unwrap();
+    let mut errors: Vec<Error> = Vec::new();
+    for op in [Operation::GetCredits, Operation::CreateCoinbaseCharge] {
+        // The server echoes the credential this call sent (the only one it could know).
+        let sent = if op == Operation::GetCredits { KEY } else { BEARER };
+        let echo = format!("echo {sent}");
+        let mut scripted = vec![
+            MockResponse::status(500).body(format!("<html>{sent}</html>")).content_type("text/html"),
+            MockResponse::status(200).body(format!("{{\"data\":\"{sent}\"}}")),
+            MockResponse::status(200).delay(Duration::from_secs(5)),
+            MockResponse::status(200).body(vec![b'x'; 8192]),
+        ];
+        scripted.extend([400, 401, 403, 410, 429, 500, 502].map(|status| MockResponse::error(status, &echo)));
+        for response in scripted {
+            server.enqueue(op, response);
+            let result = match op {
+                Operation::GetCredits => client.credits().get_credits().await.map(drop),
+                _ => charge(&client).await.map(drop),
+            };
+            errors.push(result.unwrap_err());
+        }
+    }
+    let refused = Client::builder().api_key(KEY).base_url("http://127.0.0.1:1").build().unwrap();
+    errors.push(refused.credits().get_credits().retries(openrouter_credits::RetryConfig::none()).await.unwrap_err());
+    // Invalid input carrying a secret: a bearer and a header value with a line break.
+    let bad_bearer = CreateCoinbaseChargeSecurity::bearer(format!("{BEARER}\n"));
+    let bad = client.credits().create_coinbase_charge(bad_bearer).amount(1.0).sender(SENDER).chain_id(ChainId::Base);
+    errors.push(bad.await.unwrap_err());
+    errors.push(client.credits().get_credits().header("x-key", format!("{KEY}\r\n")).await.unwrap_err());
+    errors.push(Client::builder().api_key(format!("{KEY} {BEARER}")).build().unwrap_err());
+
+    let mut seen = BTreeSet::new();
+    for e in &errors {
+        assert_clean(&format!("{e} | {e:?} | {e:#?} | {:?}", e.api()));
+        let name = format!("{e:?}");
+        seen.insert(name[..name.find(['(', ' ', '{']).unwrap_or(name.len())].to_owned());
+    }
+    let all = [
+        "Api",
+        "BadRequest",
+        "Decode",
+        "Forbidden",
+        "Gone",
+        "InternalServer",
+        "InvalidInput",
+        "ResponseTooLarge",
+        "Timeout",
+        "TooManyRequests",
+        "Transport",
+        "Unauthorized",
+    ];
+    assert_eq!(seen, all.iter().map(|s| s.to_string()).collect(), "every variant is covered");
+}

@@ -1,5 +1,6 @@
 //! Arbitrary statuses and bodies through the response mapping: never a panic, the status
-//! always kept, `Display` always one line.
+//! always kept, `Display` always one line, and the call's credential never shown, wherever the
+//! body echoes it (`fuzz/map_response.dict` hands libFuzzer the credential).
 //!
 //! `RUSTC_BOOTSTRAP=1 cargo fuzz run map_response` (cargo-fuzz needs nightly flags).
 
@@ -22,6 +23,8 @@ fuzz_target!(|data: &[u8]| {
                 assert!(err.api().is_some(), "{err:?}");
             }
             assert!(!err.to_string().contains('\n'), "multi-line Display: {err}");
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains(openrouter_credits::__fuzz::SECRET), "secret shown: {shown}");
         }
     }
 });
