@@ -407,6 +407,15 @@ mod tests {
         if i.is_multiple_of(2) { Operation::GetCredits } else { Operation::CreateCoinbaseCharge }
     }
 
+    /// `body` with the secret spliced in at `at` (clamped), as a server echoing it would send.
+    fn echoed(mut body: Vec<u8>, at: usize, echo: bool) -> Vec<u8> {
+        if echo {
+            let at = at.min(body.len());
+            body.splice(at..at, SECRET.bytes());
+        }
+        body
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(3000))]
 
@@ -417,11 +426,7 @@ mod tests {
             status in 300u16..600, i in any::<u8>(), body in proptest::collection::vec(any::<u8>(), 0..2048),
             at in 0usize..2048, echo in any::<bool>(),
         ) {
-            let mut body = body;
-            if echo {
-                let at = at.min(body.len());
-                body.splice(at..at, SECRET.bytes());
-            }
+            let body = echoed(body, at, echo);
             let status = StatusCode::from_u16(status).unwrap();
             let err = map_raw_response(op(i), status, HeaderMap::new(), &body, Some(auth())).unwrap_err();
             prop_assert_eq!(err.status(), Some(status.as_u16()));
@@ -441,11 +446,7 @@ mod tests {
             status in 200u16..300, i in any::<u8>(), body in proptest::collection::vec(any::<u8>(), 0..512),
             at in 0usize..512, echo in any::<bool>(),
         ) {
-            let mut body = body;
-            if echo {
-                let at = at.min(body.len());
-                body.splice(at..at, SECRET.bytes());
-            }
+            let body = echoed(body, at, echo);
             let status = StatusCode::from_u16(status).unwrap();
             if let Err(err) = map_raw_response(op(i), status, HeaderMap::new(), &body, Some(auth())) {
                 let is_decode = matches!(err, Error::Decode { .. });
