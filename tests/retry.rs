@@ -16,6 +16,13 @@ fn fast() -> RetryConfig {
     RetryConfig::backoff(100 * MS, Duration::from_secs(1), 2.0, Duration::from_secs(10)).jitter(false)
 }
 
+/// Queues `n` copies of `response` for get_credits.
+fn queue(server: &MockServer, n: usize, response: MockResponse) {
+    for _ in 0..n {
+        server.enqueue(Operation::GetCredits, response.clone());
+    }
+}
+
 fn retrying_client(server: &MockServer) -> Client {
     builder(server).retries(fast()).build().unwrap()
 }
@@ -112,9 +119,7 @@ async fn per_call_policy_beats_the_client_default_both_ways() {
 #[tokio::test(start_paused = true)]
 async fn backoff_grows_by_the_exponent_and_stops_at_max_interval() {
     let server = server().await;
-    for _ in 0..4 {
-        server.enqueue(Operation::GetCredits, MockResponse::error(503, "x"));
-    }
+    queue(&server, 4, MockResponse::error(503, "x"));
     let policy = RetryConfig::backoff(100 * MS, 300 * MS, 2.0, Duration::from_secs(10)).jitter(false);
     let started = Instant::now();
     builder(&server).retries(policy).build().unwrap().credits().get_credits().await.unwrap();
@@ -126,9 +131,7 @@ async fn backoff_grows_by_the_exponent_and_stops_at_max_interval() {
 #[tokio::test(start_paused = true)]
 async fn jittered_waits_stay_within_the_backoff() {
     let server = server().await;
-    for _ in 0..5 {
-        server.enqueue(Operation::GetCredits, MockResponse::error(500, "x"));
-    }
+    queue(&server, 5, MockResponse::error(500, "x"));
     let policy = RetryConfig::backoff(100 * MS, 300 * MS, 2.0, Duration::from_secs(10));
     let started = Instant::now();
     builder(&server).retries(policy).build().unwrap().credits().get_credits().await.unwrap();
@@ -139,9 +142,7 @@ async fn jittered_waits_stay_within_the_backoff() {
 #[tokio::test(start_paused = true)]
 async fn the_whole_call_stops_within_its_budget() {
     let server = server().await;
-    for _ in 0..100 {
-        server.enqueue(Operation::GetCredits, MockResponse::error(503, "x"));
-    }
+    queue(&server, 100, MockResponse::error(503, "x"));
     let policy = RetryConfig::backoff(500 * MS, 500 * MS, 1.0, Duration::from_secs(2)).jitter(false);
     let started = Instant::now();
     let err = builder(&server).retries(policy).build().unwrap().credits().get_credits().await.unwrap_err();
@@ -154,9 +155,7 @@ async fn the_whole_call_stops_within_its_budget() {
 #[tokio::test(start_paused = true)]
 async fn max_attempts_caps_the_count() {
     let server = server().await;
-    for _ in 0..10 {
-        server.enqueue(Operation::GetCredits, MockResponse::error(500, "x"));
-    }
+    queue(&server, 10, MockResponse::error(500, "x"));
     let err =
         builder(&server).retries(fast().max_attempts(3)).build().unwrap().credits().get_credits().await.unwrap_err();
     assert_eq!((err.attempts(), server.requests().len()), (Some(3), 3));
@@ -240,9 +239,7 @@ async fn per_attempt_timeout_fires_and_is_retried_for_get_credits() {
 #[tokio::test(start_paused = true)]
 async fn total_time_is_bounded_by_budget_plus_one_attempt() {
     let server = server().await;
-    for _ in 0..50 {
-        server.enqueue(Operation::GetCredits, MockResponse::error(200, "late").delay(Duration::from_secs(600)));
-    }
+    queue(&server, 50, MockResponse::error(200, "late").delay(Duration::from_secs(600)));
     let policy = RetryConfig::backoff(100 * MS, 100 * MS, 1.0, Duration::from_secs(3)).jitter(false);
     let client = builder(&server).retries(policy).timeout(Duration::from_secs(1)).build().unwrap();
     let started = Instant::now();

@@ -93,14 +93,7 @@ async fn a_client_without_a_key_can_charge_but_not_read_credits() {
     assert!(matches!(err, Error::InvalidInput { field: "api_key", .. }), "{err}");
     assert!(server.requests().is_empty(), "nothing may be sent");
 
-    client
-        .credits()
-        .create_coinbase_charge(CreateCoinbaseChargeSecurity::bearer(BEARER))
-        .amount(1.0)
-        .sender(SENDER)
-        .chain_id(ChainId::Base)
-        .await
-        .unwrap();
+    charge(&client).await.unwrap();
     assert_eq!(server.requests_for(Operation::CreateCoinbaseCharge).len(), 1);
 }
 
