@@ -192,6 +192,9 @@ pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Durati
 
 fn classify(attempt: &Attempt) -> Outcome {
     match attempt {
+        // Retry-After only matters for a status that may be retried: a success skips the
+        // header lookup and the clock read.
+        Attempt::Response(r) if r.status.is_success() => Outcome::Status(r.status, None),
         Attempt::Response(r) => Outcome::Status(r.status, retry_after(&r.headers, SystemTime::now())),
         Attempt::TooLarge(_) => Outcome::TooLarge,
         Attempt::Failed(e) if e.is_connect() => Outcome::ConnectFailed,
