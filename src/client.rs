@@ -236,10 +236,10 @@ impl fmt::Debug for ClientBuilder {
     }
 }
 
-/// Checks a base URL and drops its trailing slash. `https` only, except on loopback hosts.
 /// Whether this build can speak https at all (see the crate's `rustls` / `native-tls` features).
 const HAS_TLS: bool = cfg!(any(feature = "rustls", feature = "native-tls"));
 
+/// Checks a base URL and drops its trailing slash. `https` only, except on loopback hosts.
 pub(crate) fn normalize_base_url(raw: &str) -> Result<String, Error> {
     let rule = |r: &str| Error::invalid_input("base_url", r);
     let url = Url::parse(raw.trim()).map_err(|e| rule(&format!("must be an absolute URL ({e})")))?;
