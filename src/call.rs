@@ -1,125 +1,300 @@
-//! One call's state: what the facade hands the generated client (auth, policy, timeout) and
-//! what each attempt writes back (count, outcome, the last response) for the error mapping.
+//! One call, start to end, for any operation: the builder's options and the generated
+//! request parts go in; attempts go out through [`transport`]; each outcome is classified and
+//! decided on by [`retry`]; the last attempt becomes the result in [`outcome`]. Data flows one
+//! way: no stage writes anything an earlier stage reads back. The loop owns what the attempts
+//! add up to (their count, the time spent).
+//!
+//! The generated builders hold a [`Call`] and end in [`Call::send`].
 
-use crate::retry::{Outcome, RetryConfig};
+use crate::auth::Bearer;
+use crate::client::{Client, Shared, normalize_base_url};
+use crate::operation::{Credential, Facts};
+use crate::outcome::{self, Finished, Success};
+use crate::redact::Secrets;
+use crate::{Error, Operation, RetryConfig, retry, transport};
 use bytes::Bytes;
-use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 use std::fmt;
-use std::sync::{Mutex, MutexGuard};
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
+use tokio::time::Instant;
 
-/// The two operations of the Credits API.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Operation {
-    /// `GET /credits`.
-    GetCredits,
-    /// `POST /credits/coinbase`.
-    CreateCoinbaseCharge,
+/// What `.await` on a builder returns: boxed so the builders can be awaited directly, `Send +
+/// 'static` so they can be spawned.
+pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'static>>;
+
+/// One operation's call, as its generated builder holds it: the client, the operation, and
+/// what this call overrides.
+pub(crate) struct Call {
+    client: Client,
+    operation: Operation,
+    /// The token of a per-call credential.
+    bearer: Option<Bearer>,
+    retries: Option<RetryConfig>,
+    timeout: Option<Duration>,
+    base_url: Option<String>,
+    headers: HeaderMap,
+    /// The first invalid `.header(..)`, reported by `send` before anything is sent.
+    invalid_header: Option<Error>,
+    retry_non_idempotent: bool,
 }
 
-impl Operation {
-    /// The name used in logs and errors (`get_credits`).
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Operation::GetCredits => "get_credits",
-            Operation::CreateCoinbaseCharge => "create_coinbase_charge",
-        }
-    }
-
-    /// Whether sending it twice is harmless. The charge is not: it may create two charges.
-    pub const fn is_idempotent(self) -> bool {
-        matches!(self, Operation::GetCredits)
-    }
+/// What the generated builder computed from its arguments, after validating them.
+pub(crate) struct Request<'a> {
+    /// Path segments below the base URL, parameters as values (each is percent-encoded).
+    pub(crate) segments: &'a [&'a str],
+    pub(crate) query: &'a [(&'static str, String)],
+    /// The JSON body, if the operation has one.
+    pub(crate) body: Option<Bytes>,
 }
 
-impl fmt::Display for Operation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// Headers a caller may not set with `.header(..)`: framing headers (a wrong `Content-Length`
+/// truncates or hangs the request), hop-by-hop headers, and the ones the crate sets itself.
+const RESERVED_HEADERS: [&str; 13] = [
+    "authorization",
+    "proxy-authorization",
+    "content-length",
+    "transfer-encoding",
+    "host",
+    "connection",
+    "keep-alive",
+    "upgrade",
+    "te",
+    "trailer",
+    "proxy-connection",
+    "content-type",
+    "accept",
+];
 
-/// The generated client's `inner` value: everything the hooks need for one call.
-///
-/// The generated `Client` derives `Debug` and prints this, so `Debug` here is written by hand
-/// and shows whether auth is set, never its value.
-pub(crate) struct CallContext {
-    pub(crate) operation: Operation,
-    /// `Bearer …`, sensitive; the API key or the per-call token, whichever this call uses.
-    pub(crate) auth: Option<HeaderValue>,
-    /// Per-call extra headers (`.header(..)`), inserted after everything else.
-    pub(crate) extra_headers: HeaderMap,
-    pub(crate) retries: RetryConfig,
-    /// Retry the charge on the idempotent set too (caller's explicit opt-in).
-    pub(crate) retry_non_idempotent: bool,
-    pub(crate) attempt_timeout: Option<Duration>,
-    pub(crate) max_response_bytes: usize,
-    /// Written by each attempt (in the `exec` hook, inside the generated call), read by the
-    /// retry loop around that call and by the error mapping after it. Inline, not in an `Arc`:
-    /// the generated client that owns this context lives exactly as long as the call.
-    pub(crate) record: Mutex<CallRecord>,
-}
-
-/// The generated client derives `Clone`, so its inner type must be `Clone`; the facade never
-/// clones it. A clone copies the record as it stands.
-impl Clone for CallContext {
-    fn clone(&self) -> Self {
+impl Call {
+    pub(crate) fn new(client: &Client, operation: Operation) -> Self {
         Self {
-            operation: self.operation,
-            auth: self.auth.clone(),
-            extra_headers: self.extra_headers.clone(),
-            retries: self.retries.clone(),
-            retry_non_idempotent: self.retry_non_idempotent,
-            attempt_timeout: self.attempt_timeout,
-            max_response_bytes: self.max_response_bytes,
-            record: Mutex::new(self.record().clone()),
+            client: client.clone(),
+            operation,
+            bearer: None,
+            retries: None,
+            timeout: None,
+            base_url: None,
+            headers: HeaderMap::new(),
+            invalid_header: None,
+            retry_non_idempotent: false,
+        }
+    }
+
+    pub(crate) fn with_bearer(mut self, bearer: Bearer) -> Self {
+        self.bearer = Some(bearer);
+        self
+    }
+
+    pub(crate) fn retries(&mut self, policy: RetryConfig) {
+        self.retries = Some(policy);
+    }
+
+    pub(crate) fn timeout(&mut self, timeout: Duration) {
+        self.timeout = Some(timeout);
+    }
+
+    pub(crate) fn base_url(&mut self, url: String) {
+        self.base_url = Some(url);
+    }
+
+    pub(crate) fn retry_non_idempotent(&mut self, yes: bool) {
+        self.retry_non_idempotent = yes;
+    }
+
+    pub(crate) fn header(&mut self, name: &str, value: &str) {
+        if self.invalid_header.is_some() {
+            return;
+        }
+        let parsed = HeaderName::try_from(name).ok().zip(HeaderValue::try_from(value).ok());
+        match parsed {
+            Some((name, _)) if RESERVED_HEADERS.contains(&name.as_str()) => {
+                self.invalid_header = Some(Error::invalid_input(
+                    "header",
+                    format!("`{name}` is set by the client and cannot be set per call"),
+                ));
+            }
+            Some((name, value)) => {
+                self.headers.insert(name, value);
+            }
+            None => {
+                self.invalid_header =
+                    Some(Error::invalid_input("header", "needs a valid header name and a value without line breaks"));
+            }
+        }
+    }
+
+    /// Runs the call: resolve the credential and URL, then attempt until the policy says stop.
+    pub(crate) async fn send(self, request: Request<'_>) -> Result<Success, Error> {
+        if let Some(e) = self.invalid_header {
+            return Err(e);
+        }
+        let operation = self.operation;
+        let facts = operation.facts();
+        let shared: &Shared = &self.client.shared;
+        let auth = credential(shared, facts, self.bearer.as_ref())?;
+        let url = url(shared, self.base_url.as_deref(), &request)?;
+        let policy = self.retries.as_ref().unwrap_or(&shared.retries);
+        let timeout = self.timeout.or(shared.timeout);
+        let idempotent = facts.idempotent || self.retry_non_idempotent;
+
+        let started = Instant::now();
+        let mut attempts = 0u32;
+        loop {
+            attempts += 1;
+            let http_request = build(facts, &url, auth.as_ref(), &self.headers, request.body.as_ref(), timeout);
+            let attempt = transport::attempt(&shared.http, http_request, shared.max_response_bytes).await;
+            let outcome = retry::classify(&attempt);
+            let wait = retry::decide(policy, idempotent, outcome, attempts, started.elapsed());
+            retry::trace(operation, attempts, outcome, wait);
+            match wait {
+                Some(wait) => {
+                    drop(attempt);
+                    tokio::time::sleep(wait).await;
+                }
+                None => {
+                    let secrets =
+                        Secrets::new(auth.as_ref(), shared.api_key.as_ref(), shared.management_key.as_ref());
+                    let finished = Finished { operation, attempts, timeout, limit: shared.max_response_bytes, secrets };
+                    return outcome::finish(attempt, finished);
+                }
+            }
         }
     }
 }
 
-impl CallContext {
-    /// The record, even if a panicking thread poisoned the lock (the data is still sound).
-    pub(crate) fn record(&self) -> MutexGuard<'_, CallRecord> {
-        self.record.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
-
-impl fmt::Debug for CallContext {
+impl fmt::Debug for Call {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CallContext")
+        f.debug_struct("Call")
             .field("operation", &self.operation)
-            .field("auth", &self.auth.as_ref().map(|_| "[redacted]"))
-            .field("extra_headers", &self.extra_headers.keys().collect::<Vec<_>>())
+            .field("bearer", &self.bearer)
             .field("retries", &self.retries)
+            .field("timeout", &self.timeout)
+            .field("base_url", &self.base_url)
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
             .field("retry_non_idempotent", &self.retry_non_idempotent)
-            .field("attempt_timeout", &self.attempt_timeout)
-            .field("max_response_bytes", &self.max_response_bytes)
             .finish()
     }
 }
 
-/// What happened on the wire, written by each attempt in the `exec` hook.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct CallRecord {
-    pub(crate) attempts: u32,
-    /// The last attempt's outcome, until the retry loop takes it to decide what comes next.
-    pub(crate) outcome: Option<Outcome>,
-    /// Status of the last response, success or not.
-    pub(crate) status: Option<StatusCode>,
-    /// The last response when its status was not a success: the error is built from this.
-    pub(crate) error_response: Option<BufferedResponse>,
-    /// Set when the last response's body passed the cap: (status, cap).
-    pub(crate) too_large: Option<(StatusCode, usize)>,
+/// The `Authorization` value the operation's credential calls for, or why there is none.
+fn credential(shared: &Shared, facts: &Facts, bearer: Option<&Bearer>) -> Result<Option<HeaderValue>, Error> {
+    let missing = |field, rule: String| Err(Error::invalid_input(field, rule));
+    match facts.credential {
+        Credential::None => Ok(None),
+        Credential::PerCall => match bearer {
+            Some(b) => b.header().map(Some),
+            None => missing("bearer", format!("is required for {}", facts.name)),
+        },
+        Credential::ApiKey => match &shared.api_key {
+            Some(key) => Ok(Some(key.clone())),
+            None => missing(
+                "api_key",
+                format!("is required for {}: set ClientBuilder::api_key or OPENROUTER_API_KEY", facts.name),
+            ),
+        },
+        Credential::ManagementKey => match shared.management_key.as_ref().or(shared.api_key.as_ref()) {
+            Some(key) => Ok(Some(key.clone())),
+            None => missing(
+                "management_key",
+                format!(
+                    "is required for {}: set ClientBuilder::management_key or OPENROUTER_MANAGEMENT_KEY (an ordinary API key gets 403)",
+                    facts.name
+                ),
+            ),
+        },
+    }
 }
 
-/// A response read to the end (within the cap).
-#[derive(Clone, Debug)]
-pub(crate) struct BufferedResponse {
-    pub(crate) status: StatusCode,
-    pub(crate) version: reqwest::Version,
-    /// Where it came from; carried so rebuilding the response needs no URL parse.
-    pub(crate) url: Option<reqwest::Url>,
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: Bytes,
+/// The base URL (the client's, parsed once, or this call's) with the path and query appended.
+fn url(shared: &Shared, override_url: Option<&str>, request: &Request<'_>) -> Result<reqwest::Url, Error> {
+    let mut url = match override_url {
+        Some(raw) => {
+            let url = normalize_base_url(raw)?.1;
+            if !shared.allows(&url) {
+                return Err(Error::invalid_input(
+                    "base_url",
+                    "a loopback URL must be the client's own (ClientBuilder::base_url), so no proxy sees the request",
+                ));
+            }
+            url
+        }
+        None => shared.base_url.clone(),
+    };
+    // http(s) URLs always have a path to extend; `normalize_base_url` refused anything else.
+    if let Ok(mut path) = url.path_segments_mut() {
+        path.pop_if_empty().extend(request.segments);
+    }
+    if !request.query.is_empty() {
+        url.query_pairs_mut().extend_pairs(request.query);
+    }
+    Ok(url)
 }
+
+/// One attempt's request. Built afresh for each attempt: reqwest consumes a request when it
+/// sends it, and building one costs less than keeping a copy in case it is needed.
+fn build(
+    facts: &Facts,
+    url: &reqwest::Url,
+    auth: Option<&HeaderValue>,
+    extra: &HeaderMap,
+    body: Option<&Bytes>,
+    timeout: Option<Duration>,
+) -> reqwest::Request {
+    let mut request = reqwest::Request::new(facts.method.clone(), url.clone());
+    let headers = request.headers_mut();
+    headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+    if let Some(auth) = auth {
+        headers.insert(header::AUTHORIZATION, auth.clone());
+    }
+    if let Some(body) = body {
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        *request.body_mut() = Some(reqwest::Body::from(body.clone()));
+    }
+    for (name, value) in extra {
+        request.headers_mut().insert(name, value.clone());
+    }
+    *request.timeout_mut() = timeout;
+    request
+}
+
+/// A generated body, serialized once for every attempt.
+pub(crate) fn json_body<T: serde::Serialize>(body: &T) -> Result<Bytes, Error> {
+    serde_json::to_vec(body).map(Bytes::from).map_err(|e| Error::invalid_input("body", e.to_string()))
+}
+
+/// The setters every generated builder has, written once.
+macro_rules! call_options {
+    () => {
+        /// Retry policy for this call only, instead of the client's.
+        pub fn retries(mut self, policy: crate::RetryConfig) -> Self {
+            self.call.retries(policy);
+            self
+        }
+
+        /// Per-attempt timeout for this call only, instead of the client's.
+        pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.call.timeout(timeout);
+            self
+        }
+
+        /// An extra header on this call (replacing one of the same name). Headers the client
+        /// sets itself (`Authorization`, `Content-Type`, `Accept`) and framing headers
+        /// (`Content-Length`, `Transfer-Encoding`, `Host`, `Connection`, …) are refused: `send`
+        /// fails with [`Error::InvalidInput`](crate::Error::InvalidInput) before anything is sent,
+        /// as it does for an invalid name or value.
+        pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+            self.call.header(name.as_ref(), value.as_ref());
+            self
+        }
+
+        /// Sends this call to another API root (same rules as
+        /// [`ClientBuilder::base_url`](crate::ClientBuilder::base_url)).
+        pub fn base_url(mut self, url: impl Into<String>) -> Self {
+            self.call.base_url(url.into());
+            self
+        }
+    };
+}
+pub(crate) use call_options;

@@ -1,8 +1,8 @@
-//! [`Client`] and [`ClientBuilder`]: configuration made once and shared by every call.
+//! [`Client`] and [`ClientBuilder`]: configuration made once and shared by every call. The
+//! accessors (`client.credits()`, `client.api_keys()`) are generated, one per tag of the spec.
 
 use crate::auth::bearer_header;
-use crate::requests::{CreateCoinbaseChargeBuilder, GetCreditsBuilder};
-use crate::{CreateCoinbaseChargeSecurity, Error, RetryConfig};
+use crate::{Error, RetryConfig};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Url, redirect};
 use secrecy::SecretString;
@@ -15,21 +15,24 @@ use std::time::Duration;
 pub const DEFAULT_BASE_URL: &str = "https://openrouter.ai/api/v1";
 /// Per-attempt timeout unless set: connecting, sending and reading the whole response.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-/// Connect timeout unless set.
+/// Connect timeout unless set (TCP and TLS handshake).
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Largest response body read unless set. Both responses are well under 4 KiB; a larger body
+/// Largest response body read unless set. Every response is well under 4 KiB; a larger body
 /// is refused as soon as it passes this, not buffered.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
+/// How long an idle pooled connection is kept. Below the keep-alive of common servers and
+/// proxies (60–75 s), so a connection the server is about to close is not picked for a request.
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(20);
 
 const USER_AGENT: &str = concat!("openrouter-credits/", env!("CARGO_PKG_VERSION"), " (rust)");
 
-/// A client for the Credits API. Cheap to clone: clones share one connection pool.
+/// A client for OpenRouter's Credits API. Cheap to clone: clones share one connection pool.
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), openrouter_credits::Error> {
-/// let client = openrouter_credits::Client::builder().api_key("sk-or-v1-…").build()?;
-/// let credits = client.credits().get_credits().send().await?;
-/// println!("{} of {} used", credits.data.total_usage, credits.data.total_credits);
+/// let client = openrouter_credits::Client::builder().api_key("sk-or-v1-...").build()?;
+/// let key = client.api_keys().get_current_key().send().await?;
+/// println!("{:?} left of {:?}", key.data.limit_remaining, key.data.limit);
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
@@ -39,10 +42,16 @@ pub struct Client {
 
 pub(crate) struct Shared {
     pub(crate) http: reqwest::Client,
-    /// Validated, without a trailing slash.
-    pub(crate) base_url: String,
+    /// Validated and parsed once; calls append their path to a clone.
+    pub(crate) base_url: Url,
+    /// As given, without a trailing slash, for [`Client::base_url`].
+    base_url_text: String,
+    /// Whether the base URL is a loopback host (the client then uses no proxy).
+    loopback: bool,
     /// `Bearer <api key>`, sensitive.
     pub(crate) api_key: Option<HeaderValue>,
+    /// `Bearer <management key>`, sensitive.
+    pub(crate) management_key: Option<HeaderValue>,
     pub(crate) retries: RetryConfig,
     pub(crate) timeout: Option<Duration>,
     pub(crate) max_response_bytes: usize,
@@ -54,20 +63,16 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// A client configured from the environment: `OPENROUTER_API_KEY` and, if set,
-    /// `OPENROUTER_BASE_URL`. See [`ClientBuilder::from_env`].
+    /// A client configured from the environment: `OPENROUTER_API_KEY`,
+    /// `OPENROUTER_MANAGEMENT_KEY` and `OPENROUTER_BASE_URL`, each if set. See
+    /// [`ClientBuilder::from_env`].
     pub fn from_env() -> Result<Self, Error> {
         ClientBuilder::from_env().build()
     }
 
-    /// The Credits operations.
-    pub fn credits(&self) -> CreditsApi<'_> {
-        CreditsApi { client: self }
-    }
-
     /// The base URL calls go to (unless a call overrides it).
     pub fn base_url(&self) -> &str {
-        &self.shared.base_url
+        &self.shared.base_url_text
     }
 }
 
@@ -75,8 +80,9 @@ impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = &self.shared;
         f.debug_struct("Client")
-            .field("base_url", &s.base_url)
+            .field("base_url", &s.base_url_text)
             .field("api_key", &s.api_key.as_ref().map(|_| "[redacted]"))
+            .field("management_key", &s.management_key.as_ref().map(|_| "[redacted]"))
             .field("retries", &s.retries)
             .field("timeout", &s.timeout)
             .field("max_response_bytes", &s.max_response_bytes)
@@ -84,49 +90,49 @@ impl fmt::Debug for Client {
     }
 }
 
-/// The Credits operations, from [`Client::credits`].
-#[derive(Clone, Copy, Debug)]
-pub struct CreditsApi<'a> {
-    client: &'a Client,
-}
-
-impl CreditsApi<'_> {
-    /// `GET /credits`: total credits bought and used. Needs the client's API key.
-    pub fn get_credits(&self) -> GetCreditsBuilder {
-        GetCreditsBuilder::new(self.client.clone())
-    }
-
-    /// `POST /credits/coinbase`: a Coinbase charge to buy credits with crypto, authorised by
-    /// `security` for this call only (the client's API key is not sent).
-    ///
-    /// OpenRouter has since retired Coinbase charges: the live API answers 410, which comes
-    /// back as [`Error::Gone`].
-    pub fn create_coinbase_charge(&self, security: CreateCoinbaseChargeSecurity) -> CreateCoinbaseChargeBuilder {
-        CreateCoinbaseChargeBuilder::new(self.client.clone(), security)
+impl Shared {
+    /// Whether a call may go to `url` (a per-call base URL): a loopback URL only from a client
+    /// whose own base URL is loopback, so that no proxy configured for the client sees it.
+    pub(crate) fn allows(&self, url: &Url) -> bool {
+        self.loopback || !is_loopback(url)
     }
 }
 
-/// Builds a [`Client`]. Every setting has a default; only the API key is usually needed.
+/// Builds a [`Client`]. Every setting has a default; usually only a key is needed.
+///
+/// OpenRouter has two kinds of key. An **API key** calls models and `GET /key`. A **management
+/// key** (openrouter.ai/settings/management-keys) manages the account: `GET /credits` answers
+/// 403 to anything else, and it cannot call models. An app that shows a balance and makes
+/// completions holds both; give this builder both, and each operation sends the one it needs.
 #[derive(Default)]
 pub struct ClientBuilder {
     api_key: Option<SecretString>,
+    management_key: Option<SecretString>,
     base_url: Option<String>,
     http_referer: Option<String>,
     app_title: Option<String>,
+    app_categories: Option<String>,
     retries: Option<RetryConfig>,
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     max_response_bytes: Option<usize>,
+    http_client: Option<reqwest::Client>,
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    root_certificates: Vec<reqwest::Certificate>,
 }
 
 impl ClientBuilder {
-    /// A builder with `OPENROUTER_API_KEY` and `OPENROUTER_BASE_URL` applied, when set and not
-    /// empty. The environment is read here and nowhere else.
+    /// A builder with `OPENROUTER_API_KEY`, `OPENROUTER_MANAGEMENT_KEY` and
+    /// `OPENROUTER_BASE_URL` applied, when set and not empty. The environment is read here and
+    /// nowhere else.
     pub fn from_env() -> Self {
         let var = |name| std::env::var(name).ok().filter(|v: &String| !v.trim().is_empty());
         let mut builder = Self::default();
         if let Some(key) = var("OPENROUTER_API_KEY") {
             builder = builder.api_key(key.trim());
+        }
+        if let Some(key) = var("OPENROUTER_MANAGEMENT_KEY") {
+            builder = builder.management_key(key.trim());
         }
         if let Some(url) = var("OPENROUTER_BASE_URL") {
             builder = builder.base_url(url.trim());
@@ -134,15 +140,24 @@ impl ClientBuilder {
         builder
     }
 
-    /// The API key, sent as `Authorization: Bearer <key>` on `get_credits` (never on the
-    /// charge call). Optional: a client without one can still create charges.
+    /// The API key, sent as `Authorization: Bearer <key>` by the operations that use it
+    /// (`get_current_key`), and by those that need a management key when none is set. Never
+    /// sent on a call that takes its own bearer token (the charge).
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(SecretString::from(key.into()));
         self
     }
 
+    /// The management key, sent by the operations that need one (`get_credits`); those fall
+    /// back to the API key when this is not set.
+    pub fn management_key(mut self, key: impl Into<String>) -> Self {
+        self.management_key = Some(SecretString::from(key.into()));
+        self
+    }
+
     /// The API root; default [`DEFAULT_BASE_URL`]. Must be `https`, except for loopback hosts
-    /// (`localhost`, `127.0.0.0/8`, `[::1]`), which may use plain `http` for tests.
+    /// (`localhost`, `127.0.0.0/8`, `[::1]`), which may use plain `http` for tests and are then
+    /// reached without any proxy (`HTTP_PROXY` would otherwise see the key in clear text).
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
@@ -154,9 +169,17 @@ impl ClientBuilder {
         self
     }
 
-    /// Your app's name, sent as `X-Title` for OpenRouter's app attribution.
+    /// Your app's name, sent as `X-OpenRouter-Title` (and as `X-Title`, the older name
+    /// OpenRouter still reads) for app attribution.
     pub fn app_title(mut self, title: impl Into<String>) -> Self {
         self.app_title = Some(title.into());
+        self
+    }
+
+    /// Your app's categories, comma-separated (`cli-agent,programming-app`), sent as
+    /// `X-OpenRouter-Categories` for app attribution.
+    pub fn app_categories(mut self, categories: impl Into<String>) -> Self {
+        self.app_categories = Some(categories.into());
         self
     }
 
@@ -173,7 +196,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Connect timeout; default [`DEFAULT_CONNECT_TIMEOUT`].
+    /// Connect timeout (TCP and TLS handshake); default [`DEFAULT_CONNECT_TIMEOUT`]. Ignored
+    /// with [`http_client`](Self::http_client): set it on that client.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
         self
@@ -185,39 +209,98 @@ impl ClientBuilder {
         self
     }
 
+    /// (With a TLS feature.) Trusts this certificate authority as well as the platform's (a corporate TLS proxy, a
+    /// test server). Ignored with [`http_client`](Self::http_client): add it to that client.
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    pub fn add_root_certificate(mut self, certificate: reqwest::Certificate) -> Self {
+        self.root_certificates.push(certificate);
+        self
+    }
+
+    /// Sends every call through your own `reqwest::Client` (proxies, custom roots, connection
+    /// limits), instead of one the builder makes.
+    ///
+    /// What the crate still does on your client: auth, the per-attempt timeout, the response
+    /// size cap, retries and redaction. What it cannot do there, and you should: set the
+    /// `User-Agent` and attribution headers as its default headers, turn redirects off (`redirect(reqwest::redirect::Policy::none())`:
+    /// following one replays a charge elsewhere), set a connect timeout, and keep loopback hosts
+    /// off any proxy.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
     /// Checks the settings and builds the client. Errors name the setting and the rule.
     pub fn build(self) -> Result<Client, Error> {
-        let base_url = normalize_base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
+        let (base_url_text, base_url) =
+            normalize_base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
+        let loopback = is_loopback(&base_url);
         let api_key = self.api_key.as_ref().map(|k| bearer_header(k, "api_key")).transpose()?;
+        let management_key = self.management_key.as_ref().map(|k| bearer_header(k, "management_key")).transpose()?;
+        let headers = self.default_headers()?;
+        let http = match self.http_client {
+            Some(client) => {
+                if !headers.is_empty() {
+                    return Err(Error::invalid_input(
+                        "http_client",
+                        "attribution headers (http_referer, app_title, app_categories) must be set as default headers on your own client",
+                    ));
+                }
+                client
+            }
+            None => {
+                let mut builder = reqwest::Client::builder()
+                    .user_agent(USER_AGENT)
+                    .default_headers(headers)
+                    .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+                    .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+                    // Never follow redirects: OpenRouter does not send them, following one would
+                    // replay a charge POST somewhere else, and the 3xx comes back as an error.
+                    .redirect(redirect::Policy::none());
+                if loopback {
+                    // A proxy would see the key in clear text, and cannot reach our loopback anyway.
+                    builder = builder.no_proxy();
+                }
+                #[cfg(any(feature = "rustls", feature = "native-tls"))]
+                for certificate in self.root_certificates {
+                    builder = builder.add_root_certificate(certificate);
+                }
+                builder
+                    .build()
+                    .map_err(|e| Error::invalid_input("client", format!("the HTTP client could not be built: {e}")))?
+            }
+        };
+        Ok(Client {
+            shared: Arc::new(Shared {
+                http,
+                base_url,
+                base_url_text,
+                loopback,
+                api_key,
+                management_key,
+                retries: self.retries.unwrap_or_default(),
+                timeout: Some(self.timeout.unwrap_or(DEFAULT_TIMEOUT)),
+                max_response_bytes: self.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+            }),
+        })
+    }
+
+    fn default_headers(&self) -> Result<HeaderMap, Error> {
         let mut headers = HeaderMap::new();
-        for (name, value, field) in
-            [("http-referer", &self.http_referer, "http_referer"), ("x-title", &self.app_title, "app_title")]
-        {
+        let title = &self.app_title;
+        for (name, value, field) in [
+            ("http-referer", &self.http_referer, "http_referer"),
+            ("x-openrouter-title", title, "app_title"),
+            ("x-title", title, "app_title"),
+            ("x-openrouter-categories", &self.app_categories, "app_categories"),
+        ] {
             if let Some(value) = value {
                 let value = HeaderValue::try_from(value.as_str())
                     .map_err(|_| Error::invalid_input(field, "must be a valid header value (no line breaks)"))?;
                 headers.insert(HeaderName::from_static(name), value);
             }
         }
-        let http = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .default_headers(headers)
-            .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
-            // Never follow redirects: OpenRouter does not send them, following one would replay
-            // a charge POST somewhere else, and the 3xx comes back as an error instead.
-            .redirect(redirect::Policy::none())
-            .build()
-            .map_err(|e| Error::invalid_input("client", format!("the HTTP client could not be built: {e}")))?;
-        Ok(Client {
-            shared: Arc::new(Shared {
-                http,
-                base_url,
-                api_key,
-                retries: self.retries.unwrap_or_default(),
-                timeout: Some(self.timeout.unwrap_or(DEFAULT_TIMEOUT)),
-                max_response_bytes: self.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
-            }),
-        })
+        Ok(headers)
     }
 }
 
@@ -225,13 +308,16 @@ impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("api_key", &self.api_key.as_ref().map(|_| "[redacted]"))
+            .field("management_key", &self.management_key.as_ref().map(|_| "[redacted]"))
             .field("base_url", &self.base_url)
             .field("http_referer", &self.http_referer)
             .field("app_title", &self.app_title)
+            .field("app_categories", &self.app_categories)
             .field("retries", &self.retries)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("http_client", &self.http_client.is_some())
             .finish()
     }
 }
@@ -239,8 +325,9 @@ impl fmt::Debug for ClientBuilder {
 /// Whether this build can speak https at all (see the crate's `rustls` / `native-tls` features).
 const HAS_TLS: bool = cfg!(any(feature = "rustls", feature = "native-tls"));
 
-/// Checks a base URL and drops its trailing slash. `https` only, except on loopback hosts.
-pub(crate) fn normalize_base_url(raw: &str) -> Result<String, Error> {
+/// Checks a base URL: `https` only, except on loopback hosts. Returns it as text without a
+/// trailing slash, and parsed.
+pub(crate) fn normalize_base_url(raw: &str) -> Result<(String, Url), Error> {
     let rule = |r: &str| Error::invalid_input("base_url", r);
     let url = Url::parse(raw.trim()).map_err(|e| rule(&format!("must be an absolute URL ({e})")))?;
     match url.scheme() {
@@ -260,7 +347,7 @@ pub(crate) fn normalize_base_url(raw: &str) -> Result<String, Error> {
     if url.query().is_some() || url.fragment().is_some() {
         return Err(rule("must not have a query or a fragment"));
     }
-    Ok(url.as_str().trim_end_matches('/').to_owned())
+    Ok((url.as_str().trim_end_matches('/').to_owned(), url))
 }
 
 fn is_loopback(url: &Url) -> bool {
@@ -276,7 +363,7 @@ mod tests {
     #[test]
     fn base_urls() {
         if super::HAS_TLS {
-            assert_eq!(normalize_base_url("https://openrouter.ai/api/v1/").unwrap(), "https://openrouter.ai/api/v1");
+            assert_eq!(normalize_base_url("https://openrouter.ai/api/v1/").unwrap().0, "https://openrouter.ai/api/v1");
         }
         for ok in ["http://127.0.0.1:8080", "http://localhost:1/api", "http://[::1]:9", "http://127.9.9.9"] {
             assert!(normalize_base_url(ok).is_ok(), "{ok}");

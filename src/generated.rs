@@ -1,11 +1,19 @@
-//! The code progenitor generates from `openapi/credits.yaml` (see `build.rs`). Private: the
-//! facade re-exports the types users need by name, and nothing else.
+//! The code `build.rs` generates from `openapi/credits.yaml`: the types (progenitor), and the
+//! per-operation layer (`build/operations.rs`). Private: `lib.rs` re-exports the public names.
 //!
-//! Generated code is never edited; change the fragment, the settings in `build.rs`, or the
-//! hooks in `hooks.rs`.
+//! Generated code is never edited; change the fragment (through `openapi/overlay.yaml` and
+//! `openapi/regen.yaml`) or the settings in `build.rs`.
 
-// Generated items: `Client::new` goes unused (the facade passes its own reqwest client to
-// `new_with_client`) and typify documents types, not every field.
+// Generated items: progenitor's client goes unused (the operations build their own requests)
+// and typify documents types, not every field.
 #![allow(dead_code, missing_docs, unreachable_pub, clippy::all, clippy::pedantic)]
 
-include!(concat!(env!("OUT_DIR"), "/codegen.rs"));
+mod progenitor {
+    include!(concat!(env!("OUT_DIR"), "/types.rs"));
+}
+
+include!(concat!(env!("OUT_DIR"), "/operations.rs"));
+
+/// The fragment itself, for the mock server's answers and checks.
+#[cfg(feature = "mock")]
+pub(crate) const FRAGMENT_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/fragment.json"));

@@ -4,19 +4,30 @@
 //! timeout of that attempt (and can be retried), and a 100 MB body is refused after the cap,
 //! not read into memory by the JSON decoder.
 
-use crate::call::BufferedResponse;
 use bytes::{Bytes, BytesMut};
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+
+/// A response read to the end (within the cap).
+#[derive(Debug)]
+pub(crate) struct Buffered {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+}
 
 /// How an attempt ended.
-// Lives on the stack for one attempt; boxing the response would cost an allocation per call.
-#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
 pub(crate) enum Attempt {
     /// A full response (any status).
-    Response(BufferedResponse),
+    Response(Buffered),
     /// The body would pass the cap; the connection is dropped unread.
-    TooLarge(reqwest::StatusCode),
-    /// No response, or the body broke off (timeout, reset, refused).
+    TooLarge(StatusCode),
+    /// No response at all (refused, DNS, TLS, reset, timeout before the headers).
     Failed(reqwest::Error),
+    /// The headers came, then the body broke off (reset, truncated, stalled past the timeout).
+    /// The status is kept: a 200 whose body broke means the server acted.
+    BodyFailed(StatusCode, HeaderMap, reqwest::Error),
 }
 
 pub(crate) async fn attempt(http: &reqwest::Client, request: reqwest::Request, limit: usize) -> Attempt {
@@ -25,12 +36,10 @@ pub(crate) async fn attempt(http: &reqwest::Client, request: reqwest::Request, l
         Err(e) => return Attempt::Failed(e),
     };
     let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
     if response.content_length().is_some_and(|n| n > limit as u64) {
         return Attempt::TooLarge(status);
     }
-    let headers = std::mem::take(response.headers_mut());
-    let version = response.version();
-    let url = Some(response.url().clone());
     // Most bodies arrive in one chunk: keep it as is and copy only when there are several.
     let mut first: Option<Bytes> = None;
     let mut rest = BytesMut::new();
@@ -52,26 +61,192 @@ pub(crate) async fn attempt(http: &reqwest::Client, request: reqwest::Request, l
                 }
             }
             Ok(None) => break,
-            Err(e) => return Attempt::Failed(e),
+            Err(e) => return Attempt::BodyFailed(status, headers, e),
         }
     }
     let body = if rest.is_empty() { first.unwrap_or_default() } else { rest.freeze() };
-    Attempt::Response(BufferedResponse { status, version, url, headers, body })
+    Attempt::Response(Buffered { status, headers, body })
 }
 
-/// Turns a buffered response back into the `reqwest::Response` the generated code decodes.
-pub(crate) fn rebuild(buffered: BufferedResponse) -> reqwest::Response {
-    use reqwest::ResponseBuilderExt;
-    let mut builder = http::Response::builder().status(buffered.status).version(buffered.version);
-    // Without its URL, reqwest parses a placeholder URL for every rebuilt response.
-    if let Some(url) = buffered.url {
-        builder = builder.url(url);
+/// What kind of transport failure ended an attempt, read from the error's cause chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportKind {
+    /// The host name did not resolve.
+    Dns,
+    /// Nothing listens at that address and port.
+    Refused,
+    /// The TLS handshake failed: an untrusted or mismatched certificate, or a port that does
+    /// not speak TLS.
+    Tls,
+    /// The connection was reset or closed mid-way.
+    Reset,
+    /// The server's answer was not HTTP this client can read (wrong version, garbage).
+    Protocol,
+    /// An attempt or connect timeout passed.
+    Timeout,
+    /// Anything else.
+    Other,
+}
+
+impl TransportKind {
+    /// Whether trying again can help: a refused or reset connection or a timeout can heal; a
+    /// name that does not resolve, a certificate that is not trusted, or a server that does not
+    /// speak HTTP will be the same next time.
+    pub fn is_transient(self) -> bool {
+        matches!(self, TransportKind::Refused | TransportKind::Reset | TransportKind::Timeout | TransportKind::Other)
     }
-    let mut response = match builder.body(buffered.body) {
-        Ok(r) => r,
-        // Unreachable with a typed status and version; fall back to a plain response anyway.
-        Err(_) => http::Response::new(bytes::Bytes::new()),
+
+    fn describe(self) -> &'static str {
+        match self {
+            TransportKind::Dns => "DNS lookup failed",
+            TransportKind::Refused => "connection refused",
+            TransportKind::Tls => "TLS handshake failed",
+            TransportKind::Reset => "connection reset",
+            TransportKind::Protocol => "protocol error",
+            TransportKind::Timeout => "timed out",
+            TransportKind::Other => "connection failed",
+        }
+    }
+}
+
+/// A classified transport failure: its kind, whether the request was written, and the root
+/// cause in words (`invalid peer certificate: UnknownIssuer`). The underlying error is its
+/// [`source`](std::error::Error::source).
+#[derive(Debug)]
+pub struct TransportError {
+    kind: TransportKind,
+    written: bool,
+    root: String,
+    source: reqwest::Error,
+}
+
+impl TransportError {
+    /// What kind of failure it was.
+    pub fn kind(&self) -> TransportKind {
+        self.kind
+    }
+
+    /// False when the request provably never reached the server (connecting failed).
+    pub fn request_written(&self) -> bool {
+        self.written
+    }
+
+    /// The innermost cause, as its own error type words it.
+    pub fn root_cause(&self) -> &str {
+        &self.root
+    }
+}
+
+impl std::fmt::Display for TransportError {
+    /// `certificate not trusted for openrouter.ai:443 (invalid peer certificate: UnknownIssuer)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.what())?;
+        if let Some(url) = self.source.url() {
+            let host = url.host_str().unwrap_or_default();
+            match url.port_or_known_default() {
+                Some(port) => write!(f, " for {host}:{port}")?,
+                None => write!(f, " for {host}")?,
+            }
+        }
+        if !self.root.is_empty() {
+            write!(f, " ({})", self.root)?;
+        }
+        Ok(())
+    }
+}
+
+impl TransportError {
+    /// The failure in a few words, as specific as the root cause allows.
+    fn what(&self) -> &'static str {
+        let root = self.root.to_ascii_lowercase();
+        match self.kind {
+            TransportKind::Tls if root.contains("unknownissuer") || root.contains("unable to get local issuer") || root.contains("self-signed") || root.contains("self signed") => {
+                "certificate not trusted"
+            }
+            TransportKind::Tls if root.contains("notvalidforname") || root.contains("hostname mismatch") || root.contains("not valid for") => {
+                "certificate not valid for this host name"
+            }
+            TransportKind::Tls if root.contains("expired") => "certificate expired",
+            TransportKind::Tls if root.contains("corrupt message") || root.contains("wrong version number") => {
+                "the server does not speak TLS on this port"
+            }
+            kind => kind.describe(),
+        }
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+/// Reads a reqwest error's cause chain. reqwest and hyper expose no stable kind for most of
+/// these, so the chain's `io::ErrorKind`s come first and the causes' own words second.
+pub(crate) fn classify_failure(e: reqwest::Error) -> TransportError {
+    let (kind, root) = inspect(&e);
+    TransportError { kind, written: !e.is_connect(), root, source: e }
+}
+
+/// The kind of a failure, for the retry decision.
+pub(crate) fn kind_of(e: &reqwest::Error) -> TransportKind {
+    inspect(e).0
+}
+
+fn inspect(e: &reqwest::Error) -> (TransportKind, String) {
+    use std::error::Error as _;
+    let mut kind = None;
+    let mut root = String::new();
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        let lower = text.to_ascii_lowercase();
+        let found = if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => Some(TransportKind::Refused),
+                std::io::ErrorKind::ConnectionReset
+                | std::io::ErrorKind::ConnectionAborted
+                | std::io::ErrorKind::BrokenPipe
+                | std::io::ErrorKind::UnexpectedEof => Some(TransportKind::Reset),
+                std::io::ErrorKind::TimedOut => Some(TransportKind::Timeout),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        let found = found.or_else(|| {
+            if lower.contains("dns error") || lower.contains("failed to lookup address") {
+                Some(TransportKind::Dns)
+            } else if lower.contains("certificate")
+                || lower.contains("tls")
+                || lower.contains("ssl")
+                || lower.contains("handshake")
+                || lower.contains("corrupt message")
+            {
+                Some(TransportKind::Tls)
+            } else if lower.contains("invalid http version")
+                || lower.contains("invalid status")
+                || lower.contains("http/0.9")
+                || lower.contains("parse")
+            {
+                Some(TransportKind::Protocol)
+            } else if lower.contains("connection closed before message completed") || lower.contains("reset") {
+                Some(TransportKind::Reset)
+            } else {
+                None
+            }
+        });
+        // The outermost specific kind wins (a TLS error wraps an io error); the root cause is
+        // the innermost words.
+        kind = kind.or(found);
+        root = text;
+        cause = c.source();
+    }
+    let kind = match kind {
+        _ if e.is_timeout() => TransportKind::Timeout,
+        Some(k) => k,
+        None => TransportKind::Other,
     };
-    *response.headers_mut() = buffered.headers;
-    reqwest::Response::from(response)
+    (kind, root)
 }

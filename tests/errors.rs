@@ -10,7 +10,9 @@ fn variant(e: &Error) -> &'static str {
     match e {
         Error::BadRequest(_) => "BadRequest",
         Error::Unauthorized(_) => "Unauthorized",
+        Error::PaymentRequired(_) => "PaymentRequired",
         Error::Forbidden(_) => "Forbidden",
+        Error::NotFound(_) => "NotFound",
         Error::Gone(_) => "Gone",
         Error::TooManyRequests(_) => "TooManyRequests",
         Error::InternalServer(_) => "InternalServer",
@@ -35,12 +37,15 @@ async fn each_status_maps_to_its_variant_with_upstream_message() {
         (Operation::CreateCoinbaseCharge, 429, "TooManyRequests"),
         (Operation::CreateCoinbaseCharge, 500, "InternalServer"),
         (Operation::CreateCoinbaseCharge, 410, "Gone"),
-        (Operation::CreateCoinbaseCharge, 404, "Api"),
+        (Operation::CreateCoinbaseCharge, 404, "NotFound"),
+        (Operation::GetCurrentKey, 402, "PaymentRequired"),
+        (Operation::GetCurrentKey, 409, "Api"),
     ];
     for (op, status, want) in cases {
         server.enqueue(op, MockResponse::error(status, &format!("upstream says {status}")));
         let err = match op {
             Operation::GetCredits => client.credits().get_credits().await.map(|_| ()),
+            Operation::GetCurrentKey => client.api_keys().get_current_key().await.map(|_| ()),
             _ => charge(&client).await.map(|_| ()),
         }
         .unwrap_err();
@@ -66,8 +71,10 @@ async fn the_retired_charge_endpoint_is_a_clear_gone_error() {
     assert_eq!(api.status(), 410);
     assert_eq!(api.message(), Some(GONE_MESSAGE));
     let shown = err.to_string();
-    assert!(shown.contains("410") && shown.contains("retired Coinbase charges"), "{shown}");
-    assert!(err.hint().unwrap().contains("web purchase flow"));
+    // Upstream's message says what replaces the endpoint; the hint says to read it.
+    assert!(shown.contains("HTTP 410 Gone") && shown.contains("web credits purchase flow"), "{shown}");
+    assert!(err.hint().unwrap().contains("retired upstream"));
+    assert!(!err.may_have_acted());
 }
 
 #[tokio::test]

@@ -105,12 +105,17 @@ async fn connection_reset_before_any_response() {
     }
 }
 
+/// A 200 whose body broke: the server acted (for a charge, it probably created one), so the
+/// error keeps the status and says so, and the charge is not resent.
 #[tokio::test(start_paused = true)]
-async fn connection_reset_after_the_headers() {
+async fn connection_reset_after_a_success_status_keeps_the_status() {
     let body = r#"{"data":{"total_credits":1.0,"total_usage":0.5}}"#;
     for op in OPS {
         let (err, seen) = failing(op, || MockResponse::status(200).body(body).reset_body_after(10)).await;
-        assert!(matches!(err, Error::Transport { connect: false, .. }), "{op}: {err:?}");
+        assert!(matches!(err, Error::ResponseInterrupted { .. }), "{op}: {err:?}");
+        assert_eq!((err.status(), err.attempts()), (Some(200), Some(seen as u32)), "{op}");
+        assert!(err.may_have_acted() && err.hint().unwrap().contains("probably acted"), "{op}");
+        assert!(err.to_string().contains("HTTP 200") && err.to_string().contains("check before sending it again"));
         assert_eq!(seen, expected_attempts(op), "{op}");
     }
 }
@@ -133,7 +138,10 @@ async fn a_body_that_stalls_half_way_hits_the_attempt_timeout() {
     let body = r#"{"data":{"total_credits":1.0,"total_usage":0.5}}"#;
     for op in OPS {
         let (err, seen) = failing(op, || MockResponse::status(200).body(body).stall_body_after(20)).await;
-        assert!(matches!(err, Error::Timeout { .. }), "{op}: {err:?}");
+        // The status came before the stall: the server acted.
+        let Error::ResponseInterrupted { source, .. } = &err else { panic!("{op}: {err:?}") };
+        assert_eq!(source.kind(), openrouter_credits::TransportKind::Timeout, "{op}");
+        assert_eq!(err.status(), Some(200));
         assert_eq!(seen, expected_attempts(op), "{op}");
     }
 }

@@ -39,21 +39,25 @@ async fn no_error_variant_shows_a_secret() {
     let server = server().await;
     let client = builder(&server).timeout(Duration::from_secs(1)).max_response_bytes(4096).build().unwrap();
     let mut errors: Vec<Error> = Vec::new();
-    for op in [Operation::GetCredits, Operation::CreateCoinbaseCharge] {
-        // The server echoes the credential this call sent (the only one it could know).
-        let sent = if op == Operation::GetCredits { KEY } else { BEARER };
+    for op in [Operation::GetCredits, Operation::GetCurrentKey, Operation::CreateCoinbaseCharge] {
+        // The server echoes the credential this call sent, and the client's key even where the
+        // call did not send it (a server could know it from elsewhere).
+        let sent = if op == Operation::CreateCoinbaseCharge { format!("{BEARER} {KEY}") } else { KEY.to_owned() };
         let echo = format!("echo {sent}");
         let mut scripted = vec![
             MockResponse::status(500).body(format!("<html>{sent}</html>")).content_type("text/html"),
             MockResponse::status(200).body(format!("{{\"data\":\"{sent}\"}}")),
             MockResponse::status(200).delay(Duration::from_secs(5)),
             MockResponse::status(200).body(vec![b'x'; 8192]),
+            MockResponse::status(200).body(format!("{{\"data\":\"{sent}\"}}")).reset_body_after(3),
+            MockResponse::error(401, &echo).header("x-echo", &sent),
         ];
-        scripted.extend([400, 401, 403, 410, 429, 500, 502].map(|status| MockResponse::error(status, &echo)));
+        scripted.extend([400, 401, 402, 403, 404, 410, 429, 500, 502].map(|status| MockResponse::error(status, &echo)));
         for response in scripted {
             server.enqueue(op, response);
             let result = match op {
                 Operation::GetCredits => client.credits().get_credits().await.map(drop),
+                Operation::GetCurrentKey => client.api_keys().get_current_key().await.map(drop),
                 _ => charge(&client).await.map(drop),
             };
             errors.push(result.unwrap_err());
@@ -70,7 +74,8 @@ async fn no_error_variant_shows_a_secret() {
 
     let mut seen = BTreeSet::new();
     for e in &errors {
-        assert_clean(&format!("{e} | {e:?} | {e:#?} | {:?}", e.api()));
+        let headers = e.api().map(|a| format!("{:?}", a.headers())).unwrap_or_default();
+        assert_clean(&format!("{e} | {e:?} | {e:#?} | {:?} | {headers}", e.api()));
         let name = format!("{e:?}");
         seen.insert(name[..name.find(['(', ' ', '{']).unwrap_or(name.len())].to_owned());
     }
@@ -82,6 +87,9 @@ async fn no_error_variant_shows_a_secret() {
         "Gone",
         "InternalServer",
         "InvalidInput",
+        "NotFound",
+        "PaymentRequired",
+        "ResponseInterrupted",
         "ResponseTooLarge",
         "Timeout",
         "TooManyRequests",

@@ -90,6 +90,9 @@ async fn a_client_without_a_key_can_charge_but_not_read_credits() {
     let server = server().await;
     let client = Client::builder().base_url(server.base_url()).build().unwrap();
     let err = client.credits().get_credits().await.unwrap_err();
+    assert!(matches!(err, Error::InvalidInput { field: "management_key", .. }), "{err}");
+    assert!(err.to_string().contains("ClientBuilder::management_key"), "{err}");
+    let err = client.api_keys().get_current_key().await.unwrap_err();
     assert!(matches!(err, Error::InvalidInput { field: "api_key", .. }), "{err}");
     assert!(server.requests().is_empty(), "nothing may be sent");
 

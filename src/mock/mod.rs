@@ -1,0 +1,250 @@
+//! A fake OpenRouter server for tests (cargo feature `mock`), on `127.0.0.1:0`, that follows the
+//! fragment the crate is generated from: every operation answers by default from the spec's
+//! examples (or a value built from the schema), checks the credential the operation's
+//! `security` names, and validates request bodies against their schema. On top of that it keeps
+//! an account (a balance that grows with charges), can retire the charge (410, as the live API
+//! answers now), serves scripted faults, and records every request.
+//!
+//! ```
+//! use openrouter_credits::mock::{MockResponse, MockServer};
+//! use openrouter_credits::{Client, Error, Operation, RetryConfig};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = MockServer::start().await?;
+//! let client = Client::builder()
+//!     .api_key("sk-or-v1-test")
+//!     .base_url(server.base_url())
+//!     .retries(RetryConfig::none())
+//!     .build()?;
+//!
+//! // Realistic default answers…
+//! let credits = client.credits().get_credits().await?;
+//! assert_eq!(credits.data.total_credits, 100.5);
+//!
+//! // …scripted faults, served in order before the defaults resume…
+//! server.enqueue(Operation::GetCredits, MockResponse::error(500, "Internal Server Error"));
+//! let err = client.credits().get_credits().await.unwrap_err();
+//! assert!(matches!(err, Error::InternalServer(_)));
+//!
+//! // …and every request, secrets included, for assertions.
+//! let requests = server.requests();
+//! assert_eq!(requests.len(), 2);
+//! assert_eq!(requests[0].header("authorization"), Some("Bearer sk-or-v1-test"));
+//! # Ok(()) }
+//! ```
+
+mod account;
+mod engine;
+mod response;
+mod schema;
+
+pub use response::MockResponse;
+
+use crate::Operation;
+use account::Account;
+use bytes::Bytes;
+use hyper::header::HeaderMap;
+use hyper::Method;
+use hyper_util::rt::TokioIo;
+use serde_json::Value;
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// Upstream's message for the retired charge endpoint (its 2026-11 spec, `GoneResponse`).
+pub const GONE_MESSAGE: &str = "The Coinbase APIs used by this endpoint have been deprecated, so the Coinbase Commerce \
+credits API has been removed. Use the web credits purchase flow instead.";
+
+/// Request bodies longer than this (1 MiB) are answered 413 and recorded with an empty body.
+pub const MAX_REQUEST_BODY: usize = 1 << 20;
+
+/// The fake server. Stops accepting connections when dropped.
+#[derive(Debug)]
+pub struct MockServer {
+    addr: SocketAddr,
+    state: Arc<Mutex<State>>,
+    accept: tokio::task::AbortHandle,
+}
+
+#[derive(Debug)]
+struct State {
+    spec: Arc<Value>,
+    account: Account,
+    api_key: Option<String>,
+    management_key: Option<String>,
+    gone: HashMap<Operation, String>,
+    queued: HashMap<Operation, VecDeque<MockResponse>>,
+    requests: Vec<RecordedRequest>,
+}
+
+impl MockServer {
+    /// Starts a server on `127.0.0.1` with a free port, on the current tokio runtime.
+    ///
+    /// Defaults: 100.5 credits bought, 25.75 used (upstream's example); any non-empty bearer
+    /// accepted as a key; charges succeed and add their amount to the credits; every other
+    /// operation answers its spec example.
+    pub async fn start() -> std::io::Result<Self> {
+        let spec: Value = serde_json::from_str(crate::generated::FRAGMENT_JSON).map_err(std::io::Error::other)?;
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(Mutex::new(State {
+            spec: Arc::new(spec),
+            account: Account::default(),
+            api_key: None,
+            management_key: None,
+            gone: HashMap::new(),
+            queued: HashMap::new(),
+            requests: Vec::new(),
+        }));
+        let shared = Arc::clone(&state);
+        let accept = tokio::spawn(async move {
+            loop {
+                let stream = match listener.accept().await {
+                    Ok((stream, _)) => stream,
+                    // Out of file descriptors and the like: wait a little rather than spin.
+                    Err(_) => {
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                        continue;
+                    }
+                };
+                let state = Arc::clone(&shared);
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |req| engine::handle(Arc::clone(&state), req));
+                    // A scripted dropped connection ends up here as an error: that is the point.
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        })
+        .abort_handle();
+        Ok(Self { addr, state, accept })
+    }
+
+    /// `http://127.0.0.1:<port>/api/v1`, to pass to `ClientBuilder::base_url`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}/api/v1", self.addr)
+    }
+
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        lock(&self.state)
+    }
+
+    /// Accept only this API key (401 for any other) on the operations that take the client's
+    /// API key, and on those that take a management key unless one is required too.
+    pub fn require_api_key(&self, key: impl Into<String>) {
+        self.state().api_key = Some(key.into());
+    }
+
+    /// Accept only this management key on the operations that need one: the API key gets 403
+    /// ("Only management keys can perform this operation", as upstream answers), any other 401.
+    pub fn require_management_key(&self, key: impl Into<String>) {
+        self.state().management_key = Some(key.into());
+    }
+
+    /// Sets the balance `GET /credits` reports.
+    pub fn set_credits(&self, total_credits: f64, total_usage: f64) {
+        let mut s = self.state();
+        s.account.total_credits = total_credits;
+        s.account.total_usage = total_usage;
+    }
+
+    /// Answer every charge with 410 Gone and upstream's message, as the live API does now.
+    /// (Does nothing if the crate was generated without that operation.)
+    pub fn set_coinbase_gone(&self, gone: bool) {
+        // By id, not by variant: the operation set comes from the fragment.
+        if let Some(&charge) = Operation::ALL.iter().find(|o| o.operation_id() == account::CHARGE) {
+            self.set_gone(charge, gone.then_some(GONE_MESSAGE));
+        }
+    }
+
+    /// Answer every call of `operation` with 410 Gone and this message (`None` restores it).
+    pub fn set_gone(&self, operation: Operation, message: Option<&str>) {
+        let mut s = self.state();
+        match message {
+            Some(m) => s.gone.insert(operation, m.to_owned()),
+            None => s.gone.remove(&operation),
+        };
+    }
+
+    /// Queues a scripted response for `operation`; queued responses are served first, in order,
+    /// one per request, before the default behaviour resumes.
+    pub fn enqueue(&self, operation: Operation, response: MockResponse) {
+        self.state().queued.entry(operation).or_default().push_back(response);
+    }
+
+    /// Every request received so far, in order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.state().requests.clone()
+    }
+
+    /// The requests received for one operation.
+    pub fn requests_for(&self, operation: Operation) -> Vec<RecordedRequest> {
+        self.state().requests.iter().filter(|r| r.operation == Some(operation)).cloned().collect()
+    }
+
+    /// Forgets the recorded requests.
+    pub fn clear_requests(&self) {
+        self.state().requests.clear();
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        self.accept.abort();
+    }
+}
+
+fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// One request as the server received it.
+///
+/// Secrets are kept so tests can assert on them; the `Authorization` value is marked sensitive,
+/// so `Debug` shows `Sensitive` rather than the token.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RecordedRequest {
+    /// `GET`, `POST`, …
+    pub method: Method,
+    /// The path, e.g. `/api/v1/credits`.
+    pub path: String,
+    /// The query string, without `?` (empty when there was none).
+    pub query: String,
+    /// Every header as received.
+    pub headers: HeaderMap,
+    /// The body, byte for byte (empty when it passed [`MAX_REQUEST_BODY`]).
+    pub body: Bytes,
+    /// Which operation it was for, if any.
+    pub operation: Option<Operation>,
+}
+
+impl RecordedRequest {
+    /// A header's value as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The bearer token sent, if any.
+    pub fn bearer(&self) -> Option<&str> {
+        self.header("authorization").and_then(|v| v.strip_prefix("Bearer "))
+    }
+
+    /// The body as text (lossy).
+    pub fn body_text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body parsed as JSON.
+    pub fn json(&self) -> Option<Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+}

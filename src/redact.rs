@@ -1,0 +1,125 @@
+//! Every redaction in one place: the credentials a call could leak are removed from anything
+//! that came from the server before it reaches an error, a log line or a `Debug`.
+//!
+//! A server may echo the credential it was sent (or any key the client holds). Bodies are
+//! redacted as bytes before they are parsed, cut or quoted, so no field and no excerpt can carry
+//! it, whatever the encoding; parsed strings are redacted again, since a JSON escape
+//! (`\u0073k-…`) spells the secret only once decoded.
+
+use reqwest::header::HeaderValue;
+use std::borrow::Cow;
+
+/// Secrets shorter than this are not searched for: they would redact ordinary words.
+const MIN_SECRET: usize = 4;
+
+const MARK: &[u8] = b"[redacted]";
+
+/// The credentials one call knows: the one it sent and the client's keys.
+#[derive(Clone, Default)]
+pub(crate) struct Secrets {
+    /// `Bearer …` header values; the token is what follows `Bearer `.
+    values: [Option<HeaderValue>; 3],
+}
+
+impl Secrets {
+    pub(crate) fn new(sent: Option<&HeaderValue>, api_key: Option<&HeaderValue>, management: Option<&HeaderValue>) -> Self {
+        Self { values: [sent.cloned(), api_key.cloned(), management.cloned()] }
+    }
+
+    fn tokens(&self) -> impl Iterator<Item = &[u8]> {
+        self.values
+            .iter()
+            .flatten()
+            .map(|v| v.as_bytes().strip_prefix(b"Bearer ").unwrap_or(v.as_bytes()))
+            .filter(|t| t.len() >= MIN_SECRET)
+    }
+
+    /// `body` with every secret replaced by `[redacted]`; borrowed when there is none in it.
+    /// Works on bytes, so invalid UTF-8 cannot hide a secret.
+    pub(crate) fn bytes<'a>(&self, body: &'a [u8]) -> Cow<'a, [u8]> {
+        let mut out = Cow::Borrowed(body);
+        for secret in self.tokens() {
+            if let Some(replaced) = replace(&out, secret) {
+                out = Cow::Owned(replaced);
+            }
+        }
+        out
+    }
+
+    /// [`bytes`](Self::bytes) for text.
+    pub(crate) fn text(&self, text: &str) -> String {
+        String::from_utf8_lossy(&self.bytes(text.as_bytes())).into_owned()
+    }
+
+    /// Every string of a parsed JSON value, keys included.
+    pub(crate) fn json(&self, value: &mut serde_json::Value) {
+        use serde_json::Value;
+        match value {
+            Value::String(s) => *s = self.text(s),
+            Value::Array(items) => items.iter_mut().for_each(|item| self.json(item)),
+            Value::Object(map) => {
+                *map = std::mem::take(map)
+                    .into_iter()
+                    .map(|(k, mut v)| {
+                        self.json(&mut v);
+                        (self.text(&k), v)
+                    })
+                    .collect();
+            }
+            _ => {}
+        }
+    }
+}
+
+fn replace(hay: &[u8], secret: &[u8]) -> Option<Vec<u8>> {
+    let find = |h: &[u8]| h.windows(secret.len()).position(|w| w == secret);
+    let mut i = find(hay)?;
+    let (mut out, mut rest) = (Vec::with_capacity(hay.len()), hay);
+    loop {
+        out.extend_from_slice(&rest[..i]);
+        out.extend_from_slice(MARK);
+        rest = &rest[i + secret.len()..];
+        match find(rest) {
+            Some(next) => i = next,
+            None => break,
+        }
+    }
+    out.extend_from_slice(rest);
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secrets(token: &'static str) -> Secrets {
+        let v = HeaderValue::from_str(&format!("Bearer {token}")).unwrap();
+        Secrets::new(Some(&v), None, None)
+    }
+
+    #[test]
+    fn every_occurrence_is_replaced_even_in_invalid_utf8() {
+        let s = secrets("sk-secret");
+        assert_eq!(&*s.bytes(b"\xffsk-secret and sk-secret\xfe"), b"\xff[redacted] and [redacted]\xfe");
+        // Nothing to remove, or no secret at all: the input is borrowed as is.
+        assert!(matches!(s.bytes(b"clean"), Cow::Borrowed(_)));
+        assert!(matches!(Secrets::default().bytes(b"sk-secret"), Cow::Borrowed(_)));
+        // Too short to search for.
+        assert!(matches!(secrets("abc").bytes(b"abc"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn every_key_the_client_holds_is_redacted() {
+        let [a, b, c] = ["Bearer sk-sent-1", "Bearer sk-api-22", "Bearer sk-mgmt-333"].map(HeaderValue::from_static);
+        let s = Secrets::new(Some(&a), Some(&b), Some(&c));
+        assert_eq!(s.text("sk-sent-1 sk-api-22 sk-mgmt-333"), "[redacted] [redacted] [redacted]");
+    }
+
+    #[test]
+    fn json_strings_and_keys_are_redacted() {
+        let s = secrets("sk-secret");
+        let mut v = serde_json::json!({"a": ["x sk-secret"], "sk-secret": {"b": "sk-secret"}, "n": 1});
+        s.json(&mut v);
+        assert!(!v.to_string().contains("sk-secret"), "{v}");
+    }
+}

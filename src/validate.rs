@@ -1,0 +1,146 @@
+//! The rules a request's arguments are checked against before anything is sent, taken from the
+//! spec's schemas by the generated builders (`minimum`, `exclusiveMinimum`, `maxLength`,
+//! `format`, `enum`…). The mock server checks request bodies with the same rules.
+//!
+//! Messages name the rule in words; the error names the field (`invalid amount: must be a
+//! finite number greater than 0`).
+
+use crate::Error;
+
+/// Bounds of a number field.
+#[derive(Debug, Default)]
+pub(crate) struct NumberRule {
+    pub(crate) minimum: Option<f64>,
+    pub(crate) maximum: Option<f64>,
+    pub(crate) exclusive_minimum: bool,
+    pub(crate) exclusive_maximum: bool,
+}
+
+/// Rules of a string field.
+#[derive(Debug, Default)]
+pub(crate) struct StringRule<'a> {
+    pub(crate) min_length: Option<u64>,
+    pub(crate) max_length: Option<u64>,
+    /// A format the runtime knows (see [`format`]); an unknown one is not checked.
+    pub(crate) format: Option<&'a str>,
+    /// The spec's `enum`, when it has one.
+    pub(crate) one_of: &'a [&'a str],
+}
+
+pub(crate) fn required<T>(field: &'static str, value: Option<T>) -> Result<T, Error> {
+    value.ok_or_else(|| Error::invalid_input(field, "is required"))
+}
+
+pub(crate) fn number(field: &'static str, value: f64, rule: &NumberRule) -> Result<(), Error> {
+    number_rule(value, rule).map_err(|r| Error::invalid_input(field, r))
+}
+
+pub(crate) fn string(field: &'static str, value: &str, rule: &StringRule<'_>) -> Result<(), Error> {
+    string_rule(value, rule).map_err(|r| Error::invalid_input(field, r))
+}
+
+/// The broken rule, in words, or `Ok`. JSON has no NaN or infinity, so a number is always
+/// checked to be finite.
+pub(crate) fn number_rule(value: f64, rule: &NumberRule) -> Result<(), String> {
+    let low = rule.minimum.map(|m| (m, rule.exclusive_minimum));
+    let high = rule.maximum.map(|m| (m, rule.exclusive_maximum));
+    let fits = value.is_finite()
+        && low.is_none_or(|(m, excl)| if excl { value > m } else { value >= m })
+        && high.is_none_or(|(m, excl)| if excl { value < m } else { value <= m });
+    if fits {
+        return Ok(());
+    }
+    let mut bounds = Vec::new();
+    if let Some((m, excl)) = low {
+        bounds.push(format!("{} {m}", if excl { "greater than" } else { "at least" }));
+    }
+    if let Some((m, excl)) = high {
+        bounds.push(format!("{} {m}", if excl { "less than" } else { "at most" }));
+    }
+    let mut rule = "must be a finite number".to_owned();
+    if !bounds.is_empty() {
+        rule = format!("{rule} {}", bounds.join(", "));
+    }
+    Err(rule)
+}
+
+pub(crate) fn string_rule(value: &str, rule: &StringRule<'_>) -> Result<(), String> {
+    let len = value.chars().count() as u64;
+    if let Some(min) = rule.min_length.filter(|&m| len < m) {
+        return Err(if min == 1 { "must not be empty".into() } else { format!("must be at least {min} characters") });
+    }
+    if let Some(max) = rule.max_length.filter(|&m| len > m) {
+        return Err(format!("must be at most {max} characters"));
+    }
+    if !rule.one_of.is_empty() && !rule.one_of.contains(&value) {
+        return Err(format!("must be one of {}", rule.one_of.join(", ")));
+    }
+    match rule.format.map(format) {
+        Some(Some(check)) => check(value),
+        _ => Ok(()),
+    }
+}
+
+/// The string formats the runtime checks, by name. Formats upstream uses for documentation only
+/// (`date-time`, `uuid`) are removed by regen; a format not listed here is not checked.
+pub(crate) fn format(name: &str) -> Option<fn(&str) -> Result<(), String>> {
+    match name {
+        // Added by `openapi/overlay.yaml` to a charge's `sender`.
+        "evm-address" => Some(|v| {
+            if is_evm_address(v) { Ok(()) } else { Err("must be 0x followed by 40 hexadecimal digits".into()) }
+        }),
+        _ => None,
+    }
+}
+
+/// `0x` + 40 hex digits, either case. Checksums (EIP-55) are not verified: upstream does not
+/// require them, and mixed-case addresses are accepted as they are.
+fn is_evm_address(s: &str) -> bool {
+    s.strip_prefix("0x")
+        .or_else(|| s.strip_prefix("0X"))
+        .is_some_and(|hex| hex.len() == 40 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const POSITIVE: NumberRule = NumberRule { minimum: Some(0.0), maximum: None, exclusive_minimum: true, exclusive_maximum: false };
+
+    #[test]
+    fn numbers_must_be_finite_and_within_bounds() {
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.0] {
+            assert_eq!(number_rule(bad, &POSITIVE).unwrap_err(), "must be a finite number greater than 0", "{bad}");
+        }
+        assert!(number_rule(0.01, &POSITIVE).is_ok());
+        let range = NumberRule { minimum: Some(1.0), maximum: Some(10.0), ..Default::default() };
+        assert_eq!(number_rule(11.0, &range).unwrap_err(), "must be a finite number at least 1, at most 10");
+        assert!(number_rule(10.0, &range).is_ok() && number_rule(1.0, &range).is_ok());
+        assert_eq!(number_rule(f64::NAN, &NumberRule::default()).unwrap_err(), "must be a finite number");
+    }
+
+    #[test]
+    fn evm_addresses() {
+        let rule = StringRule { format: Some("evm-address"), ..Default::default() };
+        for bad in [
+            "",
+            "0x",
+            "1234567890123456789012345678901234567890",
+            "0x123456789012345678901234567890123456789g",
+            "0x12345678901234567890123456789012345678901",
+            "0x123456789012345678901234567890123456789",
+        ] {
+            assert_eq!(string_rule(bad, &rule).unwrap_err(), "must be 0x followed by 40 hexadecimal digits", "{bad}");
+        }
+        assert!(string_rule("0xABCDEFabcdef1234567890123456789012345678", &rule).is_ok());
+    }
+
+    #[test]
+    fn lengths_and_enums() {
+        let rule = StringRule { min_length: Some(1), max_length: Some(3), one_of: &["a", "bb"], format: Some("unknown") };
+        assert_eq!(string_rule("", &rule).unwrap_err(), "must not be empty");
+        assert_eq!(string_rule("abcd", &rule).unwrap_err(), "must be at most 3 characters");
+        assert_eq!(string_rule("c", &rule).unwrap_err(), "must be one of a, bb");
+        assert!(string_rule("bb", &rule).is_ok());
+    }
+}
