@@ -49,11 +49,18 @@ fn emit_types_module(out: &mut String, doc: &Value, replacements: &[(&str, &str)
         .map(|name| pascal(name))
         .collect();
     names.sort();
-    doc_attr(out, "Request and response types, generated from the schemas of `openapi/credits.yaml` (docs from its descriptions).");
-    let _ = writeln!(out, "pub mod types {{
+    doc_attr(
+        out,
+        "Request and response types, generated from the schemas of `openapi/credits.yaml` (docs from its descriptions).",
+    );
+    let _ = writeln!(
+        out,
+        "pub mod types {{
 pub use super::progenitor::types::{{{}}};
 }}
-", names.join(", "));
+",
+        names.join(", ")
+    );
 }
 
 /// The crate-root re-exports of the per-operation layer, by name.
@@ -220,10 +227,9 @@ fn read_operation(
                 .ok_or_else(|| format!("{at}/requestBody: only application/json bodies are supported"))?;
             let (name, target) = resolve(doc, schema)
                 .ok_or_else(|| format!("{at}/requestBody: the schema must be a $ref to a component"))?;
-            let props = target
-                .get("properties")
-                .and_then(Value::as_object)
-                .ok_or_else(|| format!("/components/schemas/{name}: a request body must be an object with properties"))?;
+            let props = target.get("properties").and_then(Value::as_object).ok_or_else(|| {
+                format!("/components/schemas/{name}: a request body must be an object with properties")
+            })?;
             let required: Vec<&str> = target
                 .get("required")
                 .and_then(Value::as_array)
@@ -306,10 +312,8 @@ fn credential_of(
 ) -> Result<&'static str> {
     let requirements = security.as_array().ok_or_else(|| format!("{at}/security: must be a list"))?;
     let Some(first) = requirements.first() else { return Ok("None") };
-    let scheme = first
-        .as_object()
-        .and_then(|o| o.keys().next())
-        .ok_or_else(|| format!("{at}/security/0: names no scheme"))?;
+    let scheme =
+        first.as_object().and_then(|o| o.keys().next()).ok_or_else(|| format!("{at}/security/0: names no scheme"))?;
     let declared = schemes.and_then(|s| s.get(scheme));
     if let Some(s) = declared {
         let bearer = s.get("type").and_then(Value::as_str) == Some("http")
@@ -405,9 +409,9 @@ fn ty_of(at: &str, schema: &Value, replacements: &[(&str, &str)]) -> Result<Ty> 
             let items = schema.get("items").ok_or_else(|| format!("{at}: an array needs `items`"))?;
             Ty::Vec(Box::new(ty_of(&format!("{at}/items"), items, replacements)?))
         }
-        Some("object") if !schema.get("properties").is_some_and(|p| p.as_object().is_some_and(|m| !m.is_empty())) => {
-            Ty::Map
-        }
+        // An object with no properties of its own is a map (`additionalProperties`); one with
+        // properties must be a named component, which regen makes of every inline object.
+        Some("object") if schema.get("properties").and_then(Value::as_object).is_none_or(Map::is_empty) => Ty::Map,
         other => {
             return Err(format!(
                 "{at}: a parameter or body field of type {other:?} must be a primitive, an array, or a $ref to a component (regen hoists inline objects)"
@@ -480,7 +484,8 @@ fn doc_attr(out: &mut String, text: &str) {
 // ---------------------------------------------------------------- emitting
 
 fn emit_operation_enum(out: &mut String, ops: &[Op]) {
-    doc_attr(out,
+    doc_attr(
+        out,
         "Every operation this crate calls, one per `operationId` in `openapi/credits.yaml`.\n\n\
          Generated: regenerating the fragment with a new operation adds a variant.",
     );
@@ -611,7 +616,8 @@ fn rust_ty(ty: &Ty) -> String {
 fn emit_builder(out: &mut String, op: &Op) {
     let builder = format!("{}Builder", op.variant);
     if op.credential == "PerCall" {
-        doc_attr(out,
+        doc_attr(
+            out,
             &format!(
                 "Security for [`{}`]({}Api::{}): a bearer token sent with that one call only.\n\n\
                  Its `Debug` never shows the token.",
@@ -630,7 +636,16 @@ fn emit_builder(out: &mut String, op: &Op) {
         );
     }
 
-    doc_attr(out, &format!("A `{} {}` call, from [`{}Api::{}`]. Send it with `.send()` or `.await`.", op.method, op.path, pascal(&op.tag), op.snake));
+    doc_attr(
+        out,
+        &format!(
+            "A `{} {}` call, from [`{}Api::{}`]. Send it with `.send()` or `.await`.",
+            op.method,
+            op.path,
+            pascal(&op.tag),
+            op.snake
+        ),
+    );
     let _ = writeln!(
         out,
         "#[derive(Debug)]\n#[must_use = \"a request does nothing until it is sent or awaited\"]\npub struct {builder} {{\ncall: crate::call::Call,"
@@ -652,21 +667,30 @@ fn emit_builder(out: &mut String, op: &Op) {
             Ty::String => ("impl Into<String>".to_owned(), "value.into()"),
             other => (rust_ty(other), "value"),
         };
-        let _ = writeln!(out, "pub fn {}(mut self, value: {arg}) -> Self {{ self.{} = Some({store}); self }}", setter(&f.ident), f.ident);
+        let _ = writeln!(
+            out,
+            "pub fn {}(mut self, value: {arg}) -> Self {{ self.{} = Some({store}); self }}",
+            setter(&f.ident),
+            f.ident
+        );
     }
 
     out.push_str("crate::call::call_options!();\n");
     if !op.idempotent {
-        doc_attr(out,
+        doc_attr(
+            out,
             "Also retry where the server may already have acted on the request (408, 500, 502, 503 \
              without `Retry-After`, 504, a broken connection, a timeout). Off by default: a retry could \
              then act twice (for a charge: create two). Turn it on only if that is acceptable.",
         );
-        out.push_str("pub fn retry_non_idempotent(mut self, yes: bool) -> Self { self.call.retry_non_idempotent(yes); self }\n");
+        out.push_str(
+            "pub fn retry_non_idempotent(mut self, yes: bool) -> Self { self.call.retry_non_idempotent(yes); self }\n",
+        );
     }
 
     let output = op.response.clone().unwrap_or_else(|| "()".into());
-    doc_attr(out,
+    doc_attr(
+        out,
         "Checks the arguments, then sends the request, retrying as the policy allows. Nothing is \
          sent when a check fails ([`Error::InvalidInput`](crate::Error::InvalidInput) names the field and the rule).",
     );
@@ -729,14 +753,28 @@ fn emit_builder(out: &mut String, op: &Op) {
             // Spec order, as the official SDKs send it (typify would sort the fields by name).
             out.push_str("#[derive(serde::Serialize)]\nstruct Body<'a> {\n");
             for f in fields {
-                let attr = if f.required { String::new() } else { "#[serde(skip_serializing_if = \"Option::is_none\")]\n".into() };
-                let ty = if f.required { format!("&'a {}", rust_ty(&f.ty)) } else { format!("Option<&'a {}>", rust_ty(&f.ty)) };
+                let attr = if f.required {
+                    String::new()
+                } else {
+                    "#[serde(skip_serializing_if = \"Option::is_none\")]\n".into()
+                };
+                let ty = if f.required {
+                    format!("&'a {}", rust_ty(&f.ty))
+                } else {
+                    format!("Option<&'a {}>", rust_ty(&f.ty))
+                };
                 let _ = writeln!(out, "{attr}#[serde(rename = {:?})]\n{}: {ty},", f.name, f.ident);
             }
             out.push_str("}\n");
             let inits: Vec<String> = fields
                 .iter()
-                .map(|f| if f.required { format!("{}: &{}", f.ident, f.ident) } else { format!("{}: {}.as_ref()", f.ident, f.ident) })
+                .map(|f| {
+                    if f.required {
+                        format!("{}: &{}", f.ident, f.ident)
+                    } else {
+                        format!("{}: {}.as_ref()", f.ident, f.ident)
+                    }
+                })
                 .collect();
             let _ = writeln!(out, "let body = Some(crate::call::json_body(&Body {{ {} }})?);", inits.join(", "));
         }

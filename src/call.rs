@@ -154,8 +154,7 @@ impl Call {
                     tokio::time::sleep(wait).await;
                 }
                 None => {
-                    let secrets =
-                        Secrets::new(auth.as_ref(), shared.api_key.as_ref(), shared.management_key.as_ref());
+                    let secrets = Secrets::new(auth.as_ref(), shared.api_key.as_ref(), shared.management_key.as_ref());
                     let finished = Finished { operation, attempts, timeout, limit: shared.max_response_bytes, secrets };
                     return outcome::finish(attempt, finished);
                 }

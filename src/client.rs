@@ -232,8 +232,7 @@ impl ClientBuilder {
 
     /// Checks the settings and builds the client. Errors name the setting and the rule.
     pub fn build(self) -> Result<Client, Error> {
-        let (base_url_text, base_url) =
-            normalize_base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
+        let (base_url_text, base_url) = normalize_base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
         let loopback = is_loopback(&base_url);
         let api_key = self.api_key.as_ref().map(|k| bearer_header(k, "api_key")).transpose()?;
         let management_key = self.management_key.as_ref().map(|k| bearer_header(k, "management_key")).transpose()?;

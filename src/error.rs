@@ -89,7 +89,9 @@ pub enum Error {
     /// The server answered with a success status, then the body broke off (reset, truncated,
     /// stalled past the timeout). The server has probably acted on the request: for a charge,
     /// it was probably created. Check before sending it again.
-    #[error("{operation}: HTTP {status} came, then the response body broke off ({source}); the server probably acted on the request: check before sending it again")]
+    #[error(
+        "{operation}: HTTP {status} came, then the response body broke off ({source}); the server probably acted on the request: check before sending it again"
+    )]
     #[non_exhaustive]
     ResponseInterrupted {
         /// The operation called.
@@ -232,7 +234,9 @@ impl Error {
                 crate::TransportKind::Tls => {
                     "the server's certificate is not trusted for this host (or the port does not speak TLS); see ClientBuilder::add_root_certificate"
                 }
-                crate::TransportKind::Protocol => "the server did not answer in HTTP: check the base URL's scheme and port",
+                crate::TransportKind::Protocol => {
+                    "the server did not answer in HTTP: check the base URL's scheme and port"
+                }
                 _ => "check the network and the base URL",
             },
             _ => return None,

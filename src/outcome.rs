@@ -184,9 +184,135 @@ pub(crate) fn map_raw_response(
 ) -> Result<(), Error> {
     use crate::transport::Buffered;
     let auth = HeaderValue::from_str(&format!("Bearer {secret}")).ok();
-    let finished =
-        Finished { operation, attempts: 1, timeout: None, limit: usize::MAX, secrets: Secrets::new(auth.as_ref(), None, None) };
+    let finished = Finished {
+        operation,
+        attempts: 1,
+        timeout: None,
+        limit: usize::MAX,
+        secrets: Secrets::new(auth.as_ref(), None, None),
+    };
     let attempt = Attempt::Response(Buffered { status, headers, body: Bytes::copy_from_slice(body) });
     let success = finish(attempt, finished)?;
     crate::generated::decode_success(operation, success)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const SECRET: &str = "sk-or-v1-0123456789abcdef";
+
+    fn op(i: u8) -> Operation {
+        Operation::ALL[usize::from(i) % Operation::ALL.len()]
+    }
+
+    fn map(operation: Operation, status: u16, body: &[u8]) -> Result<(), Error> {
+        let status = StatusCode::from_u16(status).unwrap();
+        map_raw_response(operation, status, HeaderMap::new(), body, SECRET)
+    }
+
+    /// `body` with the secret spliced in at `at` (clamped), as a server echoing it would send.
+    fn echoed(mut body: Vec<u8>, at: usize, echo: bool) -> Vec<u8> {
+        if echo {
+            let at = at.min(body.len());
+            body.splice(at..at, SECRET.bytes());
+        }
+        body
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// Any error status with any body: an API error that keeps the status, says it in
+        /// one line, and never shows the secret, wherever the body put it.
+        #[test]
+        fn error_statuses_keep_their_status(
+            status in 300u16..600, i in any::<u8>(), body in proptest::collection::vec(any::<u8>(), 0..2048),
+            at in 0usize..2048, echo in any::<bool>(),
+        ) {
+            let err = map(op(i), status, &echoed(body, at, echo)).unwrap_err();
+            prop_assert_eq!(err.status(), Some(status));
+            prop_assert!(err.api().is_some());
+            let shown = err.to_string();
+            prop_assert!(!shown.contains('\n'), "{}", shown);
+            let debug = format!("{:?}", err);
+            prop_assert!(!shown.contains(SECRET) && !debug.contains(SECRET));
+            // No prefix of the secret long enough to matter survives the excerpt either.
+            prop_assert!(!debug.contains(&SECRET[..12]));
+        }
+
+        /// Any success status with any body: decoded, or a Decode error with the status that
+        /// never shows the secret (serde quotes offending values, so an echo would land there).
+        #[test]
+        fn success_statuses_decode_or_say_why(
+            status in 200u16..300, i in any::<u8>(), body in proptest::collection::vec(any::<u8>(), 0..512),
+            at in 0usize..512, echo in any::<bool>(),
+        ) {
+            if let Err(err) = map(op(i), status, &echoed(body, at, echo)) {
+                let is_decode = matches!(err, Error::Decode { .. });
+                prop_assert!(is_decode, "{:?}", err);
+                prop_assert_eq!(err.status(), Some(status));
+                prop_assert!(!format!("{} {:?}", err, err).contains(SECRET), "{:?}", err);
+            }
+        }
+
+        /// Upstream-shaped error bodies with arbitrary messages parse into code and message.
+        #[test]
+        fn upstream_error_bodies_are_parsed(status in 400u16..600, i in any::<u8>(), code in any::<i64>(), message in "\\PC*") {
+            let body = serde_json::json!({"error": {"code": code, "message": message}, "user_id": null}).to_string();
+            let err = map(op(i), status, body.as_bytes()).unwrap_err();
+            let api = err.api().unwrap();
+            prop_assert_eq!(api.code(), Some(code));
+            prop_assert_eq!(api.message(), Some(message.as_str()));
+        }
+    }
+
+    #[test]
+    fn a_secret_in_any_field_of_a_json_body_is_redacted() {
+        let bodies = [
+            // Upstream's error shape, the secret in metadata, user_id, openrouter_metadata and a key.
+            serde_json::json!({"error": {"code": 401, "message": "no", "metadata": {"key": SECRET}},
+                "user_id": SECRET, "openrouter_metadata": {SECRET: [SECRET]}, "request_id": SECRET}),
+            // A success that does not decode, the secret as the offending value.
+            serde_json::json!({"data": {"total_credits": SECRET, "total_usage": 1.0}}),
+        ];
+        let bodies = bodies.map(|b| b.to_string());
+        // The same, with the secret's first letter as a JSON escape: not in the bytes, but in
+        // every decoded string.
+        let escaped = bodies.clone().map(|b| b.replace(SECRET, &format!("\\u0073{}", &SECRET[1..])));
+        let statuses = [401, 200, 401, 200];
+        for (status, body) in statuses.into_iter().zip(bodies.into_iter().chain(escaped)) {
+            assert!(body.contains(SECRET) != body.contains("u0073"), "{body}");
+            let err = map(Operation::ALL[0], status, body.as_bytes()).unwrap_err();
+            let shown = format!("{err} {err:?} {:?}", err.api().and_then(ApiError::body));
+            assert!(!shown.contains(SECRET) && shown.contains("[redacted]"), "{shown}");
+        }
+    }
+
+    #[test]
+    fn a_secret_straddling_the_excerpt_cut_is_redacted() {
+        let mut body = vec![b'x'; BODY_EXCERPT - 5];
+        body.extend_from_slice(SECRET.as_bytes());
+        let err = map(Operation::ALL[0], 502, &body).unwrap_err();
+        assert!(!format!("{err:?}").contains(&SECRET[..5]), "{err:?}");
+    }
+
+    #[test]
+    fn retry_after_comes_from_the_ms_header_the_seconds_header_or_the_body() {
+        let at = |headers: &[(&'static str, &'static str)], body: &str| {
+            let mut map = HeaderMap::new();
+            for (k, v) in headers {
+                map.insert(*k, HeaderValue::from_static(v));
+            }
+            let err = map_raw_response(Operation::ALL[0], StatusCode::TOO_MANY_REQUESTS, map, body.as_bytes(), SECRET)
+                .unwrap_err();
+            err.retry_after()
+        };
+        let body = r#"{"error":{"code":429,"message":"slow","metadata":{"retry_after_seconds":7}}}"#;
+        assert_eq!(at(&[("retry-after-ms", "1500"), ("retry-after", "3")], body), Some(Duration::from_millis(1500)));
+        assert_eq!(at(&[("retry-after", "3")], body), Some(Duration::from_secs(3)));
+        assert_eq!(at(&[], body), Some(Duration::from_secs(7)));
+        assert_eq!(at(&[("retry-after-ms", "soon")], "{}"), None);
+    }
 }

@@ -22,7 +22,11 @@ pub(crate) struct Secrets {
 }
 
 impl Secrets {
-    pub(crate) fn new(sent: Option<&HeaderValue>, api_key: Option<&HeaderValue>, management: Option<&HeaderValue>) -> Self {
+    pub(crate) fn new(
+        sent: Option<&HeaderValue>,
+        api_key: Option<&HeaderValue>,
+        management: Option<&HeaderValue>,
+    ) -> Self {
         Self { values: [sent.cloned(), api_key.cloned(), management.cloned()] }
     }
 

@@ -200,7 +200,8 @@ pub(crate) fn next_delay(
     let left = backoff.max_elapsed.checked_sub(elapsed).filter(|d| !d.is_zero())?;
     let exp = i32::try_from(attempt.saturating_sub(1)).unwrap_or(i32::MAX);
     let grown = backoff.initial.as_secs_f64() * backoff.exponent.powi(exp);
-    let step = Duration::try_from_secs_f64(grown.min(backoff.max_interval.as_secs_f64())).unwrap_or(backoff.max_interval);
+    let step =
+        Duration::try_from_secs_f64(grown.min(backoff.max_interval.as_secs_f64())).unwrap_or(backoff.max_interval);
     let wait = match retry_after {
         // The server coordinated the wait: no jitter, but never below the backoff step.
         Some(asked) if asked > backoff.max_interval => return None,

@@ -83,12 +83,19 @@ pub(crate) fn string_rule(value: &str, rule: &StringRule<'_>) -> Result<(), Stri
 
 /// The string formats the runtime checks, by name. Formats upstream uses for documentation only
 /// (`date-time`, `uuid`) are removed by regen; a format not listed here is not checked.
-pub(crate) fn format(name: &str) -> Option<fn(&str) -> Result<(), String>> {
+/// A format's check: the broken rule in words, or `Ok`.
+pub(crate) type FormatCheck = fn(&str) -> Result<(), String>;
+
+pub(crate) fn format(name: &str) -> Option<FormatCheck> {
     match name {
         // Added by `openapi/overlay.yaml` to a charge's `sender`.
-        "evm-address" => Some(|v| {
-            if is_evm_address(v) { Ok(()) } else { Err("must be 0x followed by 40 hexadecimal digits".into()) }
-        }),
+        "evm-address" => {
+            Some(
+                |v| {
+                    if is_evm_address(v) { Ok(()) } else { Err("must be 0x followed by 40 hexadecimal digits".into()) }
+                },
+            )
+        }
         _ => None,
     }
 }
@@ -105,7 +112,8 @@ fn is_evm_address(s: &str) -> bool {
 mod tests {
     use super::*;
 
-    const POSITIVE: NumberRule = NumberRule { minimum: Some(0.0), maximum: None, exclusive_minimum: true, exclusive_maximum: false };
+    const POSITIVE: NumberRule =
+        NumberRule { minimum: Some(0.0), maximum: None, exclusive_minimum: true, exclusive_maximum: false };
 
     #[test]
     fn numbers_must_be_finite_and_within_bounds() {
@@ -137,7 +145,8 @@ mod tests {
 
     #[test]
     fn lengths_and_enums() {
-        let rule = StringRule { min_length: Some(1), max_length: Some(3), one_of: &["a", "bb"], format: Some("unknown") };
+        let rule =
+            StringRule { min_length: Some(1), max_length: Some(3), one_of: &["a", "bb"], format: Some("unknown") };
         assert_eq!(string_rule("", &rule).unwrap_err(), "must not be empty");
         assert_eq!(string_rule("abcd", &rule).unwrap_err(), "must be at most 3 characters");
         assert_eq!(string_rule("c", &rule).unwrap_err(), "must be one of a, bb");

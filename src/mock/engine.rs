@@ -47,7 +47,8 @@ pub(super) async fn handle(
             body: body.clone(),
             operation,
         });
-        let scripted = operation.filter(|_| !too_large).and_then(|op| s.queued.get_mut(&op).and_then(VecDeque::pop_front));
+        let scripted =
+            operation.filter(|_| !too_large).and_then(|op| s.queued.get_mut(&op).and_then(VecDeque::pop_front));
         match (scripted, operation) {
             _ if too_large => MockResponse::error(413, "Request body too large (the mock reads at most 1 MiB)"),
             (Some(scripted), _) => scripted,

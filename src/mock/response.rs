@@ -4,8 +4,8 @@
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 use hyper::Response;
-use hyper::header::{CONTENT_LENGTH, HeaderName, HeaderValue};
 use hyper::StatusCode;
+use hyper::header::{CONTENT_LENGTH, HeaderName, HeaderValue};
 use serde_json::{Value, json};
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -210,4 +210,3 @@ impl Body for MockBody {
         }
     }
 }
-

@@ -66,18 +66,25 @@ pub(super) fn validate(spec: &Value, schema: &Value, value: &Value, path: &str) 
     let schema = resolve(spec, schema);
     let at = |rule: &str| if path.is_empty() { rule.to_owned() } else { format!("{path}: {rule}") };
     if value.is_null() {
-        return if schema.get("nullable").and_then(Value::as_bool) == Some(true) { Ok(()) } else { Err(at("must not be null")) };
+        return if schema.get("nullable").and_then(Value::as_bool) == Some(true) {
+            Ok(())
+        } else {
+            Err(at("must not be null"))
+        };
     }
-    if let Some(allowed) = schema.get("enum").and_then(Value::as_array) {
-        if !allowed.contains(value) && !allowed.iter().any(|a| a.as_f64().is_some() && a.as_f64() == value.as_f64()) {
-            let shown: Vec<String> = allowed.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).collect();
-            return Err(at(&format!("must be one of {}", shown.join(", "))));
-        }
+    let allowed = schema.get("enum").and_then(Value::as_array);
+    // 1 and 1.0 are the same JSON number.
+    let same = |a: &Value| a == value || (a.as_f64().is_some() && a.as_f64() == value.as_f64());
+    if let Some(allowed) = allowed.filter(|allowed| !allowed.iter().any(same)) {
+        let shown: Vec<String> =
+            allowed.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).collect();
+        return Err(at(&format!("must be one of {}", shown.join(", "))));
     }
     match schema.get("type").and_then(Value::as_str) {
         Some("object") => {
             let Some(object) = value.as_object() else { return Err(at("must be an object")) };
-            for name in schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+            for name in schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str)
+            {
                 if !object.contains_key(name) {
                     return Err(join(path, name) + ": is required");
                 }
