@@ -15,8 +15,9 @@ const USAGE: &str = "usage: cargo xtask regen [--spec FILE] [--check] [--config 
                    `source:`; it is copied into openapi/upstream/ and recorded in the config
                    (with --check: used in memory, nothing is copied or recorded)
   --check          write nothing; exit 1 with a diff if the fragment is stale
-  --config FILE    default: openapi/regen.yaml; paths in it are relative to the directory
-                   above the config's directory (the workspace root)
+  --config FILE    default: openapi/regen.yaml in the nearest directory above the working
+                   directory that has one; paths in it are relative to the directory above
+                   the config's directory (the workspace root)
 
 Everything else (operations, per-operation sources, overlay, type names) lives in the config.";
 
@@ -78,7 +79,13 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
 }
 
 fn run(args: &Args) -> Result<ExitCode, String> {
-    let default_root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    // The workspace root: the nearest directory above the working directory holding
+    // openapi/regen.yaml (so a scratch copy of the repository regenerates itself even when the
+    // binary was built from another checkout), else the one this binary was built in.
+    let default_root = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| cwd.ancestors().find(|d| d.join("openapi/regen.yaml").is_file()).map(Path::to_path_buf))
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".."));
     let config_path = args.config.clone().unwrap_or_else(|| default_root.join("openapi/regen.yaml"));
     // The config lives in <root>/openapi/; its paths are relative to <root>.
     let root = config_path
