@@ -227,6 +227,10 @@ impl<'a> Norm<'a> {
             }
             o.insert("items".into(), self.normalize(&items, &format!("{ptr}/items"))?);
         }
+        if o.get("type").and_then(Value::as_str) == Some("array") && !o.contains_key("items") {
+            o.insert("items".into(), json!({}));
+            self.change(ptr, "array without `items` -> items: {} (3.0 requires items; any JSON value)");
+        }
         if let Some(ap) = o.get("additionalProperties").cloned().filter(Value::is_object) {
             o.insert("additionalProperties".into(), self.normalize(&ap, &format!("{ptr}/additionalProperties"))?);
         }
