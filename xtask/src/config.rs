@@ -60,8 +60,10 @@ impl Config {
         if v.get("snapshot").is_some() {
             return Err(RegenError::at("/snapshot", "`snapshot:` is now `source:`"));
         }
-        let source = string("source").ok_or_else(|| RegenError::at("/source", "regen config needs `source: <file>`"))?;
-        let output = string("output").ok_or_else(|| RegenError::at("/output", "regen config needs `output: <file>`"))?;
+        let source =
+            string("source").ok_or_else(|| RegenError::at("/source", "regen config needs `source: <file>`"))?;
+        let output =
+            string("output").ok_or_else(|| RegenError::at("/output", "regen config needs `output: <file>`"))?;
         let ops = v.get("operations").and_then(Value::as_array).ok_or_else(|| {
             RegenError::at("/operations", "regen config needs a list of operations (operationId or `METHOD /path`)")
         })?;
@@ -86,7 +88,8 @@ impl Config {
         }
         let mut names = Vec::new();
         if let Some(map) = v.get("names") {
-            let map = map.as_object().ok_or_else(|| RegenError::at("/names", "`names:` maps locations to type names"))?;
+            let map =
+                map.as_object().ok_or_else(|| RegenError::at("/names", "`names:` maps locations to type names"))?;
             for (loc, name) in map {
                 let name = name.as_str().filter(|n| is_type_name(n)).ok_or_else(|| {
                     RegenError::at(format!("/names/{loc}"), "a type name is PascalCase ASCII letters and digits")

@@ -44,7 +44,8 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     fn fail(&mut self, at: &str, msg: impl Into<String>) {
-        self.errors.push(RegenError::at(format!("fragment#{at}"), format!("breaks the fragment contract: {}", msg.into())));
+        self.errors
+            .push(RegenError::at(format!("fragment#{at}"), format!("breaks the fragment contract: {}", msg.into())));
     }
 
     fn schema_ref<'b>(&mut self, v: &'b Value, at: &str) -> Option<&'b str> {
@@ -105,7 +106,10 @@ impl Checker<'_> {
             self.fail(&format!("{at}/format"), format!("format `{f}` (only {} are kept)", KEPT_FORMATS.join(", ")));
         }
         if o.get("additionalProperties") == Some(&Value::Bool(false)) {
-            self.fail(&format!("{at}/additionalProperties"), "`additionalProperties: false` (a new upstream field would break decoding)");
+            self.fail(
+                &format!("{at}/additionalProperties"),
+                "`additionalProperties: false` (a new upstream field would break decoding)",
+            );
         }
         if o.get("nullable").is_some_and(|n| !n.is_boolean()) {
             self.fail(&format!("{at}/nullable"), "`nullable` is a boolean");
@@ -208,7 +212,10 @@ impl Checker<'_> {
                 }
                 Some('4' | '5') if code.len() == 3 => {
                     if schema != Some(&serde_json::json!({"$ref": "#/components/schemas/ErrorResponse"})) {
-                        self.fail(&rat, "every 4xx/5xx response's schema is `$ref: '#/components/schemas/ErrorResponse'`");
+                        self.fail(
+                            &rat,
+                            "every 4xx/5xx response's schema is `$ref: '#/components/schemas/ErrorResponse'`",
+                        );
                     }
                 }
                 _ => self.fail(&rat, format!("`{code}` response: only 2xx, 4xx and 5xx (no `default`)")),
@@ -233,7 +240,10 @@ impl Checker<'_> {
         for (i, req) in list.iter().enumerate() {
             for name in req.as_object().into_iter().flat_map(|o| o.keys()) {
                 if self.doc.pointer(&format!("/components/securitySchemes/{}", escape(name))).is_none() {
-                    self.fail(&format!("{at}/{i}"), format!("security scheme `{name}` is not in components/securitySchemes"));
+                    self.fail(
+                        &format!("{at}/{i}"),
+                        format!("security scheme `{name}` is not in components/securitySchemes"),
+                    );
                 }
             }
         }
@@ -254,7 +264,10 @@ pub fn check(doc: &Value) -> Result<(), Vec<RegenError>> {
                 "get" | "put" | "post" | "delete" | "options" | "head" | "patch" | "trace" => {
                     c.operation(op, &format!("{pat}/{k}"), &mut seen);
                 }
-                other => c.fail(&format!("{pat}/{}", escape(other)), format!("`{other}` on a path item (no path-level parameters, no `$ref`)")),
+                other => c.fail(
+                    &format!("{pat}/{}", escape(other)),
+                    format!("`{other}` on a path item (no path-level parameters, no `$ref`)"),
+                ),
             }
         }
     }
@@ -268,12 +281,18 @@ pub fn check(doc: &Value) -> Result<(), Vec<RegenError>> {
         if let Some(x) = s.get("x-credential")
             && !x.as_str().is_some_and(|x| CREDENTIALS.contains(&x))
         {
-            c.fail(&format!("/components/securitySchemes/{}/x-credential", escape(name)), format!("`x-credential` is one of {}", CREDENTIALS.join(", ")));
+            c.fail(
+                &format!("/components/securitySchemes/{}/x-credential", escape(name)),
+                format!("`x-credential` is one of {}", CREDENTIALS.join(", ")),
+            );
         }
     }
     for kind in ["responses", "parameters", "requestBodies", "headers", "examples", "pathItems"] {
         if doc.pointer(&format!("/components/{kind}")).is_some() {
-            c.fail(&format!("/components/{kind}"), "only schemas and securitySchemes are components (everything else is inlined)");
+            c.fail(
+                &format!("/components/{kind}"),
+                "only schemas and securitySchemes are components (everything else is inlined)",
+            );
         }
     }
     if c.errors.is_empty() { Ok(()) } else { Err(c.errors) }

@@ -40,7 +40,14 @@ pub fn render(header: &Header<'_>, doc: &Value) -> Result<String, RegenError> {
     );
     let _ = writeln!(out, "# sources:");
     for s in header.sources {
-        let _ = writeln!(out, "#   - {} (OpenAPI {}, info.version {}): {}", s.name, s.openapi, s.version, s.operations.join(", "));
+        let _ = writeln!(
+            out,
+            "#   - {} (OpenAPI {}, info.version {}): {}",
+            s.name,
+            s.openapi,
+            s.version,
+            s.operations.join(", ")
+        );
         let _ = writeln!(out, "#     sha256 {}", s.sha256);
     }
     match &header.overlay {

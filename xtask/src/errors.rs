@@ -45,10 +45,10 @@ struct Conflict {
     other: Value,
 }
 
-fn union(a: &mut Value, b: &Value, at: &str, dropped: &mut BTreeSet<String>) -> Result<(), Conflict> {
+fn union(a: &mut Value, b: &Value, at: &str, dropped: &mut BTreeSet<String>) -> Result<(), Box<Conflict>> {
     let both_objects = a.get("properties").is_some() && b.get("properties").is_some();
     if !both_objects && shape(a) != shape(b) {
-        return Err(Conflict { at: at.to_owned(), first: a.clone(), other: b.clone() });
+        return Err(Box::new(Conflict { at: at.to_owned(), first: a.clone(), other: b.clone() }));
     }
     let (Some(am), Some(bm)) = (a.as_object_mut(), b.as_object()) else { return Ok(()) };
     if both_objects {
@@ -63,17 +63,25 @@ fn union(a: &mut Value, b: &Value, at: &str, dropped: &mut BTreeSet<String>) -> 
         }
         am.insert("properties".into(), Value::Object(props));
         let breq: Vec<&Value> = bm.get("required").and_then(Value::as_array).into_iter().flatten().collect();
-        let req: Vec<Value> =
-            am.get("required").and_then(Value::as_array).into_iter().flatten().filter(|r| breq.contains(r)).cloned().collect();
+        let req: Vec<Value> = am
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|r| breq.contains(r))
+            .cloned()
+            .collect();
         if req.is_empty() {
             am.shift_remove("required");
         } else {
             am.insert("required".into(), Value::Array(req));
         }
         for (k, bv) in bm {
-            if !ANNOTATIONS.contains(&k.as_str()) && !["properties", "required", "nullable", "x-src", "x-upstream"].contains(&k.as_str()) {
+            if !ANNOTATIONS.contains(&k.as_str())
+                && !["properties", "required", "nullable", "x-src", "x-upstream"].contains(&k.as_str())
+            {
                 if am.get(k).is_some_and(|av| shape(av) != shape(bv)) {
-                    return Err(Conflict { at: format!("{at} ({k})"), first: a.clone(), other: b.clone() });
+                    return Err(Box::new(Conflict { at: format!("{at} ({k})"), first: a.clone(), other: b.clone() }));
                 }
                 am.entry(k.clone()).or_insert_with(|| bv.clone());
             }
@@ -92,7 +100,11 @@ fn union(a: &mut Value, b: &Value, at: &str, dropped: &mut BTreeSet<String>) -> 
 }
 
 /// The union of every error schema, still normalized (markers kept), or `None` without errors.
-pub fn merge(errors: &[ErrorSchema], sources: &[Source], changes: &mut BTreeSet<String>) -> Result<Option<Value>, RegenError> {
+pub fn merge(
+    errors: &[ErrorSchema],
+    sources: &[Source],
+    changes: &mut BTreeSet<String>,
+) -> Result<Option<Value>, RegenError> {
     let Some(first) = errors.first() else { return Ok(None) };
     let objectish = |e: &ErrorSchema| e.schema.get("properties").is_some();
     for e in errors {
@@ -101,8 +113,14 @@ pub fn merge(errors: &[ErrorSchema], sources: &[Source], changes: &mut BTreeSet<
             let (_, ptr) = src_of(&e.schema).unwrap_or_default();
             return Err(src.refuse(
                 &ptr,
-                format!("{} {}: the error body is not an object with properties; every error status shares ErrorResponse", e.operation, e.status),
-                vec![(ptr.clone(), Edit::Update(json!({"type": "object", "properties": {"error": {"type": "object"}}})))],
+                format!(
+                    "{} {}: the error body is not an object with properties; every error status shares ErrorResponse",
+                    e.operation, e.status
+                ),
+                vec![(
+                    ptr.clone(),
+                    Edit::Update(json!({"type": "object", "properties": {"error": {"type": "object"}}})),
+                )],
                 "an object error body",
             ));
         }
@@ -135,7 +153,8 @@ pub fn merge(errors: &[ErrorSchema], sources: &[Source], changes: &mut BTreeSet<
         })?;
     }
     let statuses: Vec<String> = errors.iter().map(|e| format!("{} {}", e.operation, e.status)).collect();
-    let mut upstream: Vec<String> = errors.iter().filter_map(|e| e.schema.get("x-upstream").and_then(Value::as_str).map(str::to_owned)).collect();
+    let mut upstream: Vec<String> =
+        errors.iter().filter_map(|e| e.schema.get("x-upstream").and_then(Value::as_str).map(str::to_owned)).collect();
     upstream.sort();
     upstream.dedup();
     changes.insert(format!(
@@ -148,7 +167,13 @@ pub fn merge(errors: &[ErrorSchema], sources: &[Source], changes: &mut BTreeSet<
     }
     if let Some(m) = merged.as_object_mut() {
         m.insert("description".into(), json!(DESCRIPTION));
-        m.insert("x-upstream".into(), json!(format!("union of {}", if upstream.is_empty() { "inline schemas".into() } else { upstream.join(", ") })));
+        m.insert(
+            "x-upstream".into(),
+            json!(format!(
+                "union of {}",
+                if upstream.is_empty() { "inline schemas".into() } else { upstream.join(", ") }
+            )),
+        );
     }
     Ok(Some(merged))
 }

@@ -110,7 +110,12 @@ pub fn find(src: &Source, spec: &OperationSpec, changes: &mut BTreeSet<String>) 
 }
 
 /// Follows `$ref: '#/components/<kind>/X'` (for parameters, responses, request bodies, examples).
-fn deref<'a>(src: &'a Source, v: &'a Value, ptr: &str, changes: &mut BTreeSet<String>) -> Result<(&'a Value, String), RegenError> {
+fn deref<'a>(
+    src: &'a Source,
+    v: &'a Value,
+    ptr: &str,
+    changes: &mut BTreeSet<String>,
+) -> Result<(&'a Value, String), RegenError> {
     let mut v = v;
     let mut ptr = ptr.to_owned();
     for _ in 0..16 {
@@ -191,8 +196,14 @@ pub fn convert(
             ));
         }
     };
-    let tags: Vec<String> =
-        op_obj.get("tags").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).map(str::to_owned).collect();
+    let tags: Vec<String> = op_obj
+        .get("tags")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_owned)
+        .collect();
     if tags.is_empty() {
         return Err(src.refuse(
             &pointer,
@@ -207,7 +218,18 @@ pub fn convert(
             out.insert(key.into(), v.clone());
         }
     }
-    let known = ["tags", "summary", "description", "operationId", "deprecated", "x-idempotent", "parameters", "requestBody", "responses", "security"];
+    let known = [
+        "tags",
+        "summary",
+        "description",
+        "operationId",
+        "deprecated",
+        "x-idempotent",
+        "parameters",
+        "requestBody",
+        "responses",
+        "security",
+    ];
     let dropped: Vec<&str> = op_obj.keys().map(String::as_str).filter(|k| !known.contains(k)).collect();
     if !dropped.is_empty() {
         changes.insert(format!("{}#{pointer}: {id}: dropped {}", src.name, dropped.join(", ")));
@@ -271,7 +293,12 @@ pub fn convert(
             }
             "path" | "query" => {}
             other => {
-                return Err(src.refuse(&at, format!("{id}: parameter `{name}` is `in: {other}`"), vec![(at.clone(), Edit::Remove)], "drop it"));
+                return Err(src.refuse(
+                    &at,
+                    format!("{id}: parameter `{name}` is `in: {other}`"),
+                    vec![(at.clone(), Edit::Remove)],
+                    "drop it",
+                ));
             }
         }
         let Some(schema) = p.get("schema") else {
@@ -370,7 +397,10 @@ pub fn convert(
                 src.name
             ));
         } else {
-            changes.insert(format!("{}#{here}: {id}: {code} response dropped (only 2xx, 4xx and 5xx are generated)", src.name));
+            changes.insert(format!(
+                "{}#{here}: {id}: {code} response dropped (only 2xx, 4xx and 5xx are generated)",
+                src.name
+            ));
         }
     }
     success.sort_by(|a, b| a.0.cmp(&b.0));
@@ -378,7 +408,10 @@ pub fn convert(
     let mut out_responses = Map::new();
     for (i, (code, resp, at)) in success.iter().enumerate() {
         if i != chosen {
-            changes.insert(format!("{}#{at}: {id}: {code} response dropped (one success type per operation; {} kept)", src.name, success[chosen].0));
+            changes.insert(format!(
+                "{}#{at}: {id}: {code} response dropped (one success type per operation; {} kept)",
+                src.name, success[chosen].0
+            ));
             continue;
         }
         let mut r = Map::new();
@@ -416,7 +449,12 @@ pub fn convert(
                 let mpath = format!("{at}/content/application~1json");
                 let schema = media.get("schema").cloned().unwrap_or(json!({}));
                 let norm = Norm::new(src, changes).normalize(&schema, &format!("{mpath}/schema"))?;
-                errors.push(ErrorSchema { operation: id.clone(), status: code.clone(), source: src_index, schema: norm });
+                errors.push(ErrorSchema {
+                    operation: id.clone(),
+                    status: code.clone(),
+                    source: src_index,
+                    schema: norm,
+                });
                 if let Some(e) = media_example(src, media, &mpath, changes)? {
                     m.insert("example".into(), e);
                 }
@@ -450,13 +488,22 @@ pub fn convert(
 fn drop_other_media(src: &Source, holder: &Value, at: &str, id: &str, changes: &mut BTreeSet<String>) {
     for media in holder.get("content").and_then(Value::as_object).into_iter().flat_map(|c| c.keys()) {
         if media != "application/json" {
-            changes.insert(format!("{}#{at}/content/{}: {id}: {media} body dropped (JSON only)", src.name, escape(media)));
+            changes.insert(format!(
+                "{}#{at}/content/{}: {id}: {media} body dropped (JSON only)",
+                src.name,
+                escape(media)
+            ));
         }
     }
 }
 
 /// The media type's `example`, or the first of its `examples` (3.1) as 3.0's singular one.
-fn media_example(src: &Source, media: &Value, at: &str, changes: &mut BTreeSet<String>) -> Result<Option<Value>, RegenError> {
+fn media_example(
+    src: &Source,
+    media: &Value,
+    at: &str,
+    changes: &mut BTreeSet<String>,
+) -> Result<Option<Value>, RegenError> {
     if let Some(e) = media.get("example") {
         return Ok(Some(e.clone()));
     }

@@ -123,7 +123,10 @@ pub fn regenerate(
             .map_err(|e| RegenError::new(format!("{name} is neither YAML nor JSON: {e}")))?;
         let openapi = doc.get("openapi").and_then(Value::as_str).unwrap_or_default().to_owned();
         if !(openapi.starts_with("3.0.") || openapi.starts_with("3.1.")) {
-            return Err(RegenError::at(format!("{name}#/openapi"), format!("OpenAPI `{openapi}` is not 3.0.x or 3.1.x")));
+            return Err(RegenError::at(
+                format!("{name}#/openapi"),
+                format!("OpenAPI `{openapi}` is not 3.0.x or 3.1.x"),
+            ));
         }
         if let Some((_, _, o)) = &overlay {
             o.apply(&mut doc, &mut hits);
@@ -132,7 +135,14 @@ pub fn regenerate(
         if sources.iter().any(|s| s.name == name) {
             return Err(RegenError::new(format!("two sources are named {name}; sources need distinct file names")));
         }
-        sources.push(fragment::Source { name, path: path.to_owned(), sha256: emit::sha256_hex(&bytes), openapi, version, doc });
+        sources.push(fragment::Source {
+            name,
+            path: path.to_owned(),
+            sha256: emit::sha256_hex(&bytes),
+            openapi,
+            version,
+            doc,
+        });
     }
     if let Some((name, _, o)) = &overlay {
         for (i, (a, n)) in o.actions.iter().zip(&hits).enumerate() {
@@ -167,16 +177,23 @@ pub fn regenerate(
         })?;
         let c = fragment::convert(src, idx, found, &main_security, &mut hoister, &mut changes)?;
         if converted.iter().any(|o: &fragment::Converted| o.path == c.path && o.method == c.method) {
-            return Err(RegenError::new(format!("{} {} is listed twice in openapi/regen.yaml", c.method.to_uppercase(), c.path)));
+            return Err(RegenError::new(format!(
+                "{} {} is listed twice in openapi/regen.yaml",
+                c.method.to_uppercase(),
+                c.path
+            )));
         }
         per_source[idx].push(c.op.get("operationId").and_then(Value::as_str).unwrap_or_default().to_owned());
         converted.push(c);
     }
 
     // One ErrorResponse for all.
-    let all_errors: Vec<fragment::ErrorSchema> = converted.iter_mut().flat_map(|c| std::mem::take(&mut c.errors)).collect();
+    let all_errors: Vec<fragment::ErrorSchema> =
+        converted.iter_mut().flat_map(|c| std::mem::take(&mut c.errors)).collect();
     let has_error_status = converted.iter().any(|c| {
-        c.op.get("responses").and_then(Value::as_object).is_some_and(|r| r.keys().any(|k| k.starts_with('4') || k.starts_with('5')))
+        c.op.get("responses")
+            .and_then(Value::as_object)
+            .is_some_and(|r| r.keys().any(|k| k.starts_with('4') || k.starts_with('5')))
     });
     match errors::merge(&all_errors, &sources, &mut changes)? {
         Some(merged) => {
@@ -262,7 +279,9 @@ pub fn regenerate(
                 format!("security scheme `{name}` is used but not defined"),
                 vec![(
                     "/components".to_owned(),
-                    overlay::Edit::Update(json!({"securitySchemes": {name.clone(): {"type": "http", "scheme": "bearer"}}})),
+                    overlay::Edit::Update(
+                        json!({"securitySchemes": {name.clone(): {"type": "http", "scheme": "bearer"}}}),
+                    ),
                 )],
                 "define the scheme",
             ));
@@ -288,7 +307,8 @@ pub fn regenerate(
         Value::Object(hoister.components.iter().map(|(n, (s, _))| (n.clone(), s.clone())).collect()),
     );
     if !schemes.is_empty() {
-        components.insert("securitySchemes".into(), Value::Object(schemes.into_iter().map(|(n, (s, _))| (n, s)).collect()));
+        components
+            .insert("securitySchemes".into(), Value::Object(schemes.into_iter().map(|(n, (s, _))| (n, s)).collect()));
     }
     doc.insert("components".into(), Value::Object(components));
     let mut doc = Value::Object(doc);
@@ -296,7 +316,8 @@ pub fn regenerate(
 
     for (loc, name) in &config.names {
         if !hoister.used_locations.contains(loc) {
-            notes.push(format!("names: `{loc}: {name}` matches no schema location (stale entry in openapi/regen.yaml)"));
+            notes
+                .push(format!("names: `{loc}: {name}` matches no schema location (stale entry in openapi/regen.yaml)"));
         }
     }
 

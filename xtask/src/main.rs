@@ -100,7 +100,11 @@ fn run(args: &Args) -> Result<ExitCode, String> {
     let spec_bytes = match &args.spec {
         Some(spec) => {
             let bytes = read(spec)?;
-            let name = spec.file_name().ok_or_else(|| format!("{} is not a file", spec.display()))?.to_string_lossy().into_owned();
+            let name = spec
+                .file_name()
+                .ok_or_else(|| format!("{} is not a file", spec.display()))?
+                .to_string_lossy()
+                .into_owned();
             config.source = format!("openapi/upstream/{name}");
             Some(bytes)
         }
@@ -130,7 +134,12 @@ fn run(args: &Args) -> Result<ExitCode, String> {
         }
         let old = existing.unwrap_or_default();
         let diff = similar::TextDiff::from_lines(&old, &result.text);
-        print!("{}", diff.unified_diff().context_radius(3).header(&format!("{shown} (checked in)"), &format!("{shown} (regenerated)")));
+        print!(
+            "{}",
+            diff.unified_diff()
+                .context_radius(3)
+                .header(&format!("{shown} (checked in)"), &format!("{shown} (regenerated)"))
+        );
         let spec_arg = args.spec.as_ref().map(|s| format!(" --spec {}", s.display())).unwrap_or_default();
         eprintln!("error: {shown} is stale; run `cargo xtask regen{spec_arg}` and commit the result");
         return Ok(ExitCode::from(1));
@@ -147,7 +156,8 @@ fn run(args: &Args) -> Result<ExitCode, String> {
         }
         let updated = config::set_source(&config_text, &config.source).map_err(|e| e.to_string())?;
         if updated != config_text {
-            std::fs::write(&config_path, updated).map_err(|e| format!("cannot write {}: {e}", config_path.display()))?;
+            std::fs::write(&config_path, updated)
+                .map_err(|e| format!("cannot write {}: {e}", config_path.display()))?;
             println!("recorded `source: {}` in {}", config.source, config_path.display());
         }
     }

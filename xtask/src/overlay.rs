@@ -26,8 +26,8 @@ pub struct Overlay {
 
 impl Overlay {
     pub fn parse(name: &str, text: &str) -> Result<Self, RegenError> {
-        let v: Value = serde_yaml_ng::from_str(text)
-            .map_err(|e| RegenError::new(format!("{name} is not valid YAML: {e}")))?;
+        let v: Value =
+            serde_yaml_ng::from_str(text).map_err(|e| RegenError::new(format!("{name} is not valid YAML: {e}")))?;
         let version = v.get("overlay").and_then(Value::as_str).unwrap_or_default();
         if !version.starts_with("1.0.") {
             return Err(RegenError::at(format!("{name}#/overlay"), "an overlay starts with `overlay: 1.0.0`"));
@@ -40,8 +40,9 @@ impl Overlay {
                 .and_then(Value::as_str)
                 .ok_or_else(|| RegenError::at(&at, "an action needs a `target` (JSONPath)"))?
                 .to_owned();
-            let path = JsonPath::parse(&target)
-                .map_err(|e| RegenError::at(format!("{at}/target"), format!("`{target}` is not RFC 9535 JSONPath: {e}")))?;
+            let path = JsonPath::parse(&target).map_err(|e| {
+                RegenError::at(format!("{at}/target"), format!("`{target}` is not RFC 9535 JSONPath: {e}"))
+            })?;
             let remove = a.get("remove").and_then(Value::as_bool).unwrap_or(false);
             let update = a.get("update").cloned();
             if remove == update.is_some() {

@@ -28,7 +28,11 @@ fn params(op: &Value) -> BTreeMap<String, String> {
         .into_iter()
         .flatten()
         .map(|p| {
-            let name = format!("{} {}", p.get("in").and_then(Value::as_str).unwrap_or("?"), p.get("name").and_then(Value::as_str).unwrap_or("?"));
+            let name = format!(
+                "{} {}",
+                p.get("in").and_then(Value::as_str).unwrap_or("?"),
+                p.get("name").and_then(Value::as_str).unwrap_or("?")
+            );
             let s = p.get("schema").cloned().unwrap_or(Value::Null);
             let mut kind = s.get("type").and_then(Value::as_str).unwrap_or("any").to_owned();
             if let Some(e) = s.get("enum") {
@@ -62,7 +66,11 @@ pub fn upstream_changes(old: &Value, new: &Value) -> Vec<String> {
         let flag = |v: &Value| v.get("deprecated").and_then(Value::as_bool).unwrap_or(false);
         if flag(a) != flag(b) {
             let why = a.get("description").and_then(Value::as_str).unwrap_or("").trim();
-            out.push(if flag(a) { format!("operation deprecated upstream: {id}: {why}") } else { format!("operation no longer deprecated: {id}") });
+            out.push(if flag(a) {
+                format!("operation deprecated upstream: {id}: {why}")
+            } else {
+                format!("operation no longer deprecated: {id}")
+            });
         }
         for key in ["summary", "description"] {
             if a.get(key) != b.get(key) {
@@ -96,7 +104,8 @@ pub fn upstream_changes(old: &Value, new: &Value) -> Vec<String> {
         let (cb, ca) = (codes(b), codes(a));
         let added: Vec<&str> = ca.keys().filter(|c| !cb.contains_key(*c)).map(String::as_str).collect();
         let removed: Vec<&str> = cb.keys().filter(|c| !ca.contains_key(*c)).map(String::as_str).collect();
-        let lost: Vec<&str> = cb.iter().filter(|(c, had)| **had && ca.get(*c) == Some(&false)).map(|(c, _)| c.as_str()).collect();
+        let lost: Vec<&str> =
+            cb.iter().filter(|(c, had)| **had && ca.get(*c) == Some(&false)).map(|(c, _)| c.as_str()).collect();
         let mut parts = Vec::new();
         if !added.is_empty() {
             parts.push(format!("added {}", added.join(", ")));
@@ -175,7 +184,9 @@ pub fn renames(old_text: &str, new_text: &str) -> Vec<String> {
             out.push(format!("type renamed: {loc}: {old_name} -> {name}"));
         }
         if old_origin != origin {
-            out.push(format!("upstream moved the schema at {loc}: {old_origin} -> {origin}; the Rust type stays {name}"));
+            out.push(format!(
+                "upstream moved the schema at {loc}: {old_origin} -> {origin}; the Rust type stays {name}"
+            ));
         }
     }
     out
@@ -216,7 +227,8 @@ fn fields(doc: &Value) -> BTreeMap<String, String> {
 
 fn resolve<'a>(mut s: &'a Value, schemas: &'a Value) -> &'a Value {
     for _ in 0..MAX_DEPTH {
-        if let Some(name) = s.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/")) {
+        if let Some(name) = s.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/"))
+        {
             match schemas.get(name) {
                 Some(t) => s = t,
                 None => return s,
@@ -245,7 +257,8 @@ fn flatten(s: &Value, schemas: &Value, at: &str, required: bool, depth: usize, o
     }
     kind.push_str(if required { ", required" } else { ", optional" });
     out.insert(at.to_owned(), kind);
-    let req: BTreeSet<&str> = s.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+    let req: BTreeSet<&str> =
+        s.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
     for (name, sub) in s.get("properties").and_then(Value::as_object).into_iter().flatten() {
         flatten(sub, schemas, &format!("{at}.{name}"), req.contains(name.as_str()), depth + 1, out);
     }

@@ -141,7 +141,9 @@ impl<'a> Norm<'a> {
                     let at = format!("{ptr}/type");
                     return Err(self.refuse(
                         &at,
-                        format!("`type: [{shown}]` allows several types; OpenAPI 3.0 and the generated Rust type need one"),
+                        format!(
+                            "`type: [{shown}]` allows several types; OpenAPI 3.0 and the generated Rust type need one"
+                        ),
                         vec![(ptr.to_owned(), Edit::Update(json!({"type": first})))],
                         &format!("keep one type ({first})"),
                     ));
@@ -161,14 +163,20 @@ impl<'a> Norm<'a> {
         if let Some(c) = o.shift_remove("const") {
             if o.contains_key("enum") {
                 let at = format!("{ptr}/const");
-                return Err(self.refuse(&at, "both `const` and `enum` are set", vec![(at.clone(), Edit::Remove)], "keep `enum`"));
+                return Err(self.refuse(
+                    &at,
+                    "both `const` and `enum` are set",
+                    vec![(at.clone(), Edit::Remove)],
+                    "keep `enum`",
+                ));
             }
             o.insert("enum".into(), json!([c]));
             self.change(ptr, "const -> one-value enum");
         }
 
         // Numeric exclusive bounds (2020-12) -> 3.0 bound + boolean flag; with both, the stricter.
-        for (exclusive, bound, lower) in [("exclusiveMinimum", "minimum", true), ("exclusiveMaximum", "maximum", false)] {
+        for (exclusive, bound, lower) in [("exclusiveMinimum", "minimum", true), ("exclusiveMaximum", "maximum", false)]
+        {
             let Some(n) = o.get(exclusive).filter(|v| v.is_number()).cloned() else { continue };
             match o.get(bound).and_then(Value::as_f64) {
                 None => {
@@ -182,7 +190,12 @@ impl<'a> Norm<'a> {
                     if exclusive_is_stricter {
                         o.insert(bound.into(), n.clone());
                         o.insert(exclusive.into(), json!(true));
-                        self.change(ptr, format!("{bound} {b} and {exclusive} {n}: kept the stricter, {bound} {n} + {exclusive}: true"));
+                        self.change(
+                            ptr,
+                            format!(
+                                "{bound} {b} and {exclusive} {n}: kept the stricter, {bound} {n} + {exclusive}: true"
+                            ),
+                        );
                     } else {
                         o.shift_remove(exclusive);
                         self.change(ptr, format!("{bound} {b} and {exclusive} {n}: kept the stricter, {bound} {b}"));
@@ -202,7 +215,13 @@ impl<'a> Norm<'a> {
             && !KEPT_FORMATS.contains(&f.as_str())
         {
             o.shift_remove("format");
-            self.change(ptr, format!("format {f} removed (the value stays a plain {})", o.get("type").and_then(Value::as_str).unwrap_or("value")));
+            self.change(
+                ptr,
+                format!(
+                    "format {f} removed (the value stays a plain {})",
+                    o.get("type").and_then(Value::as_str).unwrap_or("value")
+                ),
+            );
         }
         if o.get("additionalProperties") == Some(&Value::Bool(false)) {
             o.shift_remove("additionalProperties");
@@ -223,7 +242,12 @@ impl<'a> Norm<'a> {
         if let Some(items) = o.get("items").cloned() {
             if items.is_array() {
                 let at = format!("{ptr}/items");
-                return Err(self.refuse(&at, "tuple `items` has no OpenAPI 3.0 form", vec![(ptr.to_owned(), Edit::Update(json!({"items": {}})))], "any item"));
+                return Err(self.refuse(
+                    &at,
+                    "tuple `items` has no OpenAPI 3.0 form",
+                    vec![(ptr.to_owned(), Edit::Update(json!({"items": {}})))],
+                    "any item",
+                ));
             }
             o.insert("items".into(), self.normalize(&items, &format!("{ptr}/items"))?);
         }
@@ -318,7 +342,10 @@ impl<'a> Norm<'a> {
             return Err(self.refuse(
                 &at,
                 format!("`{r}` is recursive; regen inlines schemas and the SDK has no recursive types"),
-                vec![(at.clone(), Edit::Remove), (ptr.to_owned(), Edit::Update(json!({"type": "object", "additionalProperties": {}})))],
+                vec![
+                    (at.clone(), Edit::Remove),
+                    (ptr.to_owned(), Edit::Update(json!({"type": "object", "additionalProperties": {}}))),
+                ],
                 "cut the cycle: an untyped JSON object",
             ));
         }
@@ -381,7 +408,8 @@ impl<'a> Norm<'a> {
     }
 
     fn merge_all_of(&mut self, into: &mut Value, b: &Value, ptr: &str) -> Result<(), RegenError> {
-        let objectish = |v: &Value| v.get("properties").is_some() || v.get("type").and_then(Value::as_str) == Some("object");
+        let objectish =
+            |v: &Value| v.get("properties").is_some() || v.get("type").and_then(Value::as_str) == Some("object");
         if !objectish(into) || !objectish(b) {
             return Err(self.refuse(
                 ptr,
@@ -419,7 +447,9 @@ fn is_null_branch(b: &Value) -> bool {
     let t = b.get("type");
     (t == Some(&json!("null")) || t == Some(&json!(["null"])))
         && b.as_object().is_some_and(|o| {
-            o.keys().all(|k| k == "type" || ANNOTATIONS.contains(&k.as_str()) || DROPPED.contains(&k.as_str()) || k.starts_with("x-"))
+            o.keys().all(|k| {
+                k == "type" || ANNOTATIONS.contains(&k.as_str()) || DROPPED.contains(&k.as_str()) || k.starts_with("x-")
+            })
         })
 }
 
@@ -457,11 +487,7 @@ pub fn strip_markers(v: &mut Value) {
             for k in MARKERS {
                 m.shift_remove(k);
             }
-            for (k, child) in m.iter_mut() {
-                if k != "example" && k != "enum" && k != "default" {
-                    strip_markers(child);
-                }
-            }
+            m.values_mut().for_each(strip_markers);
         }
         Value::Array(a) => a.iter_mut().for_each(strip_markers),
         _ => {}
@@ -521,7 +547,11 @@ impl Hoister {
         }
         self.types.insert(
             loc.to_owned(),
-            TypeOrigin { name: name.clone(), upstream: upstream.map_or("inline".into(), |u| if u.contains(' ') { u } else { format!("#/components/schemas/{u}") }) },
+            TypeOrigin {
+                name: name.clone(),
+                upstream: upstream
+                    .map_or("inline".into(), |u| if u.contains(' ') { u } else { format!("#/components/schemas/{u}") }),
+            },
         );
         let r = json!({"$ref": format!("#/components/schemas/{name}")});
         Ok(if nullable { json!({"allOf": [r], "nullable": true}) } else { r })

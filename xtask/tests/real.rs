@@ -40,7 +40,8 @@ fn the_checked_in_config_reproduces_the_checked_in_fragment() {
 
 #[test]
 fn the_checked_in_fragment_follows_the_contract() {
-    let doc: Value = serde_yaml_ng::from_str(&std::fs::read_to_string(root().join("openapi/credits.yaml")).unwrap()).unwrap();
+    let doc: Value =
+        serde_yaml_ng::from_str(&std::fs::read_to_string(root().join("openapi/credits.yaml")).unwrap()).unwrap();
     xtask::contract::check(&doc).unwrap();
     // The names the crate uses (contract table).
     for (location, name) in [
@@ -48,7 +49,10 @@ fn the_checked_in_fragment_follows_the_contract() {
         ("/components/schemas/CreditsResponse/properties/data/$ref", "Credits"),
         ("/paths/~1credits~1coinbase/post/requestBody/content/application~1json/schema/$ref", "CreateChargeRequest"),
         ("/components/schemas/CreateChargeRequest/properties/chain_id/$ref", "ChainId"),
-        ("/paths/~1credits~1coinbase/post/responses/200/content/application~1json/schema/$ref", "CoinbaseChargeResponse"),
+        (
+            "/paths/~1credits~1coinbase/post/responses/200/content/application~1json/schema/$ref",
+            "CoinbaseChargeResponse",
+        ),
         ("/components/schemas/CoinbaseChargeResponse/properties/data/$ref", "CoinbaseCharge"),
         ("/components/schemas/CoinbaseCharge/properties/web3_data/$ref", "Web3Data"),
         ("/components/schemas/Web3Data/properties/transfer_intent/$ref", "TransferIntent"),
@@ -93,7 +97,10 @@ fn the_whole_upstream_documents_end_in_a_fragment_that_follows_the_contract() {
         let doc = parsed(&out);
         xtask::contract::check(&doc).unwrap();
         let summary = out.summary().join("\n");
-        assert!(summary.contains("header parameter HTTP-Referer dropped (attribution headers are set by the client"), "{name}: {summary}");
+        assert!(
+            summary.contains("header parameter HTTP-Referer dropped (attribution headers are set by the client"),
+            "{name}: {summary}"
+        );
         assert!(out.text.contains(&format!("#   - {name} (OpenAPI 3.1.0")), "{name}");
         assert!(out.notes.is_empty(), "{name}: {:?}", out.notes);
     }

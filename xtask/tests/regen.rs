@@ -30,16 +30,24 @@ fn header_parameters_are_dropped_and_path_level_ones_moved_onto_the_operation() 
     assert_eq!(names, ["limit", "since"]);
     assert!(at(&doc, "/paths/~1things/parameters").is_null(), "no path-level parameters");
     for h in ["HTTP-Referer", "X-OpenRouter-Title"] {
-        assert!(has_change(&out, &format!("header parameter {h} dropped (attribution headers are set by the client")), "{h}");
+        assert!(
+            has_change(&out, &format!("header parameter {h} dropped (attribution headers are set by the client")),
+            "{h}"
+        );
     }
     assert!(has_change(&out, "optional header parameter X-Trace dropped"));
 }
 
 #[test]
 fn a_required_custom_header_is_refused_with_a_fix() {
-    refused_then_fixed("refusals.yaml", &["customHeader"], "refusals.yaml#/paths/~1custom-header/get/parameters/0", "required header parameter `X-Required`")
-        .text
-        .contains("customHeader");
+    refused_then_fixed(
+        "refusals.yaml",
+        &["customHeader"],
+        "refusals.yaml#/paths/~1custom-header/get/parameters/0",
+        "required header parameter `X-Required`",
+    )
+    .text
+    .contains("customHeader");
 }
 
 #[test]
@@ -69,7 +77,8 @@ fn a_path_item_ref_is_followed() {
 #[test]
 fn default_and_extra_success_responses_and_other_media_types_are_dropped() {
     let (out, doc) = full();
-    let codes: Vec<&String> = doc.pointer("/paths/~1things/get/responses").unwrap().as_object().unwrap().keys().collect();
+    let codes: Vec<&String> =
+        doc.pointer("/paths/~1things/get/responses").unwrap().as_object().unwrap().keys().collect();
     assert_eq!(codes, ["200", "401", "500"]);
     assert!(has_change(&out, "`default` response dropped"));
     assert!(has_change(&out, "201 response dropped (one success type per operation; 200 kept)"));
@@ -107,7 +116,10 @@ fn additional_properties_false_is_removed() {
     assert!(at(&doc, "/components/schemas/ListThingsResponse/additionalProperties").is_null());
     assert!(has_change(&out, "additionalProperties: false removed"));
     // A map keeps its value schema.
-    assert_eq!(at(&doc, "/components/schemas/GetThingResponse/properties/tags/additionalProperties"), json!({"type": "string"}));
+    assert_eq!(
+        at(&doc, "/components/schemas/GetThingResponse/properties/tags/additionalProperties"),
+        json!({"type": "string"})
+    );
 }
 
 #[test]
@@ -127,9 +139,15 @@ fn annotation_only_keywords_are_removed() {
 fn the_stricter_of_two_bounds_is_kept() {
     let (out, doc) = full();
     let limit = at(&doc, "/paths/~1things/get/parameters/0/schema");
-    assert_eq!(limit, json!({"type": "integer", "minimum": 1, "maximum": 50, "exclusiveMaximum": true, "example": 10, "nullable": true}));
+    assert_eq!(
+        limit,
+        json!({"type": "integer", "minimum": 1, "maximum": 50, "exclusiveMaximum": true, "example": 10, "nullable": true})
+    );
     assert!(has_change(&out, "minimum 1 and exclusiveMinimum 0: kept the stricter, minimum 1"));
-    assert!(has_change(&out, "maximum 100 and exclusiveMaximum 50: kept the stricter, maximum 50 + exclusiveMaximum: true"));
+    assert!(has_change(
+        &out,
+        "maximum 100 and exclusiveMaximum 50: kept the stricter, maximum 50 + exclusiveMaximum: true"
+    ));
     let score = at(&doc, "/components/schemas/GetThingResponse/properties/score");
     assert_eq!((score["maximum"].clone(), score["exclusiveMaximum"].clone()), (json!(1), json!(true)));
 }
@@ -181,7 +199,10 @@ fn names_in_the_config_name_the_types() {
     );
     let out = regen_with(&cfg, &[], None).unwrap();
     let doc = parsed(&out);
-    assert_eq!(at(&doc, "/paths/~1things~1{id}/get/responses/200/content/application~1json/schema/$ref"), "#/components/schemas/Thing");
+    assert_eq!(
+        at(&doc, "/paths/~1things~1{id}/get/responses/200/content/application~1json/schema/$ref"),
+        "#/components/schemas/Thing"
+    );
     assert_eq!(at(&doc, "/components/schemas/Thing/properties/owner/$ref"), "#/components/schemas/Owner");
     assert!(at(&doc, "/components/schemas/ErrorDetail").is_object());
     assert!(out.notes.iter().any(|n| n.contains("`nowhere 200: Stale` matches no schema location")), "{:?}", out.notes);
@@ -189,7 +210,10 @@ fn names_in_the_config_name_the_types() {
 
 #[test]
 fn two_locations_wanting_one_name_are_refused() {
-    let cfg = format!("{}names:\n  getThing 200: Same\n  getThing 200/owner: Same\n", config("full31.yaml", &["getThing"], false));
+    let cfg = format!(
+        "{}names:\n  getThing 200: Same\n  getThing 200/owner: Same\n",
+        config("full31.yaml", &["getThing"], false)
+    );
     let err = regen_with(&cfg, &[], None).unwrap_err();
     assert!(err.message.contains("two different schemas want the type name Same"), "{err}");
 }
@@ -201,7 +225,10 @@ fn error_schemas_that_differ_by_optional_fields_merge_to_their_union() {
     assert_eq!(e["properties"]["error"]["$ref"], "#/components/schemas/ErrorResponseError");
     assert_eq!(e["properties"]["user_id"], json!({"type": "string", "nullable": true}), "the field only 500 has");
     assert_eq!(e["required"], json!(["error"]));
-    assert!(has_change(&out, "ErrorResponse: the union of the error schemas of listThings 401, listThings 500 (ServerError, Unauthorized)"));
+    assert!(has_change(
+        &out,
+        "ErrorResponse: the union of the error schemas of listThings 401, listThings 500 (ServerError, Unauthorized)"
+    ));
     for code in ["401", "500"] {
         let r = format!("/paths/~1things/get/responses/{code}/content/application~1json/schema/$ref");
         assert_eq!(at(&doc, &r), "#/components/schemas/ErrorResponse");
@@ -233,9 +260,24 @@ fn several_types_are_refused_with_a_fix() {
 #[test]
 fn other_unconvertible_constructs_are_refused_with_a_fix() {
     let body = "refusals.yaml#/paths/~1{}/get/responses/200/content/application~1json/schema";
-    refused_then_fixed("refusals.yaml", &["tuple"], &format!("{}/properties/pair/prefixItems", body.replace("{}", "tuple")), "`prefixItems` has no OpenAPI 3.0 form");
-    refused_then_fixed("refusals.yaml", &["union"], &format!("{}/properties/v/anyOf", body.replace("{}", "union")), "2 non-null branches");
-    refused_then_fixed("refusals.yaml", &["recursive"], "refusals.yaml#/components/schemas/Node/properties/children/items/$ref", "is recursive");
+    refused_then_fixed(
+        "refusals.yaml",
+        &["tuple"],
+        &format!("{}/properties/pair/prefixItems", body.replace("{}", "tuple")),
+        "`prefixItems` has no OpenAPI 3.0 form",
+    );
+    refused_then_fixed(
+        "refusals.yaml",
+        &["union"],
+        &format!("{}/properties/v/anyOf", body.replace("{}", "union")),
+        "2 non-null branches",
+    );
+    refused_then_fixed(
+        "refusals.yaml",
+        &["recursive"],
+        "refusals.yaml#/components/schemas/Node/properties/children/items/$ref",
+        "is recursive",
+    );
     refused_then_fixed("refusals.yaml", &["GET /no-id"], "refusals.yaml#/paths/~1no-id/get", "camelCase `operationId`");
     refused_then_fixed("refusals.yaml", &["untagged"], "refusals.yaml#/paths/~1untagged/get", "no `tags`");
 }
@@ -246,8 +288,14 @@ fn openapi_31_constructs_become_30() {
     let doc = parsed(&out);
     xtask::contract::check(&doc).unwrap();
     let limit = "/paths/~1things/get/parameters/0/schema";
-    assert_eq!((at(&doc, &format!("{limit}/type")), at(&doc, &format!("{limit}/nullable"))), ("integer".into(), true.into()));
-    assert_eq!((at(&doc, &format!("{limit}/minimum")), at(&doc, &format!("{limit}/exclusiveMinimum"))), (0.into(), true.into()));
+    assert_eq!(
+        (at(&doc, &format!("{limit}/type")), at(&doc, &format!("{limit}/nullable"))),
+        ("integer".into(), true.into())
+    );
+    assert_eq!(
+        (at(&doc, &format!("{limit}/minimum")), at(&doc, &format!("{limit}/exclusiveMinimum"))),
+        (0.into(), true.into())
+    );
     assert!(!out.text.contains("- 'null'") && !out.text.contains("- \"null\""), "{}", out.text);
     assert!(out.text.starts_with("# Generated by `cargo xtask regen`"));
     assert!(out.text.contains("#   - openapi31.yaml (OpenAPI 3.1.0, info.version 2.0.0): getThings"));
@@ -294,12 +342,19 @@ actions:
     assert_eq!(at(&doc, "/paths/~1things/get/summary"), "Listed");
     assert!(at(&doc, "/components/schemas/ListThingsResponseItemsItem/properties/note").is_null());
     assert!(
-        out.notes.iter().any(|n| n.contains("stale overlay action: overlay.yaml actions[2]") && n.contains("gone upstream")),
+        out.notes
+            .iter()
+            .any(|n| n.contains("stale overlay action: overlay.yaml actions[2]") && n.contains("gone upstream")),
         "{:?}",
         out.notes
     );
     assert!(out.text.contains("# overlay: overlay.yaml (3 actions), sha256 "));
-    let bad = regen_overlay("full31.yaml", &["listThings"], "overlay: 1.0.0\nactions:\n  - target: paths\n    remove: true\n").unwrap_err();
+    let bad = regen_overlay(
+        "full31.yaml",
+        &["listThings"],
+        "overlay: 1.0.0\nactions:\n  - target: paths\n    remove: true\n",
+    )
+    .unwrap_err();
     assert!(bad.message.contains("is not RFC 9535 JSONPath"), "{bad}");
 }
 
@@ -314,14 +369,21 @@ fn moving_an_inline_schema_to_a_component_changes_no_name() {
         summary.contains("upstream moved the schema at getBalance 200: inline -> #/components/schemas/BalanceEnvelope; the Rust type stays GetBalanceResponse"),
         "{summary}"
     );
-    assert!(summary.contains("upstream moved the schema at getBalance 200/data: inline -> #/components/schemas/Balance"), "{summary}");
-    assert!(summary.contains("upstream moved the schema at ErrorResponse: union of Err -> union of Unauthorized"), "{summary}");
+    assert!(
+        summary.contains("upstream moved the schema at getBalance 200/data: inline -> #/components/schemas/Balance"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("upstream moved the schema at ErrorResponse: union of Err -> union of Unauthorized"),
+        "{summary}"
+    );
 }
 
 #[test]
 fn the_summary_reports_operations_parameters_fields_and_renames() {
     let before = regen("full31.yaml", &["listThings"]).unwrap();
-    let cfg = format!("{}names:\n  listThings 200: ThingList\n", config("full31.yaml", &["listThings", "getThing"], false));
+    let cfg =
+        format!("{}names:\n  listThings 200: ThingList\n", config("full31.yaml", &["listThings", "getThing"], false));
     let overlay_free = before.text.replace("maximum: 50", "maximum: 40").replace("name: since", "name: after");
     let after = regen_with(&cfg, &[], Some(&overlay_free)).unwrap();
     let summary = after.summary().join("\n");
@@ -342,7 +404,8 @@ fn regen_is_deterministic_and_idempotent() {
     let first = regen("full31.yaml", &["listThings", "getThing"]).unwrap();
     let again = regen("full31.yaml", &["listThings", "getThing"]).unwrap();
     assert_eq!(first.text, again.text);
-    let second = regen_with(&config("full31.yaml", &["listThings", "getThing"], false), &[], Some(&first.text)).unwrap();
+    let second =
+        regen_with(&config("full31.yaml", &["listThings", "getThing"], false), &[], Some(&first.text)).unwrap();
     assert_eq!(first.text, second.text);
     assert!(second.changes.is_empty(), "nothing changed: {:?}", second.changes);
 }
@@ -355,7 +418,8 @@ fn the_contract_check_rejects_what_build_rs_cannot_take() {
     op["responses"]["default"] = json!({"description": "x"});
     op["parameters"][0]["in"] = json!("header");
     doc["components"]["schemas"]["GetThingResponse"]["properties"]["id"]["format"] = json!("uuid");
-    doc["components"]["schemas"]["GetThingResponse"]["properties"]["inline"] = json!({"type": "object", "properties": {"a": {"type": "string"}}});
+    doc["components"]["schemas"]["GetThingResponse"]["properties"]["inline"] =
+        json!({"type": "object", "properties": {"a": {"type": "string"}}});
     doc["components"]["schemas"]["ListThingsResponse"]["additionalProperties"] = json!(false);
     let errs = xtask::contract::check(&doc).unwrap_err();
     let all: String = errs.iter().map(|e| format!("{e}\n")).collect();

@@ -64,7 +64,8 @@ pub fn refused_then_fixed(fixture: &str, ops: &[&str], pointer: &str, cause: &st
     let shown = err.to_string();
     assert!(shown.contains(pointer) && shown.contains(&fix) && shown.contains("openapi/overlay.yaml"), "{shown}");
     let overlay = format!("overlay: 1.0.0\ninfo: {{title: fix, version: '1'}}\nactions:\n{fix}");
-    let out = regen_overlay(fixture, ops, &overlay).unwrap_or_else(|e| panic!("the suggested overlay does not fix it:\n{overlay}\n{e}"));
+    let out = regen_overlay(fixture, ops, &overlay)
+        .unwrap_or_else(|e| panic!("the suggested overlay does not fix it:\n{overlay}\n{e}"));
     xtask::contract::check(&parsed(&out)).unwrap();
     out
 }
