@@ -309,8 +309,19 @@ impl<'a> Norm<'a> {
         if let Some(branches) = o.shift_remove("allOf") {
             let branches = branches.as_array().cloned().unwrap_or_default();
             let mut merged = Map::new();
+            let mut annotations = Map::new();
             for (i, b) in branches.iter().enumerate() {
                 let b = self.normalize(b, &format!("{ptr}/allOf/{i}"))?;
+                // `allOf: [{$ref: X}, {description: ...}]`: a branch that only documents.
+                if let Some(bo) = b.as_object().filter(|bo| {
+                    bo.keys()
+                        .all(|k| ANNOTATIONS.contains(&k.as_str()) || k == "nullable" || MARKERS.contains(&k.as_str()))
+                }) {
+                    for (k, v) in bo.iter().filter(|(k, _)| !MARKERS.contains(&k.as_str())) {
+                        annotations.insert(k.clone(), v.clone());
+                    }
+                    continue;
+                }
                 if merged.is_empty() {
                     merged = b.as_object().cloned().unwrap_or_default();
                 } else {
@@ -319,6 +330,7 @@ impl<'a> Norm<'a> {
                     merged = m.as_object().cloned().unwrap_or_default();
                 }
             }
+            merged.extend(annotations);
             self.fold(&mut o, Value::Object(merged), ptr, "allOf")?;
             self.change(ptr, "allOf merged into one schema");
         }

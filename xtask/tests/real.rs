@@ -125,3 +125,64 @@ fn a_snapshot_without_an_operation_says_how_to_pin_it() {
     assert!(err.message.contains("operation getCurrentKey is not in openrouter-credits.2026-11.openapi.yaml"), "{err}");
     assert!(err.message.contains("- id: getCurrentKey") && err.message.contains("source: openapi/upstream/"), "{err}");
 }
+
+/// Every operation of the whole 2026-08 document, one at a time: each ends in a fragment that
+/// follows the contract, or is refused with a pointer and an overlay action; applying the
+/// suggested actions one after the other must end in a fragment that follows the contract.
+/// Never a panic, never a contract violation. Slow (the document is parsed per run):
+/// `cargo test -p xtask --test real -- --ignored`.
+#[test]
+#[ignore]
+fn every_operation_of_the_whole_document_converts_or_is_refused_with_a_working_fix() {
+    let Some(spec) = shared("openrouter.full.2026-08.openapi.yaml") else { return };
+    let text = std::fs::read_to_string(&spec).unwrap();
+    let doc: Value = serde_yaml_ng::from_str(&text).unwrap();
+    let mut ids = Vec::new();
+    for item in doc["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            if let Some(id) = op.get("operationId").and_then(Value::as_str) {
+                ids.push(id.to_owned());
+            }
+        }
+    }
+    let (mut direct, mut fixed, mut long) = (0, 0, 0);
+    for id in &ids {
+        let cfg = format!("source: s.yaml\noutput: o.yaml\noverlay: overlay.yaml\noperations:\n  - {id}\n");
+        let config = Config::parse(&cfg).unwrap();
+        let mut overlay = String::from("overlay: 1.0.0\ninfo: {title: t, version: '1'}\nactions: []\n");
+        let mut last_pointer = None;
+        for round in 0..30 {
+            let o = overlay.clone();
+            let read = |p: &str| Ok(if p == "overlay.yaml" { o.clone() } else { text.clone() }.into_bytes());
+            match regenerate(&config, &read, None) {
+                Ok(out) => {
+                    xtask::contract::check(&parsed(&out)).unwrap();
+                    if round == 0 {
+                        direct += 1
+                    } else {
+                        fixed += 1
+                    }
+                    break;
+                }
+                Err(e) => {
+                    assert!(e.pointer.is_some() && !e.message.contains("breaks the fragment contract"), "{id}: {e}");
+                    let fix = e.fix.clone().unwrap_or_else(|| panic!("{id}: no fix: {e}"));
+                    assert_ne!(last_pointer.as_ref(), e.pointer.as_ref(), "{id}: the suggested fix did not help: {e}");
+                    last_pointer = e.pointer.clone();
+                    if round == 29 {
+                        // Huge request schemas need more than 30 actions; each one helped.
+                        long += 1;
+                    }
+                    if round == 0 {
+                        overlay = overlay.replace("actions: []\n", "actions:\n");
+                    }
+                    overlay.push_str(&fix);
+                }
+            }
+        }
+    }
+    eprintln!(
+        "{direct} converted, {fixed} converted after applying the suggested overlay actions, {long} need more than 30 actions (each helped), of {}",
+        ids.len()
+    );
+}

@@ -179,15 +179,20 @@ fn every_object_is_a_component_named_by_location() {
             "ErrorResponse",
             "ErrorResponseError",
             "GetThingResponse",
+            "GetThingResponseBackupOwner",
             "GetThingResponseOwner",
             "ListThingsResponse",
             "ListThingsResponseItemsItem",
+            "ListThingsResponseItemsItemBackupOwner",
             "ListThingsResponseItemsItemOwner",
             "ListThingsResponseNext"
         ]
     );
     // Owner's description from the $ref's sibling is kept; upstream's names are not used.
     assert_eq!(at(&doc, "/components/schemas/GetThingResponseOwner/description"), "the owner");
+    // `allOf: [$ref, {description}]`: the documenting branch folds in.
+    assert_eq!(at(&doc, "/components/schemas/GetThingResponseBackupOwner/description"), "who steps in");
+    assert!(has_change(&out, "allOf merged into one schema"));
     assert!(out.text.contains("#   - getThing 200/owner -> GetThingResponseOwner (from #/components/schemas/Owner)"));
 }
 
