@@ -483,6 +483,16 @@ pub struct Hoister {
     pub types: BTreeMap<String, TypeOrigin>,
 }
 
+/// The canonical spelling of a schema location: `<root> <path>`, e.g. `getCredits 200`,
+/// `getCredits 200 /data`, `ErrorResponse /error`, `listThings 200 /items[]`, `x 200 /tags{}`.
+/// `getCredits 200/data` (no space) is accepted and means the same.
+pub fn location(loc: &str) -> String {
+    let cut = loc.find(['/', '[', '{']).unwrap_or(loc.len());
+    let (root, rest) = loc.split_at(cut);
+    let root = root.split_whitespace().collect::<Vec<_>>().join(" ");
+    if rest.is_empty() { root } else { format!("{root} {}", rest.trim()) }
+}
+
 pub fn pascal(s: &str) -> String {
     s.split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|p| !p.is_empty())
@@ -520,17 +530,22 @@ impl Hoister {
         if let Some(Value::Object(props)) = o.get("properties").cloned() {
             let mut out = Map::new();
             for (name, sub) in props {
-                let h = self.hoist(sub, &format!("{loc}/{name}"), &format!("{default}{}", pascal(&name)), false)?;
+                let h = self.hoist(
+                    sub,
+                    &location(&format!("{loc}/{name}")),
+                    &format!("{default}{}", pascal(&name)),
+                    false,
+                )?;
                 out.insert(name, h);
             }
             o.insert("properties".into(), Value::Object(out));
         }
         if let Some(items) = o.shift_remove("items") {
-            let h = self.hoist(items, &format!("{loc}[]"), &format!("{default}Item"), false)?;
+            let h = self.hoist(items, &location(&format!("{loc}[]")), &format!("{default}Item"), false)?;
             o.insert("items".into(), h);
         }
         if let Some(ap) = o.get("additionalProperties").cloned().filter(Value::is_object) {
-            let h = self.hoist(ap, &format!("{loc}{{}}"), &format!("{default}Value"), false)?;
+            let h = self.hoist(ap, &location(&format!("{loc}{{}}")), &format!("{default}Value"), false)?;
             o.insert("additionalProperties".into(), h);
         }
         let has_props = o.get("properties").and_then(Value::as_object).is_some_and(|p| !p.is_empty());

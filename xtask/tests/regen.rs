@@ -193,13 +193,13 @@ fn every_object_is_a_component_named_by_location() {
     // `allOf: [$ref, {description}]`: the documenting branch folds in.
     assert_eq!(at(&doc, "/components/schemas/GetThingResponseBackupOwner/description"), "who steps in");
     assert!(has_change(&out, "allOf merged into one schema"));
-    assert!(out.text.contains("#   - getThing 200/owner -> GetThingResponseOwner (from #/components/schemas/Owner)"));
+    assert!(out.text.contains("#   - getThing 200 /owner -> GetThingResponseOwner (from #/components/schemas/Owner)"));
 }
 
 #[test]
 fn names_in_the_config_name_the_types() {
     let cfg = format!(
-        "{}names:\n  getThing 200: Thing\n  getThing 200/owner: Owner\n  ErrorResponse/error: ErrorDetail\n  nowhere 200: Stale\n",
+        "{}names:\n  getThing 200: Thing\n  getThing 200 /owner: Owner\n  ErrorResponse/error: ErrorDetail\n  nowhere 200: Stale\n",
         config("full31.yaml", &["listThings", "getThing"], false)
     );
     let out = regen_with(&cfg, &[], None).unwrap();
@@ -216,7 +216,7 @@ fn names_in_the_config_name_the_types() {
 #[test]
 fn two_locations_wanting_one_name_are_refused() {
     let cfg = format!(
-        "{}names:\n  getThing 200: Same\n  getThing 200/owner: Same\n",
+        "{}names:\n  getThing 200: Same\n  getThing 200 /owner: Same\n",
         config("full31.yaml", &["getThing"], false)
     );
     let err = regen_with(&cfg, &[], None).unwrap_err();
@@ -375,7 +375,7 @@ fn moving_an_inline_schema_to_a_component_changes_no_name() {
         "{summary}"
     );
     assert!(
-        summary.contains("upstream moved the schema at getBalance 200/data: inline -> #/components/schemas/Balance"),
+        summary.contains("upstream moved the schema at getBalance 200 /data: inline -> #/components/schemas/Balance"),
         "{summary}"
     );
     assert!(
