@@ -87,6 +87,24 @@ fn union(a: &mut Value, b: &Value, at: &str, dropped: &mut BTreeSet<String>) -> 
             }
         }
     }
+    // Where the merged schema came from upstream, for the header's type list.
+    let origin = |v: Option<&Value>| -> Vec<String> {
+        let s = v.and_then(Value::as_str).unwrap_or_default();
+        s.strip_prefix("union of ").unwrap_or(s).split(", ").filter(|p| !p.is_empty()).map(str::to_owned).collect()
+    };
+    let mut names = origin(am.get("x-upstream"));
+    names.extend(origin(bm.get("x-upstream")));
+    names.sort();
+    names.dedup();
+    match names.len() {
+        0 => {}
+        1 => {
+            am.insert("x-upstream".into(), json!(names[0]));
+        }
+        _ => {
+            am.insert("x-upstream".into(), json!(format!("union of {}", names.join(", "))));
+        }
+    }
     if bm.get("nullable") == Some(&json!(true)) {
         am.insert("nullable".into(), json!(true));
     }

@@ -124,9 +124,22 @@ pub fn upstream_changes(old: &Value, new: &Value) -> Vec<String> {
             out.push(format!("security changed: {id}: {sb} -> {sa}"));
         }
     }
-    let schemes = |d: &Value| d.pointer("/components/securitySchemes").cloned().unwrap_or(Value::Null);
-    if schemes(old) != schemes(new) {
-        out.push(format!("security schemes changed: {} -> {}", schemes(old), schemes(new)));
+    let schemes = |d: &Value| -> BTreeMap<String, Value> {
+        d.pointer("/components/securitySchemes")
+            .and_then(Value::as_object)
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default()
+    };
+    let (sb, sa) = (schemes(old), schemes(new));
+    for (name, def) in &sa {
+        match sb.get(name) {
+            None => out.push(format!("security scheme added: {name} {def}")),
+            Some(was) if was != def => out.push(format!("security scheme changed: {name}: {was} -> {def}")),
+            _ => {}
+        }
+    }
+    for name in sb.keys().filter(|n| !sa.contains_key(*n)) {
+        out.push(format!("security scheme removed: {name}"));
     }
     out
 }
