@@ -50,6 +50,9 @@ pub struct Config {
     pub operations: Vec<OperationSpec>,
     /// `location -> type name` (`getCredits 200 /data: Credits`), in file order.
     pub names: Vec<(String, String)>,
+    /// The `source:` a `--spec` run replaces (not read from the file): the snapshot to suggest
+    /// when an operation is missing from the new one.
+    pub previous_source: Option<String>,
 }
 
 impl Config {
@@ -97,7 +100,7 @@ impl Config {
                 names.push((crate::schema::location(loc), name.to_owned()));
             }
         }
-        Ok(Self { source, output, overlay: string("overlay"), operations, names })
+        Ok(Self { source, output, overlay: string("overlay"), operations, names, previous_source: None })
     }
 
     /// Every source file named in the config: the main one first, then pinned ones, once each.

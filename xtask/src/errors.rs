@@ -111,7 +111,7 @@ fn union(a: &mut Value, b: &Value, at: &str, dropped: &mut BTreeSet<String>) -> 
     for k in ANNOTATIONS {
         if am.get(k).is_some() && am.get(k) != bm.get(k) {
             am.shift_remove(k);
-            dropped.insert(format!("{k} at ErrorResponse{at}"));
+            dropped.insert(format!("{k} at {}", crate::schema::location(&format!("ErrorResponse{at}"))));
         }
     }
     Ok(())
@@ -156,12 +156,12 @@ pub fn merge(
             src.refuse(
                 &ptr,
                 format!(
-                    "{} {}: the error body disagrees with {} {} at ErrorResponse{}: {} there, {} here; every error status shares one ErrorResponse (progenitor#344), so their common fields must have one type",
+                    "{} {}: the error body disagrees with {} {} at {}: {} there, {} here; every error status shares one ErrorResponse (progenitor#344), so their common fields must have one type",
                     e.operation,
                     e.status,
                     first.operation,
                     first.status,
-                    if c.at.is_empty() { " (root)".to_owned() } else { c.at.clone() },
+                    crate::schema::location(&format!("ErrorResponse{}", c.at)),
                     compact(&shape(&c.first)),
                     compact(&shape(&c.other)),
                 ),

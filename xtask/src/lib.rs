@@ -170,8 +170,15 @@ pub fn regenerate(
             RegenError::at(
                 format!("{}#/paths", src.name),
                 format!(
-                    "operation {} is not in {}; to keep it from an older snapshot, pin it in openapi/regen.yaml:\n  operations:\n    - id: {}\n      source: openapi/upstream/<older snapshot>.yaml\nor remove it from `operations:`",
-                    spec.selector, src.name, spec.selector
+                    "operation {} is not in {}; to keep it from an older snapshot, pin it in openapi/regen.yaml:\n  operations:\n    - id: {}\n      source: {}\nor remove it from `operations:`",
+                    spec.selector,
+                    src.name,
+                    spec.selector,
+                    config
+                        .previous_source
+                        .as_deref()
+                        .filter(|p| *p != src.path)
+                        .unwrap_or("openapi/upstream/<older snapshot>.yaml")
                 ),
             )
         })?;

@@ -105,7 +105,7 @@ fn run(args: &Args) -> Result<ExitCode, String> {
                 .ok_or_else(|| format!("{} is not a file", spec.display()))?
                 .to_string_lossy()
                 .into_owned();
-            config.source = format!("openapi/upstream/{name}");
+            config.previous_source = Some(std::mem::replace(&mut config.source, format!("openapi/upstream/{name}")));
             Some(bytes)
         }
         None => None,

@@ -119,5 +119,18 @@ fn a_refusal_prints_the_pointer_and_the_overlay_fix() {
     assert!(stderr.contains("fix: add this to `actions:` in openapi/overlay.yaml"), "{stderr}");
     assert!(stderr.contains("  - target: $['paths']['/two-types']['get']['responses']['200']"), "{stderr}");
     assert_eq!(files(&dir), before, "a refused run writes nothing");
+    // An operation the new document lacks: the message names the snapshot it can be pinned to.
+    std::fs::write(
+        dir.join("openapi/regen.yaml"),
+        "source: openapi/upstream/inline.yaml\noutput: openapi/fragment.yaml\noperations:\n  - getBalance\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = xtask(&dir, &["regen", "--spec", spec.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("operation getBalance is not in refusals.yaml")
+            && stderr.contains("    - id: getBalance\n      source: openapi/upstream/inline.yaml\n"),
+        "{stderr}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -33,7 +33,10 @@ fn real(spec: Option<&Path>) -> Result<Regenerated, RegenError> {
 fn the_checked_in_config_reproduces_the_checked_in_fragment() {
     let current = std::fs::read_to_string(root().join("openapi/credits.yaml")).unwrap();
     let out = real(None).unwrap();
-    assert_eq!(out.text, current, "run `cargo xtask regen`");
+    if out.text != current {
+        let diff = similar::TextDiff::from_lines(&current, &out.text);
+        panic!("stale; run `cargo xtask regen`:\n{}", diff.unified_diff().context_radius(1));
+    }
     assert!(out.changes.is_empty(), "{:?}", out.changes);
     assert!(out.notes.is_empty(), "no stale overlay action or name: {:?}", out.notes);
 }

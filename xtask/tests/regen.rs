@@ -246,7 +246,7 @@ fn error_schemas_with_conflicting_types_are_refused_naming_the_field() {
         "refusals.yaml",
         &["conflictingErrors"],
         "refusals.yaml#/paths/~1conflicting-errors/get/responses/500/content/application~1json/schema/properties/error/properties/code",
-        "at ErrorResponse/error/code",
+        "at ErrorResponse /error/code",
     );
     assert_eq!(at(&parsed(&out), "/components/schemas/ErrorResponseError/properties/code/type"), "integer");
 }
