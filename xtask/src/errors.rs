@@ -18,6 +18,9 @@ const ANNOTATIONS: [&str; 5] = ["description", "example", "deprecated", "readOnl
 
 pub const DESCRIPTION: &str = "The error body every error status shares: `{error: {code, message, metadata?}, user_id?}` (the union of upstream's per-status error schemas).";
 
+pub const DETAIL_DESCRIPTION: &str =
+    "What went wrong: the HTTP status `code`, a human-readable `message`, and optional `metadata`.";
+
 fn shape(v: &Value) -> Value {
     let mut v = v.clone();
     strip_markers(&mut v);
@@ -185,6 +188,13 @@ pub fn merge(
     }
     if let Some(m) = merged.as_object_mut() {
         m.insert("description".into(), json!(DESCRIPTION));
+        // Upstream describes each per-status copy ("Error data for UnauthorizedResponse"); the
+        // merged one gets its own words when those differ.
+        if let Some(e) = m.get_mut("properties").and_then(|p| p.get_mut("error")).and_then(Value::as_object_mut)
+            && e.get("properties").is_some()
+        {
+            e.entry("description").or_insert_with(|| json!(DETAIL_DESCRIPTION));
+        }
         m.insert(
             "x-upstream".into(),
             json!(format!(
