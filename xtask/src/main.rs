@@ -123,7 +123,8 @@ fn run(args: &Args) -> Result<ExitCode, String> {
     let out = root.join(&config.output);
     let existing = std::fs::read_to_string(&out).ok();
     let result = regenerate(&config, &reader, existing.as_deref()).map_err(|e| e.to_string())?;
-    for line in result.summary() {
+    // The conversions are in the fragment's header too; --check (CI) shows only what changed.
+    for line in result.summary().iter().filter(|l| !(args.check && l.starts_with("converted: "))) {
         println!("{line}");
     }
     let shown = config.output.clone();
