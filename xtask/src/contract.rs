@@ -1,4 +1,4 @@
-//! The fragment contract (`/work/contract.md`, mirrored in the crate's ARCHITECTURE): what
+//! The fragment contract (the team's contract for the new build.rs): what
 //! `build.rs` relies on. `check` runs as the last step of every regen; regen refuses to write a
 //! fragment that breaks it. Pointers are into the fragment.
 
