@@ -1,187 +1,221 @@
-//! Step 3: one error schema per operation.
+//! One `ErrorResponse` for every error status of every operation.
 //!
-//! progenitor asserts that all of an operation's error responses share one type and panics in
-//! `build.rs` otherwise (oxidecomputer/progenitor#344, #950). Upstream gives each status its own
-//! schema (`UnauthorizedResponse`, `ForbiddenResponse`, …) of one and the same shape. Where the
-//! shapes are equal once descriptions and examples are set aside, this merges them onto one
-//! component; where they differ, it fails naming the operation, since picking one would lie.
+//! progenitor asserts one error type per operation (oxidecomputer/progenitor#344), and the
+//! facade maps one error body. Upstream gives each status its own schema (`UnauthorizedResponse`,
+//! `ForbiddenResponse`, …), sometimes with an extra optional field on one of them. They are
+//! merged into their union: the properties of all, `required` only where all require it,
+//! `nullable` where any is. Annotations that differ are dropped. Types that disagree on one
+//! property cannot be merged; that is refused with the overlay action that aligns them.
 
 use crate::RegenError;
-use crate::extract::escape;
+use crate::fragment::{ErrorSchema, Source};
+use crate::overlay::Edit;
+use crate::schema::strip_markers;
 use serde_json::{Map, Value, json};
+use std::collections::BTreeSet;
 
-/// Keys that document a schema without changing what it accepts.
-const ANNOTATIONS: [&str; 4] = ["description", "example", "examples", "title"];
+const ANNOTATIONS: [&str; 5] = ["description", "example", "deprecated", "readOnly", "writeOnly"];
 
-/// Depth past which a schema is taken to be recursive; error bodies are never that deep.
-const MAX_DEPTH: usize = 32;
+pub const DESCRIPTION: &str = "The error body every error status shares: `{error: {code, message, metadata?}, user_id?}` (the union of upstream's per-status error schemas).";
 
-fn is_error_status(code: &str) -> bool {
-    code.starts_with('4') || code.starts_with('5')
-}
+pub const DETAIL_DESCRIPTION: &str =
+    "What went wrong: the HTTP status `code`, a human-readable `message`, and optional `metadata`.";
 
-/// `$ref`s inlined and annotations removed: two schemas with equal shapes accept the same JSON.
-fn shape(v: &Value, components: &Value, depth: usize) -> Result<Value, String> {
-    if depth > MAX_DEPTH {
-        return Err("schema is recursive or nested too deeply to compare".into());
+fn shape(v: &Value) -> Value {
+    let mut v = v.clone();
+    strip_markers(&mut v);
+    fn strip(v: &mut Value) {
+        if let Value::Object(m) = v {
+            for k in ANNOTATIONS.iter().chain(&["nullable"]) {
+                m.shift_remove(*k);
+            }
+            m.values_mut().for_each(strip);
+        }
     }
-    Ok(match v {
-        Value::Object(map) => {
-            if let Some(r) = map.get("$ref").and_then(Value::as_str) {
-                let name = r.strip_prefix("#/components/schemas/").ok_or_else(|| format!("cannot follow `{r}`"))?;
-                let target = components.get(name).ok_or_else(|| format!("`{r}` is not defined"))?;
-                return shape(target, components, depth + 1);
-            }
-            let mut out = Map::new();
-            for (k, child) in map {
-                if !ANNOTATIONS.contains(&k.as_str()) {
-                    out.insert(k.clone(), shape(child, components, depth + 1)?);
-                }
-            }
-            Value::Object(out)
-        }
-        Value::Array(items) => {
-            Value::Array(items.iter().map(|i| shape(i, components, depth + 1)).collect::<Result<_, _>>()?)
-        }
-        other => other.clone(),
-    })
+    strip(&mut v);
+    v
 }
 
-/// Rewrites every operation whose error responses use several schemas of one shape so that they
-/// all `$ref` a single merged component, and returns the changes for the header.
-pub fn unify_error_responses(doc: &mut Value) -> Result<Vec<String>, RegenError> {
-    let components = doc.pointer("/components/schemas").cloned().unwrap_or_else(|| json!({}));
-    // (shape, component name) of each merged schema; equal shapes across operations share one.
-    let mut merged: Vec<(Value, String, Value)> = Vec::new();
-    let mut changes = Vec::new();
+fn src_of(v: &Value) -> Option<(String, String)> {
+    let s = v.get("x-src")?.as_str()?;
+    let (name, ptr) = s.split_once('#')?;
+    Some((name.to_owned(), ptr.to_owned()))
+}
 
-    let paths: Vec<(String, String)> = doc
-        .get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flat_map(|p| p.iter())
-        .flat_map(|(path, item)| {
-            item.as_object().into_iter().flat_map(|i| i.keys()).map(move |m| (path.clone(), m.clone()))
-        })
-        .filter(|(_, m)| m != "parameters")
-        .collect();
+struct Conflict {
+    at: String,
+    first: Value,
+    other: Value,
+}
 
-    for (path, method) in paths {
-        let at = format!("/paths/{}/{method}/responses", escape(&path));
-        let Some(responses) = doc.pointer(&at).and_then(Value::as_object) else { continue };
-        let operation_id = doc
-            .pointer(&format!("/paths/{}/{method}/operationId", escape(&path)))
-            .and_then(Value::as_str)
-            .unwrap_or("operation")
-            .to_owned();
-
-        // Which error statuses have a JSON body, which have none, and the distinct schemas used.
-        let mut with_body: Vec<(String, Value)> = Vec::new();
-        let mut without_body: Vec<String> = Vec::new();
-        for (code, response) in responses.iter().filter(|(c, _)| is_error_status(c)) {
-            match response.pointer("/content/application~1json/schema") {
-                Some(schema) => with_body.push((code.clone(), schema.clone())),
-                None if response.get("content").is_some() => {
-                    return Err(RegenError::at(
-                        format!("{at}/{code}/content"),
-                        "an error response whose body is not application/json; progenitor needs one JSON error schema per operation",
-                    ));
+fn union(a: &mut Value, b: &Value, at: &str, dropped: &mut BTreeSet<String>) -> Result<(), Box<Conflict>> {
+    let both_objects = a.get("properties").is_some() && b.get("properties").is_some();
+    if !both_objects && shape(a) != shape(b) {
+        return Err(Box::new(Conflict { at: at.to_owned(), first: a.clone(), other: b.clone() }));
+    }
+    let (Some(am), Some(bm)) = (a.as_object_mut(), b.as_object()) else { return Ok(()) };
+    if both_objects {
+        let mut props = am.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
+        for (k, bv) in bm.get("properties").and_then(Value::as_object).into_iter().flatten() {
+            match props.get_mut(k) {
+                Some(av) => union(av, bv, &format!("{at}/{k}"), dropped)?,
+                None => {
+                    props.insert(k.clone(), bv.clone());
                 }
-                None => without_body.push(code.clone()),
             }
         }
-        let mut distinct: Vec<&Value> = Vec::new();
-        for (_, s) in &with_body {
-            if !distinct.contains(&s) {
-                distinct.push(s);
-            }
-        }
-        if distinct.len() <= 1 && (without_body.is_empty() || with_body.is_empty()) {
-            continue;
-        }
-        if !without_body.is_empty() && !with_body.is_empty() {
-            return Err(RegenError::at(
-                at,
-                format!(
-                    "{operation_id}: error statuses {} have a JSON body but {} have none; progenitor needs them alike (progenitor#344)",
-                    with_body.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>().join(", "),
-                    without_body.join(", ")
-                ),
-            ));
-        }
-
-        let mut shapes = Vec::new();
-        for (code, schema) in &with_body {
-            let s = shape(schema, &components, 0).map_err(|e| RegenError::at(format!("{at}/{code}"), e))?;
-            shapes.push((code.as_str(), s));
-        }
-        let first = shapes[0].1.clone();
-        if let Some((code, _)) = shapes.iter().find(|(_, s)| *s != first) {
-            return Err(RegenError::at(
-                format!("{at}/{code}"),
-                format!(
-                    "{operation_id}: error responses use schemas of different shapes; progenitor needs one error type per operation (progenitor#344), so merge them upstream or leave the operation out"
-                ),
-            ));
-        }
-
-        let name = match merged.iter().find(|(s, _, _)| *s == first) {
-            Some((_, name, _)) => name.clone(),
-            None => {
-                let name = if merged.is_empty() {
-                    "ErrorResponse".to_owned()
-                } else {
-                    format!("{}ErrorResponse", pascal(&operation_id))
-                };
-                if components.get(&name).is_some_and(|c| shape(c, &components, 0).ok().as_ref() != Some(&first)) {
-                    return Err(RegenError::at(
-                        format!("/components/schemas/{name}"),
-                        "upstream already defines a different schema of this name",
-                    ));
-                }
-                let mut schema = first.clone();
-                if let Some(obj) = schema.as_object_mut() {
-                    obj.insert(
-                        "description".into(),
-                        json!(
-                            "The error body every error status shares: `{error: {code, message, metadata?}, user_id?}`."
-                        ),
-                    );
-                }
-                merged.push((first.clone(), name.clone(), schema));
-                name
-            }
-        };
-        let mut sources: Vec<String> = with_body
-            .iter()
-            .map(|(_, s)| {
-                s.get("$ref")
-                    .and_then(Value::as_str)
-                    .map_or("an inline schema".into(), |r| r.rsplit('/').next().unwrap_or(r).to_owned())
-            })
+        am.insert("properties".into(), Value::Object(props));
+        let breq: Vec<&Value> = bm.get("required").and_then(Value::as_array).into_iter().flatten().collect();
+        let req: Vec<Value> = am
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|r| breq.contains(r))
+            .cloned()
             .collect();
-        sources.dedup();
-        changes.push(format!(
-            "{at}: {operation_id}'s error responses {} used {}; all now $ref {name} (same shape; progenitor needs one error type per operation, progenitor#344)",
-            with_body.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>().join("/"),
-            sources.join(", ")
-        ));
-        for (code, _) in &with_body {
-            if let Some(slot) = doc.pointer_mut(&format!("{at}/{code}/content/application~1json/schema")) {
-                *slot = json!({ "$ref": format!("#/components/schemas/{name}") });
+        if req.is_empty() {
+            am.shift_remove("required");
+        } else {
+            am.insert("required".into(), Value::Array(req));
+        }
+        for (k, bv) in bm {
+            if !ANNOTATIONS.contains(&k.as_str())
+                && !["properties", "required", "nullable", "x-src", "x-upstream"].contains(&k.as_str())
+            {
+                if am.get(k).is_some_and(|av| shape(av) != shape(bv)) {
+                    return Err(Box::new(Conflict { at: format!("{at} ({k})"), first: a.clone(), other: b.clone() }));
+                }
+                am.entry(k.clone()).or_insert_with(|| bv.clone());
             }
         }
     }
-
-    if let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
-        for (_, name, schema) in merged {
-            schemas.insert(name, schema);
+    // Where the merged schema came from upstream, for the header's type list.
+    let origin = |v: Option<&Value>| -> Vec<String> {
+        let s = v.and_then(Value::as_str).unwrap_or_default();
+        s.strip_prefix("union of ").unwrap_or(s).split(", ").filter(|p| !p.is_empty()).map(str::to_owned).collect()
+    };
+    let mut names = origin(am.get("x-upstream"));
+    names.extend(origin(bm.get("x-upstream")));
+    names.sort();
+    names.dedup();
+    match names.len() {
+        0 => {}
+        1 => {
+            am.insert("x-upstream".into(), json!(names[0]));
+        }
+        _ => {
+            am.insert("x-upstream".into(), json!(format!("union of {}", names.join(", "))));
         }
     }
-    Ok(changes)
+    if bm.get("nullable") == Some(&json!(true)) {
+        am.insert("nullable".into(), json!(true));
+    }
+    for k in ANNOTATIONS {
+        if am.get(k).is_some() && am.get(k) != bm.get(k) {
+            am.shift_remove(k);
+            dropped.insert(format!("{k} at {}", crate::schema::location(&format!("ErrorResponse{at}"))));
+        }
+    }
+    Ok(())
 }
 
-fn pascal(id: &str) -> String {
-    let mut chars = id.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+/// The union of every error schema, still normalized (markers kept), or `None` without errors.
+pub fn merge(
+    errors: &[ErrorSchema],
+    sources: &[Source],
+    changes: &mut BTreeSet<String>,
+) -> Result<Option<Value>, RegenError> {
+    let Some(first) = errors.first() else { return Ok(None) };
+    let objectish = |e: &ErrorSchema| e.schema.get("properties").is_some();
+    for e in errors {
+        if !objectish(e) {
+            let src = &sources[e.source];
+            let (_, ptr) = src_of(&e.schema).unwrap_or_default();
+            return Err(src.refuse(
+                &ptr,
+                format!(
+                    "{} {}: the error body is not an object with properties; every error status shares ErrorResponse",
+                    e.operation, e.status
+                ),
+                vec![(
+                    ptr.clone(),
+                    Edit::Update(json!({"type": "object", "properties": {"error": {"type": "object"}}})),
+                )],
+                "an object error body",
+            ));
+        }
+    }
+    let mut merged = first.schema.clone();
+    let mut dropped = BTreeSet::new();
+    for e in &errors[1..] {
+        union(&mut merged, &e.schema, "", &mut dropped).map_err(|c| {
+            let (name, ptr) = src_of(&c.other).unwrap_or_default();
+            let src = sources.iter().find(|s| s.name == name).unwrap_or(&sources[e.source]);
+            let mut want = shape(&c.first);
+            if let (Some(w), Some(n)) = (want.as_object_mut(), c.other.get("nullable")) {
+                w.insert("nullable".into(), n.clone());
+            }
+            src.refuse(
+                &ptr,
+                format!(
+                    "{} {}: the error body disagrees with {} {} at {}: {} there, {} here; every error status shares one ErrorResponse (progenitor#344), so their common fields must have one type",
+                    e.operation,
+                    e.status,
+                    first.operation,
+                    first.status,
+                    crate::schema::location(&format!("ErrorResponse{}", c.at)),
+                    compact(&shape(&c.first)),
+                    compact(&shape(&c.other)),
+                ),
+                vec![(ptr.clone(), Edit::Update(want))],
+                "align this error field with the other error schemas",
+            )
+        })?;
+    }
+    let statuses: Vec<String> = errors.iter().map(|e| format!("{} {}", e.operation, e.status)).collect();
+    let mut upstream: Vec<String> =
+        errors.iter().filter_map(|e| e.schema.get("x-upstream").and_then(Value::as_str).map(str::to_owned)).collect();
+    upstream.sort();
+    upstream.dedup();
+    changes.insert(format!(
+        "ErrorResponse: the union of the error schemas of {} ({})",
+        statuses.join(", "),
+        if upstream.is_empty() { "inline".to_owned() } else { upstream.join(", ") }
+    ));
+    for d in dropped {
+        changes.insert(format!("ErrorResponse: {d} differs between error schemas; dropped"));
+    }
+    if let Some(m) = merged.as_object_mut() {
+        m.insert("description".into(), json!(DESCRIPTION));
+        // Upstream describes each per-status copy ("Error data for UnauthorizedResponse"); the
+        // merged one gets its own words when those differ.
+        if let Some(e) = m.get_mut("properties").and_then(|p| p.get_mut("error")).and_then(Value::as_object_mut)
+            && e.get("properties").is_some()
+        {
+            e.entry("description").or_insert_with(|| json!(DETAIL_DESCRIPTION));
+        }
+        m.insert(
+            "x-upstream".into(),
+            json!(format!(
+                "union of {}",
+                if upstream.is_empty() { "inline schemas".into() } else { upstream.join(", ") }
+            )),
+        );
+    }
+    Ok(Some(merged))
+}
+
+fn compact(v: &Value) -> String {
+    let mut m = Map::new();
+    if let Some(o) = v.as_object() {
+        for (k, val) in o {
+            if k != "properties" {
+                m.insert(k.clone(), val.clone());
+            } else {
+                m.insert(k.clone(), json!(val.as_object().map(|p| p.keys().cloned().collect::<Vec<_>>())));
+            }
+        }
+    }
+    Value::Object(m).to_string()
 }

@@ -1,168 +1,368 @@
-//! `cargo xtask regen`: turn a full upstream OpenAPI document (3.0 or 3.1, YAML or JSON) into
-//! the small OpenAPI 3.0.3 fragment that `build.rs` hands to progenitor.
+//! `cargo xtask regen`: turn upstream OpenAPI documents (3.0 or 3.1, YAML or JSON) into the small
+//! OpenAPI 3.0.3 fragment `build.rs` reads, following the fragment contract.
 //!
-//! The pipeline, one module a step:
-//! 1. [`extract`] keeps the operations named in `openapi/regen.yaml` and every component they
-//!    reach through `$ref`, transitively;
-//! 2. [`downconvert`] rewrites what progenitor (3.0 only) cannot read, or fails naming the JSON
-//!    pointer of what it cannot rewrite;
-//! 3. [`errors`] merges an operation's error responses onto one schema (progenitor panics on
-//!    several, oxidecomputer/progenitor#344);
-//! 4. [`report`] compares the result with the checked-in fragment, in words;
-//! 5. [`emit`] writes it deterministically, with a header naming the source and every change.
+//! The pipeline:
+//! 1. [`config`]: `openapi/regen.yaml` names the source snapshot, the operations (each may be
+//!    pinned to another snapshot), the overlay and the type names;
+//! 2. [`overlay`]: the OpenAPI Overlay 1.0.0 document is applied to every source first;
+//! 3. [`fragment`]: each operation is found, its `$ref`s resolved, header parameters and
+//!    `default` responses dropped, and its schemas passed through [`schema`] (inlined, rewritten
+//!    to 3.0, hoisted into components named by location);
+//! 4. [`errors`]: every error status shares one `ErrorResponse`, the union of upstream's;
+//! 5. [`contract`]: the result is checked against the contract; regen writes nothing that breaks it;
+//! 6. [`report`] says what changed against the checked-in fragment; [`emit`] writes it.
+//!
+//! What progenitor or the facade cannot take is either converted (listed in the header and the
+//! summary) or refused with the upstream pointer, the cause and a ready-to-paste overlay action.
 
-pub mod downconvert;
+pub mod config;
+pub mod contract;
 pub mod emit;
 pub mod errors;
-pub mod extract;
+pub mod fragment;
+pub mod overlay;
 pub mod report;
+pub mod schema;
 
-use serde_json::Value;
+pub use config::Config;
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-/// Something regen refuses to do, with the JSON pointer of where it happened when there is one.
+/// Something regen refuses to do: where (a JSON pointer, prefixed with the file it points
+/// into), why, and the overlay action that fixes it when there is one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegenError {
-    /// JSON pointer into the upstream document (`/components/schemas/Foo/type`), if any.
+    /// `file#/json/pointer` (`openrouter.full.2026-08.openapi.yaml#/paths/~1credits/get`), if any.
     pub pointer: Option<String>,
-    /// What is wrong and, where possible, what to do.
     pub message: String,
+    /// Ready-to-paste YAML for `actions:` in `openapi/overlay.yaml`.
+    pub fix: Option<String>,
 }
 
 impl RegenError {
     pub fn at(pointer: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { pointer: Some(pointer.into()), message: message.into() }
+        Self { pointer: Some(pointer.into()), message: message.into(), fix: None }
     }
     pub fn new(message: impl Into<String>) -> Self {
-        Self { pointer: None, message: message.into() }
+        Self { pointer: None, message: message.into(), fix: None }
     }
 }
 
 impl fmt::Display for RegenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.pointer {
-            Some(p) => write!(f, "at {p}: {}", self.message),
-            None => f.write_str(&self.message),
+            Some(p) => write!(f, "at {p}: {}", self.message)?,
+            None => f.write_str(&self.message)?,
         }
+        if let Some(fix) = &self.fix {
+            write!(f, "\nfix: add this to `actions:` in openapi/overlay.yaml (or edit upstream):\n{fix}")?;
+        }
+        Ok(())
     }
 }
 
 impl std::error::Error for RegenError {}
-
-/// One operation the crate covers, as `METHOD /path` in the config.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OperationRef {
-    /// Lower case, as OpenAPI path items spell it (`get`, `post`).
-    pub method: String,
-    pub path: String,
-}
-
-impl fmt::Display for OperationRef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.method.to_uppercase(), self.path)
-    }
-}
-
-/// `openapi/regen.yaml`: which operations to keep, and where regen reads and writes.
-#[derive(Debug, Clone)]
-pub struct Config {
-    /// Upstream snapshot used when no `--spec` is given, relative to the workspace root.
-    pub snapshot: String,
-    /// The fragment `build.rs` reads, relative to the workspace root.
-    pub output: String,
-    pub operations: Vec<OperationRef>,
-}
-
-impl Config {
-    pub fn parse(text: &str) -> Result<Self, RegenError> {
-        let v: Value = serde_yaml_ng::from_str(text)
-            .map_err(|e| RegenError::new(format!("regen config is not valid YAML: {e}")))?;
-        let field = |name: &str| {
-            v.get(name)
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-                .ok_or_else(|| RegenError::at(format!("/{name}"), "regen config needs this string"))
-        };
-        let ops = v
-            .get("operations")
-            .and_then(Value::as_array)
-            .ok_or_else(|| RegenError::at("/operations", "regen config needs a list of `METHOD /path`"))?;
-        let mut operations = Vec::new();
-        for (i, op) in ops.iter().enumerate() {
-            let text = op.as_str().unwrap_or_default();
-            let (method, path) = text
-                .split_once(' ')
-                .filter(|(_, p)| p.starts_with('/'))
-                .ok_or_else(|| RegenError::at(format!("/operations/{i}"), format!("`{text}` is not `METHOD /path`")))?;
-            operations.push(OperationRef { method: method.to_lowercase(), path: path.trim().to_owned() });
-        }
-        Ok(Self { snapshot: field("snapshot")?, output: field("output")?, operations })
-    }
-}
 
 /// What one regen run produced.
 #[derive(Debug)]
 pub struct Regenerated {
     /// The fragment, byte for byte as it is written.
     pub text: String,
-    /// Lines for the user: upstream changes, kept definitions, type changes. Printed before writing.
-    pub summary: Vec<String>,
+    /// Each rewrite made for progenitor and the contract (`file#pointer: what`), sorted.
+    pub conversions: Vec<String>,
+    /// Upstream changes against the checked-in fragment: operations, parameters, fields, renames.
+    pub changes: Vec<String>,
+    /// Stale overlay actions and `names:` entries.
+    pub notes: Vec<String>,
 }
 
-/// Options that change what regen does beyond the inputs.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Options {
-    /// An operation missing upstream keeps its definition from the current fragment instead of
-    /// failing the run.
-    pub keep_missing: bool,
+impl Regenerated {
+    /// Everything for the user, in plain words.
+    pub fn summary(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        out.extend(self.changes.iter().cloned());
+        out.extend(self.notes.iter().map(|n| format!("note: {n}")));
+        out.extend(self.conversions.iter().map(|c| format!("converted: {c}")));
+        out
+    }
 }
 
-/// Runs the whole pipeline on one upstream document.
-///
-/// `source_name` and `source_bytes` are only used for the header (name and sha256);
-/// `existing` is the checked-in fragment, if there is one, for the summary and `keep_missing`.
+fn file_name(path: &str) -> String {
+    path.rsplit('/').next().unwrap_or(path).to_owned()
+}
+
+/// Runs the whole pipeline. `read` loads a file named in the config (paths relative to the
+/// workspace root); `existing` is the checked-in fragment, for the summary.
 pub fn regenerate(
-    source_name: &str,
-    source_bytes: &[u8],
     config: &Config,
+    read: &dyn Fn(&str) -> Result<Vec<u8>, String>,
     existing: Option<&str>,
-    options: Options,
 ) -> Result<Regenerated, RegenError> {
-    let text = std::str::from_utf8(source_bytes).map_err(|_| RegenError::new(format!("{source_name} is not UTF-8")))?;
-    // JSON is YAML, so one parser reads both forms upstream publishes.
-    let upstream: Value = serde_yaml_ng::from_str(text)
-        .map_err(|e| RegenError::new(format!("{source_name} is neither YAML nor JSON: {e}")))?;
-    let existing: Option<Value> = match existing {
-        Some(t) => Some(
-            serde_yaml_ng::from_str(t)
-                .map_err(|e| RegenError::new(format!("the current fragment does not parse: {e}")))?,
-        ),
+    let mut changes: BTreeSet<String> = BTreeSet::new();
+    let mut notes = Vec::new();
+
+    let overlay = match &config.overlay {
+        Some(path) => {
+            let bytes = read(path).map_err(RegenError::new)?;
+            let text = String::from_utf8(bytes.clone()).map_err(|_| RegenError::new(format!("{path} is not UTF-8")))?;
+            let o = overlay::Overlay::parse(&file_name(path), &text)?;
+            Some((file_name(path), emit::sha256_hex(&bytes), o))
+        }
         None => None,
     };
-    let version = upstream.get("openapi").and_then(Value::as_str).unwrap_or_default();
-    if !(version.starts_with("3.0.") || version.starts_with("3.1.")) {
-        return Err(RegenError::at("/openapi", format!("OpenAPI `{version}` is not 3.0.x or 3.1.x")));
+    let mut hits = vec![0usize; overlay.as_ref().map_or(0, |o| o.2.actions.len())];
+
+    let mut sources: Vec<fragment::Source> = Vec::new();
+    for path in config.sources() {
+        let bytes = read(path).map_err(RegenError::new)?;
+        let name = file_name(path);
+        let text = std::str::from_utf8(&bytes).map_err(|_| RegenError::new(format!("{name} is not UTF-8")))?;
+        // JSON is YAML, so one parser reads both forms upstream publishes.
+        let mut doc: Value = serde_yaml_ng::from_str(text)
+            .map_err(|e| RegenError::new(format!("{name} is neither YAML nor JSON: {e}")))?;
+        let openapi = doc.get("openapi").and_then(Value::as_str).unwrap_or_default().to_owned();
+        if !(openapi.starts_with("3.0.") || openapi.starts_with("3.1.")) {
+            return Err(RegenError::at(
+                format!("{name}#/openapi"),
+                format!("OpenAPI `{openapi}` is not 3.0.x or 3.1.x"),
+            ));
+        }
+        if let Some((_, _, o)) = &overlay {
+            o.apply(&mut doc, &mut hits);
+        }
+        let version = doc.pointer("/info/version").and_then(Value::as_str).unwrap_or("unknown").to_owned();
+        if sources.iter().any(|s| s.name == name) {
+            return Err(RegenError::new(format!("two sources are named {name}; sources need distinct file names")));
+        }
+        sources.push(fragment::Source {
+            name,
+            path: path.to_owned(),
+            sha256: emit::sha256_hex(&bytes),
+            openapi,
+            version,
+            doc,
+        });
+    }
+    if let Some((name, _, o)) = &overlay {
+        for (i, (a, n)) in o.actions.iter().zip(&hits).enumerate() {
+            if *n == 0 {
+                notes.push(format!(
+                    "stale overlay action: {name} actions[{i}] (target `{}`{}) matches nothing in any source",
+                    a.target,
+                    a.description.as_deref().map(|d| format!(", \"{d}\"")).unwrap_or_default()
+                ));
+            }
+        }
     }
 
-    let mut summary = Vec::new();
-    let mut extracted = extract::extract(&upstream, existing.as_ref(), &config.operations, options, &mut summary)?;
-    let mut changes = downconvert::downconvert(&mut extracted)?;
-    // Sorted by pointer: the order components were reached in says nothing to a reader.
-    changes.sort();
-    changes.extend(errors::unify_error_responses(&mut extracted)?);
-    extract::prune_components(&mut extracted);
-
-    if let Some(old) = &existing {
-        summary.extend(report::upstream_changes(old, &extracted, &config.operations));
-        summary.extend(report::type_changes(old, &extracted));
+    let main_security = sources[0].doc.get("security").cloned().unwrap_or(json!([]));
+    let mut hoister = schema::Hoister::new(&config.names);
+    let mut converted = Vec::new();
+    let mut per_source: Vec<Vec<String>> = vec![Vec::new(); sources.len()];
+    for spec in &config.operations {
+        let idx = match &spec.source {
+            Some(p) => sources.iter().position(|s| s.path == *p).unwrap_or(0),
+            None => 0,
+        };
+        let src = &sources[idx];
+        let found = fragment::find(src, spec, &mut changes)?.ok_or_else(|| {
+            RegenError::at(
+                format!("{}#/paths", src.name),
+                format!(
+                    "operation {} is not in {}; to keep it from an older snapshot, pin it in openapi/regen.yaml:\n  operations:\n    - id: {}\n      source: {}\nor remove it from `operations:`",
+                    spec.selector,
+                    src.name,
+                    spec.selector,
+                    config
+                        .previous_source
+                        .as_deref()
+                        .filter(|p| *p != src.path)
+                        .unwrap_or("openapi/upstream/<older snapshot>.yaml")
+                ),
+            )
+        })?;
+        let c = fragment::convert(src, idx, found, &main_security, &mut hoister, &mut changes)?;
+        if converted.iter().any(|o: &fragment::Converted| o.path == c.path && o.method == c.method) {
+            return Err(RegenError::new(format!(
+                "{} {} is listed twice in openapi/regen.yaml",
+                c.method.to_uppercase(),
+                c.path
+            )));
+        }
+        per_source[idx].push(c.op.get("operationId").and_then(Value::as_str).unwrap_or_default().to_owned());
+        converted.push(c);
     }
+
+    // One ErrorResponse for all.
+    let all_errors: Vec<fragment::ErrorSchema> =
+        converted.iter_mut().flat_map(|c| std::mem::take(&mut c.errors)).collect();
+    let has_error_status = converted.iter().any(|c| {
+        c.op.get("responses")
+            .and_then(Value::as_object)
+            .is_some_and(|r| r.keys().any(|k| k.starts_with('4') || k.starts_with('5')))
+    });
+    match errors::merge(&all_errors, &sources, &mut changes)? {
+        Some(merged) => {
+            hoister.hoist(merged, "ErrorResponse", "ErrorResponse", true)?;
+        }
+        None if has_error_status => {
+            hoister.hoist(
+                json!({"description": errors::DESCRIPTION, "type": "object", "additionalProperties": {}}),
+                "ErrorResponse",
+                "ErrorResponse",
+                true,
+            )?;
+        }
+        None => {}
+    }
+
+    // The document.
+    let main = &sources[0];
+    let mut doc = Map::new();
+    doc.insert("openapi".into(), json!("3.0.3"));
+    for key in ["info", "servers"] {
+        if let Some(v) = main.doc.get(key) {
+            doc.insert(key.into(), v.clone());
+        }
+    }
+    if let Some(s) = main.doc.get("security") {
+        doc.insert("security".into(), s.clone());
+    }
+    let mut tags: Vec<Value> = Vec::new();
+    let mut tag_names: Vec<String> = Vec::new();
+    for c in &converted {
+        let src = &sources[c.source];
+        for t in &c.tags {
+            if tag_names.contains(t) {
+                continue;
+            }
+            tag_names.push(t.clone());
+            let def = src
+                .doc
+                .get("tags")
+                .and_then(Value::as_array)
+                .and_then(|ts| ts.iter().find(|d| d.get("name").and_then(Value::as_str) == Some(t)))
+                .cloned()
+                .unwrap_or_else(|| json!({"name": t}));
+            let mut def = def;
+            if let Some(o) = def.as_object_mut() {
+                o.retain(|k, _| k == "name" || k == "description");
+            }
+            tags.push(def);
+        }
+    }
+    if !tags.is_empty() {
+        doc.insert("tags".into(), Value::Array(tags));
+    }
+    let mut paths = Map::new();
+    for c in &converted {
+        let item = paths.entry(c.path.clone()).or_insert_with(|| json!({}));
+        if let Some(item) = item.as_object_mut() {
+            item.insert(c.method.clone(), c.op.clone());
+        }
+    }
+    doc.insert("paths".into(), Value::Object(paths));
+
+    // Security schemes: the global ones from the main source, each operation's from its own.
+    let mut schemes: BTreeMap<String, (Value, String)> = BTreeMap::new();
+    let mut wanted: Vec<(usize, String)> = Vec::new();
+    for req in main_security.as_array().into_iter().flatten() {
+        for k in req.as_object().into_iter().flat_map(|o| o.keys()) {
+            wanted.push((0, k.clone()));
+        }
+    }
+    for c in &converted {
+        for k in &c.schemes {
+            wanted.push((c.source, k.clone()));
+        }
+    }
+    for (idx, name) in wanted {
+        let src = &sources[idx];
+        let ptr = format!("/components/securitySchemes/{}", fragment::escape(&name));
+        let Some(def) = src.doc.pointer(&ptr) else {
+            return Err(src.refuse(
+                "/components/securitySchemes",
+                format!("security scheme `{name}` is used but not defined"),
+                vec![(
+                    "/components".to_owned(),
+                    overlay::Edit::Update(
+                        json!({"securitySchemes": {name.clone(): {"type": "http", "scheme": "bearer"}}}),
+                    ),
+                )],
+                "define the scheme",
+            ));
+        };
+        match schemes.get(&name) {
+            Some((other, from)) if other != def => {
+                if *from != src.name {
+                    changes.insert(format!(
+                        "{}#{ptr}: security scheme {name} differs from {from}'s; {from}'s is kept",
+                        src.name
+                    ));
+                }
+            }
+            Some(_) => {}
+            None => {
+                schemes.insert(name, (def.clone(), src.name.clone()));
+            }
+        }
+    }
+    let mut components = Map::new();
+    components.insert(
+        "schemas".into(),
+        Value::Object(hoister.components.iter().map(|(n, (s, _))| (n.clone(), s.clone())).collect()),
+    );
+    if !schemes.is_empty() {
+        components
+            .insert("securitySchemes".into(), Value::Object(schemes.into_iter().map(|(n, (s, _))| (n, s)).collect()));
+    }
+    doc.insert("components".into(), Value::Object(components));
+    let mut doc = Value::Object(doc);
+    schema::strip_markers(&mut doc);
+
+    for (loc, name) in &config.names {
+        if !hoister.used_locations.contains(loc) {
+            notes
+                .push(format!("names: `{loc}: {name}` matches no schema location (stale entry in openapi/regen.yaml)"));
+        }
+    }
+
+    if let Err(errs) = contract::check(&doc) {
+        let list: Vec<String> = errs.iter().map(ToString::to_string).collect();
+        return Err(RegenError::new(format!(
+            "the fragment would break the contract, so nothing was written:\n  {}",
+            list.join("\n  ")
+        )));
+    }
+
+    let conversions: Vec<String> = changes.into_iter().collect();
+    let source_lines: Vec<emit::SourceLine> = sources
+        .iter()
+        .zip(&per_source)
+        .map(|(s, ops)| emit::SourceLine {
+            name: s.name.clone(),
+            openapi: s.openapi.clone(),
+            version: s.version.clone(),
+            sha256: s.sha256.clone(),
+            operations: ops.clone(),
+        })
+        .collect();
     let header = emit::Header {
-        source_name,
-        source_sha256: emit::sha256_hex(source_bytes),
-        upstream_openapi: version,
-        upstream_version: upstream.pointer("/info/version").and_then(Value::as_str).unwrap_or("unknown"),
-        operations: &config.operations,
-        changes: &changes,
+        sources: &source_lines,
+        overlay: overlay.as_ref().map(|(n, sha, o)| (n.clone(), sha.clone(), o.actions.len())),
+        types: hoister.types.iter().map(|(l, t)| (l.clone(), t.name.clone(), t.upstream.clone())).collect(),
+        changes: &conversions,
     };
-    Ok(Regenerated { text: emit::render(&header, &extracted)?, summary })
+    let text = emit::render(&header, &doc)?;
+
+    let mut upstream = Vec::new();
+    if let Some(old_text) = existing {
+        let old: Value = serde_yaml_ng::from_str(old_text)
+            .map_err(|e| RegenError::new(format!("the current fragment does not parse: {e}")))?;
+        upstream.extend(report::upstream_changes(&old, &doc));
+        upstream.extend(report::type_changes(&old, &doc));
+        upstream.extend(report::renames(old_text, &text));
+    }
+    Ok(Regenerated { text, conversions, changes: upstream, notes })
 }

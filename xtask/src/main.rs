@@ -1,41 +1,47 @@
-//! `cargo xtask regen [--spec FILE] [--check] [--keep-missing] [--config FILE] [--out FILE]`
+//! `cargo xtask regen [--spec FILE] [--check] [--config FILE]`
 //!
-//! Without `--spec`, reads the upstream snapshot named in `openapi/regen.yaml`. `--check` never
-//! writes: it exits 1 with a diff when the checked-in fragment is not what the spec produces.
+//! Reads `openapi/regen.yaml` (everything that decides the fragment) and writes the fragment it
+//! names. `--spec FILE` replaces the main source: FILE is copied into `openapi/upstream/` and the
+//! config's `source:` line is rewritten, so a following `--check` replays the same run.
+//! `--check` never writes: it exits 1 with a diff when the checked-in fragment is stale.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use xtask::{Config, Options, regenerate};
+use xtask::{Config, config, regenerate};
 
-const USAGE: &str = "usage: cargo xtask regen [--spec FILE] [--check] [--keep-missing] [--config FILE] [--out FILE]
+const USAGE: &str = "usage: cargo xtask regen [--spec FILE] [--check] [--config FILE]
 
-  --spec FILE      full upstream OpenAPI document (YAML or JSON, 3.0 or 3.1);
-                   default: the snapshot named in openapi/regen.yaml
+  --spec FILE      a new upstream OpenAPI document (YAML or JSON, 3.0 or 3.1) for the main
+                   `source:`; it is copied into openapi/upstream/ and recorded in the config
+                   (with --check: used in memory, nothing is copied or recorded)
   --check          write nothing; exit 1 with a diff if the fragment is stale
-  --keep-missing   keep the current definition of an operation missing upstream
-  --config FILE    default: openapi/regen.yaml
-  --out FILE       default: the output named in the config";
+  --config FILE    default: openapi/regen.yaml in the nearest directory above the working
+                   directory that has one; paths in it are relative to the directory above
+                   the config's directory (the workspace root)
+
+Everything else (operations, per-operation sources, overlay, type names) lives in the config.";
 
 struct Args {
     spec: Option<PathBuf>,
     check: bool,
-    keep_missing: bool,
     config: Option<PathBuf>,
-    out: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Args, lexopt::Error> {
     use lexopt::prelude::*;
     let mut parser = lexopt::Parser::from_env();
-    let mut args = Args { spec: None, check: false, keep_missing: false, config: None, out: None };
+    let mut args = Args { spec: None, check: false, config: None };
     let mut command = None;
     while let Some(arg) = parser.next()? {
         match arg {
             Long("spec") => args.spec = Some(parser.value()?.into()),
             Long("check") => args.check = true,
-            Long("keep-missing") => args.keep_missing = true,
             Long("config") => args.config = Some(parser.value()?.into()),
-            Long("out") => args.out = Some(parser.value()?.into()),
+            Long("keep-missing") => {
+                return Err("--keep-missing is gone: pin the operation to an older snapshot in openapi/regen.yaml \
+                            (`- id: <operationId>` + `source: openapi/upstream/<older>.yaml`)"
+                    .into());
+            }
             Long("help") | Short('h') => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -73,56 +79,94 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
 }
 
 fn run(args: &Args) -> Result<ExitCode, String> {
-    // Paths in the config are relative to the workspace root, wherever cargo was run from.
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let config_path = args.config.clone().unwrap_or_else(|| root.join("openapi/regen.yaml"));
+    // The workspace root: the nearest directory above the working directory holding
+    // openapi/regen.yaml (so a scratch copy of the repository regenerates itself even when the
+    // binary was built from another checkout), else the one this binary was built in.
+    let default_root = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| cwd.ancestors().find(|d| d.join("openapi/regen.yaml").is_file()).map(Path::to_path_buf))
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".."));
+    let config_path = args.config.clone().unwrap_or_else(|| default_root.join("openapi/regen.yaml"));
+    // The config lives in <root>/openapi/; its paths are relative to <root>.
+    let root = config_path
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.parent().and_then(Path::parent).map(Path::to_path_buf))
+        .unwrap_or(default_root);
     let config_text = String::from_utf8(read(&config_path)?).map_err(|_| "config is not UTF-8".to_owned())?;
-    let config = Config::parse(&config_text).map_err(|e| format!("{}: {e}", config_path.display()))?;
-    let spec = args.spec.clone().unwrap_or_else(|| root.join(&config.snapshot));
-    let out = args.out.clone().unwrap_or_else(|| root.join(&config.output));
+    let mut config = Config::parse(&config_text).map_err(|e| format!("{}: {e}", config_path.display()))?;
+
+    // --spec: the new main source, by the name it will have once recorded.
+    let spec_bytes = match &args.spec {
+        Some(spec) => {
+            let bytes = read(spec)?;
+            let name = spec
+                .file_name()
+                .ok_or_else(|| format!("{} is not a file", spec.display()))?
+                .to_string_lossy()
+                .into_owned();
+            config.previous_source = Some(std::mem::replace(&mut config.source, format!("openapi/upstream/{name}")));
+            Some(bytes)
+        }
+        None => None,
+    };
+    let spec_source = config.source.clone();
+    let reader = |p: &str| -> Result<Vec<u8>, String> {
+        if p == spec_source
+            && let Some(b) = &spec_bytes
+        {
+            return Ok(b.clone());
+        }
+        read(&root.join(p))
+    };
+
+    let out = root.join(&config.output);
     let existing = std::fs::read_to_string(&out).ok();
-    // What the summary compares against: the file being replaced or, when writing elsewhere,
-    // the checked-in fragment.
-    let baseline = existing.clone().or_else(|| std::fs::read_to_string(root.join(&config.output)).ok());
-    let source_name = spec.file_name().map_or_else(|| spec.display().to_string(), |n| n.to_string_lossy().into_owned());
-
-    let result = regenerate(
-        &source_name,
-        &read(&spec)?,
-        &config,
-        baseline.as_deref(),
-        Options { keep_missing: args.keep_missing },
-    )
-    .map_err(|e| format!("{}: {e}", spec.display()))?;
-
-    for line in &result.summary {
+    let result = regenerate(&config, &reader, existing.as_deref()).map_err(|e| e.to_string())?;
+    // The conversions are in the fragment's header too; --check (CI) shows only what changed.
+    for line in result.summary().iter().filter(|l| !(args.check && l.starts_with("converted: "))) {
         println!("{line}");
     }
-    let shown = out.strip_prefix(&root).unwrap_or(&out).display().to_string();
-    if existing.as_deref() == Some(result.text.as_str()) {
-        println!("{shown} is up to date with {source_name}");
-        return Ok(ExitCode::SUCCESS);
-    }
+    let shown = config.output.clone();
     if args.check {
+        if existing.as_deref() == Some(result.text.as_str()) {
+            println!("{shown} is up to date with openapi/regen.yaml");
+            return Ok(ExitCode::SUCCESS);
+        }
         let old = existing.unwrap_or_default();
         let diff = similar::TextDiff::from_lines(&old, &result.text);
         print!(
             "{}",
             diff.unified_diff()
                 .context_radius(3)
-                .header(&format!("{shown} (checked in)"), &format!("{shown} (from {source_name})"))
+                .header(&format!("{shown} (checked in)"), &format!("{shown} (regenerated)"))
         );
         let spec_arg = args.spec.as_ref().map(|s| format!(" --spec {}", s.display())).unwrap_or_default();
         eprintln!("error: {shown} is stale; run `cargo xtask regen{spec_arg}` and commit the result");
         return Ok(ExitCode::from(1));
     }
-    std::fs::write(&out, &result.text).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
-    println!("wrote {shown} ({} bytes) from {source_name}", result.text.len());
-    if args.spec.is_some() && args.out.is_none() {
-        println!(
-            "note: `cargo xtask regen --check` reads {}; copy {source_name} there (or point openapi/regen.yaml at it) so CI agrees",
-            config.snapshot
-        );
+
+    if let (Some(spec), Some(bytes)) = (&args.spec, &spec_bytes) {
+        let dest = root.join(&config.source);
+        if std::fs::read(&dest).ok().as_deref() != Some(bytes.as_slice()) {
+            if let Some(dir) = dest.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            }
+            std::fs::write(&dest, bytes).map_err(|e| format!("cannot write {}: {e}", dest.display()))?;
+            println!("copied {} to {}", spec.display(), config.source);
+        }
+        let updated = config::set_source(&config_text, &config.source).map_err(|e| e.to_string())?;
+        if updated != config_text {
+            std::fs::write(&config_path, updated)
+                .map_err(|e| format!("cannot write {}: {e}", config_path.display()))?;
+            println!("recorded `source: {}` in {}", config.source, config_path.display());
+        }
+    }
+    if existing.as_deref() == Some(result.text.as_str()) {
+        println!("{shown} is up to date");
+    } else {
+        std::fs::write(&out, &result.text).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+        println!("wrote {shown} ({} bytes)", result.text.len());
     }
     Ok(ExitCode::SUCCESS)
 }

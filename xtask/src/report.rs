@@ -1,33 +1,99 @@
-//! Step 4: say in words what changed against the checked-in fragment, before anything is
-//! written: upstream's changes to the operations, then the fields the generated types gain or lose.
+//! Say in words what changed against the checked-in fragment, before anything is written:
+//! operations, parameters, responses, security, the generated types' fields, and renames.
 
-use crate::OperationRef;
-use crate::extract::operation_pointer;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
 const MAX_DEPTH: usize = 16;
 
-/// Operation-level changes: added, deprecated, request body removed, responses and security changed.
-pub fn upstream_changes(old: &Value, new: &Value, operations: &[OperationRef]) -> Vec<String> {
-    let mut out = Vec::new();
-    for op in operations {
-        let p = operation_pointer(op);
-        let (Some(before), Some(after)) = (old.pointer(&p), new.pointer(&p)) else {
-            if old.pointer(&p).is_none() {
-                out.push(format!("operation added: {op}"));
-            }
-            continue;
-        };
-        let flag = |v: &Value| v.get("deprecated").and_then(Value::as_bool).unwrap_or(false);
-        if flag(after) && !flag(before) {
-            let why = after.get("description").and_then(Value::as_str).unwrap_or("no reason given");
-            out.push(format!("operation deprecated upstream: {op}: {}", why.trim()));
+/// `operationId -> (METHOD /path, operation)` of a fragment.
+fn operations(doc: &Value) -> BTreeMap<String, (String, Value)> {
+    let mut out = BTreeMap::new();
+    for (path, item) in doc.get("paths").and_then(Value::as_object).into_iter().flatten() {
+        for (method, op) in item.as_object().into_iter().flatten().filter(|(m, _)| *m != "parameters") {
+            let id = op.get("operationId").and_then(Value::as_str).unwrap_or(method).to_owned();
+            out.insert(id, (format!("{} {path}", method.to_uppercase()), op.clone()));
         }
-        match (before.get("requestBody").is_some(), after.get("requestBody").is_some()) {
-            (true, false) => out.push(format!("request body removed: {op}")),
-            (false, true) => out.push(format!("request body added: {op}")),
+    }
+    out
+}
+
+fn effective_security(doc: &Value, op: &Value) -> String {
+    op.get("security").or_else(|| doc.get("security")).map_or("none".into(), Value::to_string)
+}
+
+fn params(op: &Value) -> BTreeMap<String, String> {
+    op.get("parameters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            let name = format!(
+                "{} {}",
+                p.get("in").and_then(Value::as_str).unwrap_or("?"),
+                p.get("name").and_then(Value::as_str).unwrap_or("?")
+            );
+            let s = p.get("schema").cloned().unwrap_or(Value::Null);
+            let mut kind = s.get("type").and_then(Value::as_str).unwrap_or("any").to_owned();
+            if let Some(e) = s.get("enum") {
+                kind.push_str(&format!(" enum {e}"));
+            }
+            kind.push_str(if p.get("required") == Some(&Value::Bool(true)) { ", required" } else { ", optional" });
+            (name, kind)
+        })
+        .collect()
+}
+
+/// Operation-level changes: added/removed/moved, deprecated, parameters, body, responses, security.
+pub fn upstream_changes(old: &Value, new: &Value) -> Vec<String> {
+    let (before, after) = (operations(old), operations(new));
+    let mut out = Vec::new();
+    for (id, (route, _)) in &after {
+        if !before.contains_key(id) {
+            out.push(format!("operation added: {id} ({route})"));
+        }
+    }
+    for (id, (route, _)) in &before {
+        if !after.contains_key(id) {
+            out.push(format!("operation removed: {id} ({route})"));
+        }
+    }
+    for (id, (route_a, a)) in &after {
+        let Some((route_b, b)) = before.get(id) else { continue };
+        if route_a != route_b {
+            out.push(format!("operation moved: {id}: {route_b} -> {route_a}"));
+        }
+        let flag = |v: &Value| v.get("deprecated").and_then(Value::as_bool).unwrap_or(false);
+        if flag(a) != flag(b) {
+            let why = a.get("description").and_then(Value::as_str).unwrap_or("").trim();
+            out.push(if flag(a) {
+                format!("operation deprecated upstream: {id}: {why}")
+            } else {
+                format!("operation no longer deprecated: {id}")
+            });
+        }
+        for key in ["summary", "description"] {
+            if a.get(key) != b.get(key) {
+                out.push(format!("{key} changed: {id}"));
+            }
+        }
+        match (b.get("requestBody").is_some(), a.get("requestBody").is_some()) {
+            (true, false) => out.push(format!("request body removed: {id}")),
+            (false, true) => out.push(format!("request body added: {id}")),
             _ => {}
+        }
+        let (pb, pa) = (params(b), params(a));
+        for (k, v) in &pa {
+            match pb.get(k) {
+                None => out.push(format!("parameter added: {id}: {k} ({v})")),
+                Some(w) if w != v => out.push(format!("parameter changed: {id}: {k}: {w} -> {v}")),
+                _ => {}
+            }
+        }
+        for (k, v) in &pb {
+            if !pa.contains_key(k) {
+                out.push(format!("parameter removed: {id}: {k} ({v})"));
+            }
         }
         let codes = |v: &Value| -> BTreeMap<String, bool> {
             v.get("responses")
@@ -35,11 +101,11 @@ pub fn upstream_changes(old: &Value, new: &Value, operations: &[OperationRef]) -
                 .map(|r| r.iter().map(|(c, resp)| (c.clone(), resp.get("content").is_some())).collect())
                 .unwrap_or_default()
         };
-        let (b, a) = (codes(before), codes(after));
-        let added: Vec<&str> = a.keys().filter(|c| !b.contains_key(*c)).map(String::as_str).collect();
-        let removed: Vec<&str> = b.keys().filter(|c| !a.contains_key(*c)).map(String::as_str).collect();
-        let lost_body: Vec<&str> =
-            b.iter().filter(|(c, had)| **had && a.get(*c) == Some(&false)).map(|(c, _)| c.as_str()).collect();
+        let (cb, ca) = (codes(b), codes(a));
+        let added: Vec<&str> = ca.keys().filter(|c| !cb.contains_key(*c)).map(String::as_str).collect();
+        let removed: Vec<&str> = cb.keys().filter(|c| !ca.contains_key(*c)).map(String::as_str).collect();
+        let lost: Vec<&str> =
+            cb.iter().filter(|(c, had)| **had && ca.get(*c) == Some(&false)).map(|(c, _)| c.as_str()).collect();
         let mut parts = Vec::new();
         if !added.is_empty() {
             parts.push(format!("added {}", added.join(", ")));
@@ -47,37 +113,45 @@ pub fn upstream_changes(old: &Value, new: &Value, operations: &[OperationRef]) -
         if !removed.is_empty() {
             parts.push(format!("removed {}", removed.join(", ")));
         }
-        if !lost_body.is_empty() {
-            parts.push(format!("no body any more on {}", lost_body.join(", ")));
+        if !lost.is_empty() {
+            parts.push(format!("no body any more on {}", lost.join(", ")));
         }
         if !parts.is_empty() {
-            out.push(format!("responses changed: {op}: {}", parts.join("; ")));
+            out.push(format!("responses changed: {id}: {}", parts.join("; ")));
         }
-        if before.get("security") != after.get("security") {
-            let show = |v: &Value| v.get("security").map_or("(document default)".into(), Value::to_string);
-            out.push(format!("security changed: {op}: {} -> {}", show(before), show(after)));
+        let (sb, sa) = (effective_security(old, b), effective_security(new, a));
+        if sb != sa {
+            out.push(format!("security changed: {id}: {sb} -> {sa}"));
         }
     }
-    for (path, item) in old.get("paths").and_then(Value::as_object).into_iter().flatten() {
-        for method in item.as_object().into_iter().flat_map(|i| i.keys()).filter(|m| *m != "parameters") {
-            if !operations.iter().any(|o| &o.path == path && &o.method == method) {
-                out.push(format!("operation removed: {} {path}", method.to_uppercase()));
-            }
+    let schemes = |d: &Value| -> BTreeMap<String, Value> {
+        d.pointer("/components/securitySchemes")
+            .and_then(Value::as_object)
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default()
+    };
+    let (sb, sa) = (schemes(old), schemes(new));
+    for (name, def) in &sa {
+        match sb.get(name) {
+            None => out.push(format!("security scheme added: {name} {def}")),
+            Some(was) if was != def => out.push(format!("security scheme changed: {name}: {was} -> {def}")),
+            _ => {}
         }
+    }
+    for name in sb.keys().filter(|n| !sa.contains_key(*n)) {
+        out.push(format!("security scheme removed: {name}"));
     }
     out
 }
 
-/// Field-level changes of the generated types, e.g. `fields removed: createCoinbaseCharge 200.data`.
+/// Field-level changes of the generated types, e.g. `field added: getCredits 200.data.x`.
 pub fn type_changes(old: &Value, new: &Value) -> Vec<String> {
     let (before, after) = (fields(old), fields(new));
     let mut out = Vec::new();
-    let added = top_level(after.keys().filter(|k| !before.contains_key(*k)));
-    let removed = top_level(before.keys().filter(|k| !after.contains_key(*k)));
-    for k in added {
+    for k in top_level(after.keys().filter(|k| !before.contains_key(*k))) {
         out.push(format!("field added: {k} ({})", after[&k]));
     }
-    for k in removed {
+    for k in top_level(before.keys().filter(|k| !after.contains_key(*k))) {
         out.push(format!("field removed: {k} ({})", before[&k]));
     }
     for (k, was) in &before {
@@ -88,7 +162,49 @@ pub fn type_changes(old: &Value, new: &Value) -> Vec<String> {
     out
 }
 
-/// Keeps only the roots of removed/added subtrees: `a.b` is dropped when `a` is listed too.
+/// The `# types:` lines of a fragment's header: location -> (name, upstream origin).
+pub fn header_types(text: &str) -> BTreeMap<String, (String, String)> {
+    let mut out = BTreeMap::new();
+    let mut inside = false;
+    for line in text.lines().take_while(|l| l.starts_with('#')) {
+        if line.starts_with("# types") {
+            inside = true;
+            continue;
+        }
+        if inside {
+            let Some(rest) = line.strip_prefix("#   - ") else {
+                inside = false;
+                continue;
+            };
+            if let Some((loc, rest)) = rest.split_once(" -> ")
+                && let Some((name, origin)) = rest.split_once(" (from ")
+            {
+                out.insert(loc.to_owned(), (name.to_owned(), origin.trim_end_matches(')').to_owned()));
+            }
+        }
+    }
+    out
+}
+
+/// Renames: a location whose Rust name changed, or whose upstream origin moved (inline schema
+/// hoisted into a component upstream, component renamed) while its Rust name stayed.
+pub fn renames(old_text: &str, new_text: &str) -> Vec<String> {
+    let (before, after) = (header_types(old_text), header_types(new_text));
+    let mut out = Vec::new();
+    for (loc, (name, origin)) in &after {
+        let Some((old_name, old_origin)) = before.get(loc) else { continue };
+        if old_name != name {
+            out.push(format!("type renamed: {loc}: {old_name} -> {name}"));
+        }
+        if old_origin != origin {
+            out.push(format!(
+                "upstream moved the schema at {loc}: {old_origin} -> {origin}; the Rust type stays {name}"
+            ));
+        }
+    }
+    out
+}
+
 fn top_level<'a>(keys: impl Iterator<Item = &'a String>) -> Vec<String> {
     let set: BTreeSet<&String> = keys.collect();
     set.iter()
@@ -106,20 +222,16 @@ fn top_level<'a>(keys: impl Iterator<Item = &'a String>) -> Vec<String> {
         .collect()
 }
 
-/// Every field of every request and response body, as `operationId where.path -> "type, flags"`.
 fn fields(doc: &Value) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let schemas = doc.pointer("/components/schemas").cloned().unwrap_or(Value::Null);
-    for item in doc.get("paths").and_then(Value::as_object).into_iter().flat_map(|p| p.values()) {
-        for (method, op) in item.as_object().into_iter().flatten().filter(|(m, _)| *m != "parameters") {
-            let id = op.get("operationId").and_then(Value::as_str).unwrap_or(method);
-            if let Some(s) = op.pointer("/requestBody/content/application~1json/schema") {
-                flatten(s, &schemas, &format!("{id} request"), true, 0, &mut out);
-            }
-            for (code, resp) in op.get("responses").and_then(Value::as_object).into_iter().flatten() {
-                if let Some(s) = resp.pointer("/content/application~1json/schema") {
-                    flatten(s, &schemas, &format!("{id} {code}"), true, 0, &mut out);
-                }
+    for (id, (_, op)) in operations(doc) {
+        if let Some(s) = op.pointer("/requestBody/content/application~1json/schema") {
+            flatten(s, &schemas, &format!("{id} request"), true, 0, &mut out);
+        }
+        for (code, resp) in op.get("responses").and_then(Value::as_object).into_iter().flatten() {
+            if let Some(s) = resp.pointer("/content/application~1json/schema") {
+                flatten(s, &schemas, &format!("{id} {code}"), true, 0, &mut out);
             }
         }
     }
@@ -147,12 +259,13 @@ fn flatten(s: &Value, schemas: &Value, at: &str, required: bool, depth: usize, o
     if depth > MAX_DEPTH {
         return;
     }
+    let nullable = s.get("nullable").and_then(Value::as_bool) == Some(true);
     let s = resolve(s, schemas);
     let mut kind = s.get("type").and_then(Value::as_str).unwrap_or("any").to_owned();
     if let Some(values) = s.get("enum") {
         kind = format!("{kind} enum {values}");
     }
-    if s.get("nullable").and_then(Value::as_bool) == Some(true) {
+    if nullable || s.get("nullable").and_then(Value::as_bool) == Some(true) {
         kind.push_str(", nullable");
     }
     kind.push_str(if required { ", required" } else { ", optional" });
@@ -161,5 +274,8 @@ fn flatten(s: &Value, schemas: &Value, at: &str, required: bool, depth: usize, o
         s.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
     for (name, sub) in s.get("properties").and_then(Value::as_object).into_iter().flatten() {
         flatten(sub, schemas, &format!("{at}.{name}"), req.contains(name.as_str()), depth + 1, out);
+    }
+    if let Some(items) = s.get("items") {
+        flatten(items, schemas, &format!("{at}[]"), true, depth + 1, out);
     }
 }

@@ -1,218 +1,440 @@
-//! regen against fixtures and the real upstream snapshots.
+//! regen against fixture specs: every construct of issue 12 ends converted (and the fragment
+//! follows the contract at that spot) or refused at regen (pointer + overlay fix).
 
-use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use xtask::{Config, Options, RegenError, Regenerated, regenerate};
+mod common;
+use common::*;
+use serde_json::{Value, json};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+fn full() -> (xtask::Regenerated, Value) {
+    let out = regen("full31.yaml", &["listThings", "GET /things/{id}"]).unwrap();
+    let doc = parsed(&out);
+    (out, doc)
 }
 
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)).unwrap()
+fn has_change(out: &xtask::Regenerated, needle: &str) -> bool {
+    out.conversions.iter().any(|c| c.contains(needle)) && out.text.contains(needle)
 }
 
-fn config(ops: &[&str]) -> Config {
-    let list: String = ops.iter().map(|o| format!("  - {o}\n")).collect();
-    Config::parse(&format!("snapshot: s.yaml\noutput: o.yaml\noperations:\n{list}")).unwrap()
+#[test]
+fn the_fragment_follows_the_contract() {
+    let (_, doc) = full();
+    xtask::contract::check(&doc).unwrap();
+    assert_eq!(at(&doc, "/openapi"), "3.0.3");
 }
 
-fn run(bytes: &[u8], ops: &[&str], existing: Option<&str>, keep_missing: bool) -> Result<Regenerated, RegenError> {
-    regenerate("fixture.yaml", bytes, &config(ops), existing, Options { keep_missing })
+#[test]
+fn header_parameters_are_dropped_and_path_level_ones_moved_onto_the_operation() {
+    let (out, doc) = full();
+    let params = at(&doc, "/paths/~1things/get/parameters");
+    let names: Vec<&str> = params.as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["limit", "since"]);
+    assert!(at(&doc, "/paths/~1things/parameters").is_null(), "no path-level parameters");
+    for h in ["HTTP-Referer", "X-OpenRouter-Title"] {
+        assert!(
+            has_change(&out, &format!("header parameter {h} dropped (attribution headers are set by the client")),
+            "{h}"
+        );
+    }
+    assert!(has_change(&out, "optional header parameter X-Trace dropped"));
 }
 
-fn parsed(r: &Regenerated) -> Value {
-    serde_yaml_ng::from_str(&r.text).unwrap()
+#[test]
+fn a_required_custom_header_is_refused_with_a_fix() {
+    refused_then_fixed(
+        "refusals.yaml",
+        &["customHeader"],
+        "refusals.yaml#/paths/~1custom-header/get/parameters/0",
+        "required header parameter `X-Required`",
+    )
+    .text
+    .contains("customHeader");
+}
+
+#[test]
+fn ref_parameters_and_responses_are_inlined() {
+    let (out, doc) = full();
+    let limit = at(&doc, "/paths/~1things/get/parameters/0");
+    assert_eq!(limit["in"], "query");
+    assert!(limit.get("$ref").is_none());
+    let r401 = at(&doc, "/paths/~1things/get/responses/401");
+    assert!(r401.get("$ref").is_none());
+    assert_eq!(r401["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ErrorResponse");
+    assert_eq!(r401["content"]["application/json"]["example"], json!({"error": {"code": 401, "message": "no"}}));
+    assert!(has_change(&out, "$ref #/components/responses/Unauthorized inlined"));
+    assert!(has_change(&out, "$ref #/components/parameters/Limit inlined"));
+}
+
+#[test]
+fn a_path_item_ref_is_followed() {
+    let (out, doc) = full();
+    assert_eq!(at(&doc, "/paths/~1things~1{id}/get/operationId"), "getThing");
+    assert_eq!(at(&doc, "/paths/~1things~1{id}/get/parameters/0/required"), true);
+    assert!(has_change(&out, "path item $ref #/components/pathItems/ThingById inlined"));
+    // Also found by operationId.
+    regen("full31.yaml", &["getThing"]).unwrap();
+}
+
+#[test]
+fn default_and_extra_success_responses_and_other_media_types_are_dropped() {
+    let (out, doc) = full();
+    let codes: Vec<&String> =
+        doc.pointer("/paths/~1things/get/responses").unwrap().as_object().unwrap().keys().collect();
+    assert_eq!(codes, ["200", "401", "500"]);
+    assert!(has_change(&out, "`default` response dropped"));
+    assert!(has_change(&out, "201 response dropped (one success type per operation; 200 kept)"));
+    assert!(has_change(&out, "text/event-stream body dropped"));
+    // 3.1 media `examples` -> 3.0 `example`.
+    assert_eq!(at(&doc, "/paths/~1things/get/responses/200/content/application~1json/example"), json!({"items": []}));
+}
+
+#[test]
+fn an_error_status_without_body_declares_error_response() {
+    let (out, doc) = full();
+    assert_eq!(
+        at(&doc, "/paths/~1things~1{id}/get/responses/404/content/application~1json/schema/$ref"),
+        "#/components/schemas/ErrorResponse"
+    );
+    assert!(has_change(&out, "404 had no JSON body"));
+}
+
+#[test]
+fn formats_other_than_numeric_ones_are_removed() {
+    let (out, doc) = full();
+    let thing = "/components/schemas/GetThingResponse/properties";
+    assert_eq!(at(&doc, &format!("{thing}/id")), json!({"type": "string"}));
+    assert_eq!(at(&doc, &format!("{thing}/created")), json!({"type": "string"}));
+    assert_eq!(at(&doc, "/paths/~1things/get/parameters/1/schema"), json!({"type": "string"}));
+    assert_eq!(at(&doc, "/paths/~1things~1{id}/get/parameters/0/schema"), json!({"type": "string"}));
+    assert!(has_change(&out, "format date-time removed"));
+    assert!(has_change(&out, "format uuid removed"));
+    assert!(!out.text.contains("format: uuid") && !out.text.contains("format: date-time"));
+}
+
+#[test]
+fn additional_properties_false_is_removed() {
+    let (out, doc) = full();
+    assert!(at(&doc, "/components/schemas/ListThingsResponse/additionalProperties").is_null());
+    assert!(has_change(&out, "additionalProperties: false removed"));
+    // A map keeps its value schema.
+    assert_eq!(
+        at(&doc, "/components/schemas/GetThingResponse/properties/tags/additionalProperties"),
+        json!({"type": "string"})
+    );
+}
+
+#[test]
+fn annotation_only_keywords_are_removed() {
+    let (out, doc) = full();
+    let blob = at(&doc, "/components/schemas/GetThingResponse/properties/blob");
+    assert_eq!(blob, json!({"type": "string"}));
+    assert!(at(&doc, "/components/schemas/GetThingResponse/$comment").is_null());
+    assert!(has_change(&out, "annotation-only keyword(s) removed: contentMediaType, contentEncoding"));
+    assert!(has_change(&out, "annotation-only keyword(s) removed: $comment"));
+    // `title` (on a null branch, or naming a type) is gone: names come from regen.yaml.
+    assert!(has_change(&out, "annotations on the null branch removed"));
+    assert!(!out.text.contains("title: Person") && !out.text.contains("no cursor"));
+}
+
+#[test]
+fn the_stricter_of_two_bounds_is_kept() {
+    let (out, doc) = full();
+    let limit = at(&doc, "/paths/~1things/get/parameters/0/schema");
+    assert_eq!(
+        limit,
+        json!({"type": "integer", "minimum": 1, "maximum": 50, "exclusiveMaximum": true, "example": 10, "nullable": true})
+    );
+    assert!(has_change(&out, "minimum 1 and exclusiveMinimum 0: kept the stricter, minimum 1"));
+    assert!(has_change(
+        &out,
+        "maximum 100 and exclusiveMaximum 50: kept the stricter, maximum 50 + exclusiveMaximum: true"
+    ));
+    let score = at(&doc, "/components/schemas/GetThingResponse/properties/score");
+    assert_eq!((score["maximum"].clone(), score["exclusiveMaximum"].clone()), (json!(1), json!(true)));
+}
+
+#[test]
+fn nullable_branches_fold_and_equal_or_different_descriptions_do_not_stop_regen() {
+    let (out, doc) = full();
+    let p = "/components/schemas/GetThingResponse/properties";
+    assert_eq!(at(&doc, &format!("{p}/note")), json!({"description": "a note", "type": "string", "nullable": true}));
+    let label = at(&doc, &format!("{p}/label"));
+    assert_eq!(label["description"], "the label");
+    assert_eq!(label["maxLength"], 8);
+    assert!(has_change(&out, "oneOf: the branch's description differs from the outer one; kept the outer"));
+    assert_eq!(at(&doc, &format!("{p}/kind/enum")), json!(["thing"]));
+    // A nullable object is a nullable reference to its named component.
+    assert_eq!(
+        at(&doc, "/components/schemas/ListThingsResponse/properties/next"),
+        json!({"allOf": [{"$ref": "#/components/schemas/ListThingsResponseNext"}], "nullable": true})
+    );
+}
+
+#[test]
+fn every_object_is_a_component_named_by_location() {
+    let (out, doc) = full();
+    let names: Vec<&String> = doc.pointer("/components/schemas").unwrap().as_object().unwrap().keys().collect();
+    assert_eq!(
+        names,
+        [
+            "ErrorResponse",
+            "ErrorResponseError",
+            "GetThingResponse",
+            "GetThingResponseBackupOwner",
+            "GetThingResponseOwner",
+            "ListThingsResponse",
+            "ListThingsResponseItemsItem",
+            "ListThingsResponseItemsItemBackupOwner",
+            "ListThingsResponseItemsItemOwner",
+            "ListThingsResponseNext"
+        ]
+    );
+    // Owner's description from the $ref's sibling is kept; upstream's names are not used.
+    assert_eq!(at(&doc, "/components/schemas/GetThingResponseOwner/description"), "the owner");
+    // `allOf: [$ref, {description}]`: the documenting branch folds in.
+    assert_eq!(at(&doc, "/components/schemas/GetThingResponseBackupOwner/description"), "who steps in");
+    assert!(has_change(&out, "allOf merged into one schema"));
+    assert!(out.text.contains("#   - getThing 200 /owner -> GetThingResponseOwner (from #/components/schemas/Owner)"));
+}
+
+#[test]
+fn names_in_the_config_name_the_types() {
+    let cfg = format!(
+        "{}names:\n  getThing 200: Thing\n  getThing 200 /owner: Owner\n  ErrorResponse/error: ErrorDetail\n  nowhere 200: Stale\n",
+        config("full31.yaml", &["listThings", "getThing"], false)
+    );
+    let out = regen_with(&cfg, &[], None).unwrap();
+    let doc = parsed(&out);
+    assert_eq!(
+        at(&doc, "/paths/~1things~1{id}/get/responses/200/content/application~1json/schema/$ref"),
+        "#/components/schemas/Thing"
+    );
+    assert_eq!(at(&doc, "/components/schemas/Thing/properties/owner/$ref"), "#/components/schemas/Owner");
+    assert!(at(&doc, "/components/schemas/ErrorDetail").is_object());
+    assert!(out.notes.iter().any(|n| n.contains("`nowhere 200: Stale` matches no schema location")), "{:?}", out.notes);
+}
+
+#[test]
+fn two_locations_wanting_one_name_are_refused() {
+    let cfg = format!(
+        "{}names:\n  getThing 200: Same\n  getThing 200 /owner: Same\n",
+        config("full31.yaml", &["getThing"], false)
+    );
+    let err = regen_with(&cfg, &[], None).unwrap_err();
+    assert!(err.message.contains("two different schemas want the type name Same"), "{err}");
+}
+
+#[test]
+fn error_schemas_that_differ_by_optional_fields_merge_to_their_union() {
+    let (out, doc) = full();
+    let e = at(&doc, "/components/schemas/ErrorResponse");
+    assert_eq!(e["properties"]["error"]["$ref"], "#/components/schemas/ErrorResponseError");
+    assert_eq!(e["properties"]["user_id"], json!({"type": "string", "nullable": true}), "the field only 500 has");
+    assert_eq!(e["required"], json!(["error"]));
+    assert!(has_change(
+        &out,
+        "ErrorResponse: the union of the error schemas of listThings 401, listThings 500 (ServerError, Unauthorized)"
+    ));
+    for code in ["401", "500"] {
+        let r = format!("/paths/~1things/get/responses/{code}/content/application~1json/schema/$ref");
+        assert_eq!(at(&doc, &r), "#/components/schemas/ErrorResponse");
+    }
+}
+
+#[test]
+fn error_schemas_with_conflicting_types_are_refused_naming_the_field() {
+    let out = refused_then_fixed(
+        "refusals.yaml",
+        &["conflictingErrors"],
+        "refusals.yaml#/paths/~1conflicting-errors/get/responses/500/content/application~1json/schema/properties/error/properties/code",
+        "at ErrorResponse /error/code",
+    );
+    assert_eq!(at(&parsed(&out), "/components/schemas/ErrorResponseError/properties/code/type"), "integer");
+}
+
+#[test]
+fn several_types_are_refused_with_a_fix() {
+    let out = refused_then_fixed(
+        "refusals.yaml",
+        &["twoTypes"],
+        "refusals.yaml#/paths/~1two-types/get/responses/200/content/application~1json/schema/properties/value/type",
+        "`type: [string, integer]` allows several types",
+    );
+    assert_eq!(at(&parsed(&out), "/components/schemas/TwoTypesResponse/properties/value/type"), "string");
+}
+
+#[test]
+fn other_unconvertible_constructs_are_refused_with_a_fix() {
+    let body = "refusals.yaml#/paths/~1{}/get/responses/200/content/application~1json/schema";
+    refused_then_fixed(
+        "refusals.yaml",
+        &["tuple"],
+        &format!("{}/properties/pair/prefixItems", body.replace("{}", "tuple")),
+        "`prefixItems` has no OpenAPI 3.0 form",
+    );
+    refused_then_fixed(
+        "refusals.yaml",
+        &["union"],
+        &format!("{}/properties/v/anyOf", body.replace("{}", "union")),
+        "2 non-null branches",
+    );
+    refused_then_fixed(
+        "refusals.yaml",
+        &["recursive"],
+        "refusals.yaml#/components/schemas/Node/properties/children/items/$ref",
+        "is recursive",
+    );
+    refused_then_fixed("refusals.yaml", &["GET /no-id"], "refusals.yaml#/paths/~1no-id/get", "camelCase `operationId`");
+    refused_then_fixed("refusals.yaml", &["untagged"], "refusals.yaml#/paths/~1untagged/get", "no `tags`");
 }
 
 #[test]
 fn openapi_31_constructs_become_30() {
-    let out = run(&fixture("openapi31.yaml"), &["GET /things"], None, false).unwrap();
+    let out = regen("openapi31.yaml", &["GET /things"]).unwrap();
     let doc = parsed(&out);
-    let at = |p: &str| doc.pointer(p).cloned().unwrap_or(Value::Null);
-    assert_eq!(at("/openapi"), "3.0.3");
+    xtask::contract::check(&doc).unwrap();
     let limit = "/paths/~1things/get/parameters/0/schema";
-    assert_eq!((at(&format!("{limit}/type")), at(&format!("{limit}/nullable"))), ("integer".into(), true.into()));
-    assert_eq!((at(&format!("{limit}/minimum")), at(&format!("{limit}/exclusiveMinimum"))), (0.into(), true.into()));
-    assert_eq!(at(&format!("{limit}/example")), 10);
-    let thing = "/components/schemas/Thing/properties";
-    assert_eq!(at(&format!("{thing}/kind/enum")), serde_json::json!(["thing"]));
     assert_eq!(
-        (at(&format!("{thing}/score/maximum")), at(&format!("{thing}/score/exclusiveMaximum"))),
-        (1.into(), true.into())
+        (at(&doc, &format!("{limit}/type")), at(&doc, &format!("{limit}/nullable"))),
+        ("integer".into(), true.into())
     );
     assert_eq!(
-        (at(&format!("{thing}/note/type")), at(&format!("{thing}/note/nullable"))),
-        ("string".into(), true.into())
+        (at(&doc, &format!("{limit}/minimum")), at(&doc, &format!("{limit}/exclusiveMinimum"))),
+        (0.into(), true.into())
     );
-    assert_eq!(at(&format!("{thing}/owner/allOf/0/$ref")), "#/components/schemas/Owner");
-    assert_eq!(at(&format!("{thing}/owner/description")), "the owner");
-    assert_eq!(
-        (at(&format!("{thing}/label/type")), at(&format!("{thing}/label/maxLength"))),
-        ("string".into(), 8.into())
-    );
-    assert_eq!(at("/components/schemas/Things/properties/next/allOf/0/$ref"), "#/components/schemas/Cursor");
-    assert_eq!(at("/components/schemas/Things/properties/next/nullable"), true);
-    // No 3.1 type arrays are left anywhere.
     assert!(!out.text.contains("- 'null'") && !out.text.contains("- \"null\""), "{}", out.text);
-    // The header names the source, its hash and version, and each change with its pointer.
     assert!(out.text.starts_with("# Generated by `cargo xtask regen`"));
-    assert!(out.text.contains("# source: fixture.yaml (OpenAPI 3.1.0, info.version 2.0.0)"));
-    assert!(out.text.contains("#   - /components/schemas/Thing/properties/kind: const -> one-value enum"));
-}
-
-#[test]
-fn only_configured_operations_and_what_they_reach_are_kept() {
-    let doc = parsed(&run(&fixture("openapi31.yaml"), &["GET /things"], None, false).unwrap());
+    assert!(out.text.contains("#   - openapi31.yaml (OpenAPI 3.1.0, info.version 2.0.0): getThings"));
+    // Unused paths and components are gone.
     assert!(doc.pointer("/paths/~1unused").is_none());
-    let names: Vec<&str> = doc["components"]["schemas"].as_object().unwrap().keys().map(String::as_str).collect();
-    // Sorted; the per-status error schemas are replaced by the merged one; Unused is gone.
-    assert_eq!(names, ["Cursor", "ErrorResponse", "Owner", "Thing", "Things"]);
 }
 
 #[test]
-fn error_schemas_of_one_shape_are_merged() {
-    let out = run(&fixture("openapi31.yaml"), &["GET /things"], None, false).unwrap();
+fn a_missing_operation_points_at_pinning_it() {
+    let err = regen("full31.yaml", &["listThings", "createThing"]).unwrap_err();
+    assert!(err.message.contains("createThing is not in full31.yaml"), "{err}");
+    assert!(err.message.contains("source: openapi/upstream/"), "{err}");
+}
+
+#[test]
+fn an_operation_pinned_to_another_source_keeps_its_contract() {
+    let cfg = "source: fixtures/moved.yaml\noutput: o.yaml\noperations:\n  - getBalance\n  - id: listThings\n    source: fixtures/full31.yaml\n";
+    let out = regen_with(cfg, &[], None).unwrap();
     let doc = parsed(&out);
-    for code in ["401", "500"] {
-        let r = format!("/paths/~1things/get/responses/{code}/content/application~1json/schema/$ref");
-        assert_eq!(doc.pointer(&r).unwrap(), "#/components/schemas/ErrorResponse");
-    }
-    assert_eq!(
-        doc.pointer("/components/schemas/ErrorResponse/properties/error/properties/message/nullable").unwrap(),
-        true
+    assert_eq!(at(&doc, "/paths/~1things/get/operationId"), "listThings");
+    // moved.yaml has no global security; full31's listThings inherits apiKey from its own source.
+    assert_eq!(at(&doc, "/paths/~1things/get/security"), json!([{"apiKey": []}]));
+    assert!(at(&doc, "/components/securitySchemes/apiKey").is_object());
+    assert!(out.text.contains("#   - moved.yaml (OpenAPI 3.1.0, info.version 1.0.0): getBalance"));
+    assert!(out.text.contains("#   - full31.yaml (OpenAPI 3.1.0, info.version 2.0.0): listThings"));
+}
+
+#[test]
+fn overlays_apply_before_anything_and_stale_actions_are_reported() {
+    let overlay = r#"overlay: 1.0.0
+info: {title: t, version: '1'}
+actions:
+  - target: $.paths['/things'].get
+    update: {x-idempotent: false, summary: Listed}
+  - target: $.components.schemas.Thing.properties.note
+    remove: true
+  - target: $.paths['/nowhere'].get
+    description: gone upstream
+    update: {summary: x}
+"#;
+    let out = regen_overlay("full31.yaml", &["listThings"], overlay).unwrap();
+    let doc = parsed(&out);
+    assert_eq!(at(&doc, "/paths/~1things/get/x-idempotent"), false);
+    assert_eq!(at(&doc, "/paths/~1things/get/summary"), "Listed");
+    assert!(at(&doc, "/components/schemas/ListThingsResponseItemsItem/properties/note").is_null());
+    assert!(
+        out.notes
+            .iter()
+            .any(|n| n.contains("stale overlay action: overlay.yaml actions[2]") && n.contains("gone upstream")),
+        "{:?}",
+        out.notes
     );
-    assert!(out.text.contains("used Unauthorized, ServerError; all now $ref ErrorResponse"), "{}", out.text);
+    assert!(out.text.contains("# overlay: overlay.yaml (3 actions), sha256 "));
+    let bad = regen_overlay(
+        "full31.yaml",
+        &["listThings"],
+        "overlay: 1.0.0\nactions:\n  - target: paths\n    remove: true\n",
+    )
+    .unwrap_err();
+    assert!(bad.message.contains("is not RFC 9535 JSONPath"), "{bad}");
 }
 
 #[test]
-fn error_schemas_of_different_shapes_are_an_error() {
-    let err = run(&fixture("mixed_errors.yaml"), &["GET /x"], None, false).unwrap_err();
-    assert_eq!(err.pointer.as_deref(), Some("/paths/~1x/get/responses/500"));
-    assert!(err.message.contains("getX") && err.message.contains("different shapes"), "{err}");
+fn moving_an_inline_schema_to_a_component_changes_no_name() {
+    let before = regen("inline.yaml", &["getBalance"]).unwrap();
+    let after = regen_with(&config("moved.yaml", &["getBalance"], false), &[], Some(&before.text)).unwrap();
+    let strip = |t: &str| t.lines().filter(|l| !l.starts_with('#')).collect::<Vec<_>>().join("\n");
+    assert_eq!(strip(&before.text), strip(&after.text), "same wire, same fragment");
+    let summary = after.summary().join("\n");
+    assert!(
+        summary.contains("upstream moved the schema at getBalance 200: inline -> #/components/schemas/BalanceEnvelope; the Rust type stays GetBalanceResponse"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("upstream moved the schema at getBalance 200 /data: inline -> #/components/schemas/Balance"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("upstream moved the schema at ErrorResponse: union of Err -> union of Unauthorized"),
+        "{summary}"
+    );
 }
 
 #[test]
-fn an_unconvertible_construct_names_its_pointer() {
-    let err = run(&fixture("unconvertible.yaml"), &["GET /tuples"], None, false).unwrap_err();
-    assert_eq!(err.pointer.as_deref(), Some("/components/schemas/Pair/properties/value/prefixItems"));
-    assert!(err.message.contains("no OpenAPI 3.0 form"), "{err}");
-    // Several non-null types are refused too, not narrowed to one.
-    let spec = String::from_utf8(fixture("unconvertible.yaml"))
-        .unwrap()
-        .replace("{type: array, prefixItems: [{type: string}, {type: integer}]}", "{type: [string, integer]}");
-    let err = run(spec.as_bytes(), &["GET /tuples"], None, false).unwrap_err();
-    assert_eq!(err.pointer.as_deref(), Some("/components/schemas/Pair/properties/value/type"));
-}
-
-#[test]
-fn a_missing_operation_is_an_error_unless_kept() {
-    let bytes = fixture("openapi31.yaml");
-    let err = run(&bytes, &["GET /things", "POST /gone"], None, false).unwrap_err();
-    assert!(err.message.contains("POST /gone is missing upstream"), "{err}");
-
-    // With a current fragment defining it, --keep-missing keeps that definition and says so.
-    let current = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /gone:\n    post:\n      operationId: gone\n      responses:\n        '200':\n          description: ok\n          content: {application/json: {schema: {$ref: '#/components/schemas/Old'}}}\ncomponents:\n  schemas:\n    Old: {type: object}\n";
-    let err = run(&bytes, &["GET /things", "POST /gone"], Some(current), false).unwrap_err();
-    assert!(err.message.contains("--keep-missing"), "{err}");
-    let out = run(&bytes, &["GET /things", "POST /gone"], Some(current), true).unwrap();
-    assert!(out.summary.iter().any(|l| l.starts_with("kept: POST /gone is missing upstream")), "{:?}", out.summary);
-    let doc = parsed(&out);
-    assert_eq!(doc.pointer("/paths/~1gone/post/operationId").unwrap(), "gone");
-    assert!(doc.pointer("/components/schemas/Old").is_some(), "its schemas come along");
-}
-
-#[test]
-fn regen_is_deterministic_and_idempotent() {
-    let bytes = fixture("openapi31.yaml");
-    let first = run(&bytes, &["GET /things"], None, false).unwrap();
-    let second = run(&bytes, &["GET /things"], Some(&first.text), false).unwrap();
-    assert_eq!(first.text, second.text);
-    assert!(second.summary.is_empty(), "nothing changed: {:?}", second.summary);
-}
-
-fn snapshot(name: &str) -> Vec<u8> {
-    std::fs::read(root().join("openapi/upstream").join(name)).unwrap()
-}
-
-fn real_config() -> Config {
-    Config::parse(&std::fs::read_to_string(root().join("openapi/regen.yaml")).unwrap()).unwrap()
-}
-
-#[test]
-fn the_checked_in_fragment_is_what_the_snapshot_produces() {
-    let name = "openrouter-credits.2026-02.openapi.yaml";
-    let current = std::fs::read_to_string(root().join("openapi/credits.yaml")).unwrap();
-    let out = regenerate(name, &snapshot(name), &real_config(), Some(&current), Options::default()).unwrap();
-    assert_eq!(out.text, current, "run `cargo xtask regen`");
-    let doc = parsed(&out);
-    let body = doc.pointer("/components/schemas/CreateChargeRequest/properties").unwrap().as_object().unwrap();
-    assert_eq!(body.keys().collect::<Vec<_>>(), ["amount", "sender", "chain_id"], "spec order kept");
-    assert_eq!(doc.pointer("/components/schemas/ChainId/enum").unwrap(), &serde_json::json!([1, 137, 8453]));
-}
-
-#[test]
-fn the_november_snapshot_reports_the_retired_charge() {
-    let current = std::fs::read_to_string(root().join("openapi/credits.yaml")).unwrap();
-    let name = "openrouter-credits.2026-11.openapi.yaml";
-    let out = regenerate(name, &snapshot(name), &real_config(), Some(&current), Options::default()).unwrap();
-    let summary = out.summary.join("\n");
+fn the_summary_reports_operations_parameters_fields_and_renames() {
+    let before = regen("full31.yaml", &["listThings"]).unwrap();
+    let cfg =
+        format!("{}names:\n  listThings 200: ThingList\n", config("full31.yaml", &["listThings", "getThing"], false));
+    let overlay_free = before.text.replace("maximum: 50", "maximum: 40").replace("name: since", "name: after");
+    let after = regen_with(&cfg, &[], Some(&overlay_free)).unwrap();
+    let summary = after.summary().join("\n");
     for line in [
-        "operation deprecated upstream: POST /credits/coinbase: Deprecated.",
-        "request body removed: POST /credits/coinbase",
-        "responses changed: POST /credits/coinbase: added 410; removed 400, 401, 429, 500; no body any more on 200",
-        "security changed: POST /credits/coinbase",
-        "field removed: createCoinbaseCharge 200 (object, required)",
-        "field removed: createCoinbaseCharge request (object, required)",
-        "field added: createCoinbaseCharge 410 (object, required)",
+        "operation added: getThing (GET /things/{id})",
+        "parameter added: listThings: query since (string, optional)",
+        "parameter removed: listThings: query after (string, optional)",
+        "type renamed: listThings 200: ListThingsResponse -> ThingList",
+        "field added: getThing 200 (object, required)",
+        "converted: full31.yaml#",
     ] {
         assert!(summary.contains(line), "missing `{line}` in:\n{summary}");
     }
 }
 
-fn xtask(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_xtask")).args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
+#[test]
+fn regen_is_deterministic_and_idempotent() {
+    let first = regen("full31.yaml", &["listThings", "getThing"]).unwrap();
+    let again = regen("full31.yaml", &["listThings", "getThing"]).unwrap();
+    assert_eq!(first.text, again.text);
+    let second =
+        regen_with(&config("full31.yaml", &["listThings", "getThing"], false), &[], Some(&first.text)).unwrap();
+    assert_eq!(first.text, second.text);
+    assert!(second.changes.is_empty(), "nothing changed: {:?}", second.changes);
 }
 
 #[test]
-fn check_fails_with_a_diff_and_never_writes() {
-    let dir = std::env::temp_dir().join(format!("xtask-check-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let out = dir.join("fragment.yaml");
-    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/openapi31.yaml");
-    let config = dir.join("regen.yaml");
-    std::fs::write(&config, "snapshot: unused\noutput: unused\noperations:\n  - GET /things\n").unwrap();
-    let base = [
-        "regen",
-        "--config",
-        config.to_str().unwrap(),
-        "--spec",
-        spec.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ];
-
-    std::fs::write(&out, "stale\n").unwrap();
-    let (code, stdout, stderr) = xtask(&[&base[..], &["--check"]].concat());
-    assert_eq!(code, 1, "{stderr}");
-    assert!(stdout.contains("-stale") && stdout.contains("+openapi: 3.0.3"), "{stdout}");
-    assert!(stderr.contains("is stale; run `cargo xtask regen --spec"), "{stderr}");
-    assert_eq!(std::fs::read_to_string(&out).unwrap(), "stale\n", "--check must not write");
-
-    let (code, _, _) = xtask(&base);
-    assert_eq!(code, 0);
-    let (code, stdout, _) = xtask(&[&base[..], &["--check"]].concat());
-    assert_eq!(code, 0);
-    assert!(stdout.contains("is up to date"), "{stdout}");
-
-    let (code, _, stderr) = xtask(&["regen", "--config", config.to_str().unwrap(), "--spec", "/nonexistent.yaml"]);
-    assert_eq!(code, 2);
-    assert!(stderr.contains("cannot read /nonexistent.yaml"), "{stderr}");
-    let _ = std::fs::remove_dir_all(&dir);
+fn the_contract_check_rejects_what_build_rs_cannot_take() {
+    let (_, mut doc) = full();
+    xtask::contract::check(&doc).unwrap();
+    let op = doc.pointer_mut("/paths/~1things/get").unwrap();
+    op["responses"]["default"] = json!({"description": "x"});
+    op["parameters"][0]["in"] = json!("header");
+    doc["components"]["schemas"]["GetThingResponse"]["properties"]["id"]["format"] = json!("uuid");
+    doc["components"]["schemas"]["GetThingResponse"]["properties"]["inline"] =
+        json!({"type": "object", "properties": {"a": {"type": "string"}}});
+    doc["components"]["schemas"]["ListThingsResponse"]["additionalProperties"] = json!(false);
+    let errs = xtask::contract::check(&doc).unwrap_err();
+    let all: String = errs.iter().map(|e| format!("{e}\n")).collect();
+    for needle in [
+        "fragment#/paths/~1things/get/responses/default",
+        "fragment#/paths/~1things/get/parameters/0/in",
+        "fragment#/components/schemas/GetThingResponse/properties/id/format",
+        "fragment#/components/schemas/GetThingResponse/properties/inline: breaks the fragment contract: an object schema with properties below another schema must be a named component",
+        "fragment#/components/schemas/ListThingsResponse/additionalProperties",
+    ] {
+        assert!(all.contains(needle), "missing {needle} in\n{all}");
+    }
 }

@@ -1,0 +1,517 @@
+//! Operations: find each configured one in its source, resolve every `$ref` around it (path
+//! item, parameters, request body, responses), and rewrite it into the contract's shape.
+
+use crate::RegenError;
+use crate::config::{OperationSpec, Selector};
+use crate::overlay::{Edit, suggest};
+use crate::schema::{Hoister, Norm, pascal};
+use serde_json::{Map, Value, json};
+use std::collections::BTreeSet;
+
+/// Escapes one JSON-pointer segment (RFC 6901).
+pub fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// Headers the client sets itself (app attribution); dropped from every operation.
+pub const ATTRIBUTION_HEADERS: [&str; 3] = ["HTTP-Referer", "X-OpenRouter-Title", "X-OpenRouter-Categories"];
+
+const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+/// One upstream document after the overlay.
+#[derive(Debug)]
+pub struct Source {
+    /// File name, as the header and messages show it.
+    pub name: String,
+    /// Path as the config names it.
+    pub path: String,
+    pub sha256: String,
+    pub openapi: String,
+    pub version: String,
+    pub doc: Value,
+}
+
+impl Source {
+    pub fn refuse(&self, ptr: &str, message: impl Into<String>, edits: Vec<(String, Edit)>, why: &str) -> RegenError {
+        let mut e = RegenError::at(format!("{}#{ptr}", self.name), message);
+        if !edits.is_empty() {
+            e.fix = Some(suggest(&self.doc, &edits, why));
+        }
+        e
+    }
+}
+
+/// An operation found upstream, before conversion.
+pub struct Found {
+    pub path: String,
+    pub method: String,
+    /// Pointer of the operation object (after path-item `$ref` resolution).
+    pub pointer: String,
+    pub op: Value,
+    /// Path-level parameters, with their pointers.
+    pub path_params: Vec<(String, Value)>,
+}
+
+/// Looks an operation up by `operationId` or `METHOD /path`, following a path item's `$ref`.
+pub fn find(src: &Source, spec: &OperationSpec, changes: &mut BTreeSet<String>) -> Result<Option<Found>, RegenError> {
+    let Some(paths) = src.doc.get("paths").and_then(Value::as_object) else { return Ok(None) };
+    for (path, item) in paths {
+        let mut item_ptr = format!("/paths/{}", escape(path));
+        let mut item = item;
+        if let Some(r) = item.get("$ref").and_then(Value::as_str) {
+            let at = format!("{item_ptr}/$ref");
+            let target = r.strip_prefix('#').and_then(|p| src.doc.pointer(p).map(|t| (p, t)));
+            match target {
+                Some((p, t)) => {
+                    changes.insert(format!("{}#{item_ptr}: path item $ref {r} inlined", src.name));
+                    item_ptr = p.to_owned();
+                    item = t;
+                }
+                None => {
+                    // Only an error when this is the path we are looking for.
+                    if matches!(&spec.selector, Selector::Route { path: p, .. } if p == path) {
+                        return Err(src.refuse(
+                            &at,
+                            format!("cannot follow the path item's `$ref: {r}`: only references inside the document are read"),
+                            vec![],
+                            "",
+                        ));
+                    }
+                    continue;
+                }
+            }
+        }
+        for method in METHODS {
+            let Some(op) = item.get(method) else { continue };
+            let hit = match &spec.selector {
+                Selector::Id(id) => op.get("operationId").and_then(Value::as_str) == Some(id.as_str()),
+                Selector::Route { method: m, path: p } => m == method && p == path,
+            };
+            if hit {
+                let path_params = item
+                    .get("parameters")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                    .map(|(i, p)| (format!("{item_ptr}/parameters/{i}"), p.clone()))
+                    .collect();
+                return Ok(Some(Found {
+                    path: path.clone(),
+                    method: method.to_owned(),
+                    pointer: format!("{item_ptr}/{method}"),
+                    op: op.clone(),
+                    path_params,
+                }));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Follows `$ref: '#/components/<kind>/X'` (for parameters, responses, request bodies, examples).
+fn deref<'a>(
+    src: &'a Source,
+    v: &'a Value,
+    ptr: &str,
+    changes: &mut BTreeSet<String>,
+) -> Result<(&'a Value, String), RegenError> {
+    let mut v = v;
+    let mut ptr = ptr.to_owned();
+    for _ in 0..16 {
+        let Some(r) = v.get("$ref").and_then(Value::as_str) else { return Ok((v, ptr)) };
+        let at = format!("{ptr}/$ref");
+        let target = r.strip_prefix('#').and_then(|p| src.doc.pointer(p).map(|t| (p.to_owned(), t)));
+        let Some((p, t)) = target else {
+            return Err(src.refuse(&at, format!("cannot follow `$ref: {r}`"), vec![], ""));
+        };
+        changes.insert(format!("{}#{ptr}: $ref {r} inlined", src.name));
+        v = t;
+        ptr = p;
+    }
+    Err(src.refuse(&ptr, "too many chained `$ref`s", vec![], ""))
+}
+
+fn is_camel(id: &str) -> bool {
+    id.chars().next().is_some_and(|c| c.is_ascii_lowercase()) && id.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+fn camel(id: &str) -> String {
+    let p = pascal(id);
+    let mut c = p.chars();
+    c.next().map(|f| f.to_ascii_lowercase().to_string() + c.as_str()).unwrap_or_default()
+}
+
+/// An error response's schema, normalized but not yet merged into `ErrorResponse`.
+pub struct ErrorSchema {
+    pub operation: String,
+    pub status: String,
+    pub source: usize,
+    pub schema: Value,
+}
+
+/// An operation in contract shape, plus what it contributes elsewhere.
+pub struct Converted {
+    pub path: String,
+    pub method: String,
+    pub op: Value,
+    pub errors: Vec<ErrorSchema>,
+    pub tags: Vec<String>,
+    pub schemes: Vec<String>,
+    /// Index of the source it was read from.
+    pub source: usize,
+}
+
+fn is_status(code: &str, first: char) -> bool {
+    code.len() == 3 && code.starts_with(first) && code[1..].chars().all(|c| c.is_ascii_digit() || c == 'X' || c == 'x')
+}
+
+/// Rewrites one found operation. `main_security` is the fragment's global `security`.
+pub fn convert(
+    src: &Source,
+    src_index: usize,
+    found: Found,
+    main_security: &Value,
+    hoister: &mut Hoister,
+    changes: &mut BTreeSet<String>,
+) -> Result<Converted, RegenError> {
+    let Found { path, method, pointer, op, path_params } = found;
+    let op_obj = op.as_object().cloned().unwrap_or_default();
+    let mut out = Map::new();
+
+    let id = op_obj.get("operationId").and_then(Value::as_str).map(str::to_owned);
+    let id = match id {
+        Some(id) if is_camel(&id) => id,
+        other => {
+            let suggested = camel(other.as_deref().unwrap_or(&format!("{method} {path}")));
+            return Err(src.refuse(
+                &pointer,
+                format!(
+                    "{} {path}: the SDK needs a camelCase `operationId` (it names the method){}",
+                    method.to_uppercase(),
+                    other.map(|o| format!("; `{o}` is not camelCase")).unwrap_or_default()
+                ),
+                vec![(pointer.clone(), Edit::Update(json!({"operationId": suggested})))],
+                "a camelCase operationId",
+            ));
+        }
+    };
+    let tags: Vec<String> = op_obj
+        .get("tags")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_owned)
+        .collect();
+    if tags.is_empty() {
+        return Err(src.refuse(
+            &pointer,
+            format!("{id}: no `tags`; tags[0] decides the client accessor"),
+            vec![(pointer.clone(), Edit::Update(json!({"tags": ["Credits"]})))],
+            "tag the operation",
+        ));
+    }
+    out.insert("tags".into(), json!(tags));
+    for key in ["summary", "description", "operationId", "deprecated", "x-idempotent"] {
+        if let Some(v) = op_obj.get(key) {
+            out.insert(key.into(), v.clone());
+        }
+    }
+    let known = [
+        "tags",
+        "summary",
+        "description",
+        "operationId",
+        "deprecated",
+        "x-idempotent",
+        "parameters",
+        "requestBody",
+        "responses",
+        "security",
+    ];
+    let dropped: Vec<&str> = op_obj.keys().map(String::as_str).filter(|k| !known.contains(k)).collect();
+    if !dropped.is_empty() {
+        changes.insert(format!("{}#{pointer}: {id}: dropped {}", src.name, dropped.join(", ")));
+    }
+
+    // Security: explicit when it differs from the fragment's global one.
+    let effective = op_obj.get("security").or_else(|| src.doc.get("security")).cloned().unwrap_or(json!([]));
+    let mut schemes = Vec::new();
+    for req in effective.as_array().into_iter().flatten() {
+        for k in req.as_object().into_iter().flat_map(|o| o.keys()) {
+            if !schemes.contains(k) {
+                schemes.push(k.clone());
+            }
+        }
+    }
+    if &effective != main_security {
+        out.insert("security".into(), effective);
+    }
+
+    // Parameters: path-level first, operation-level override by (name, in).
+    let op_params: Vec<(String, Value)> = op_obj
+        .get("parameters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, p)| (format!("{pointer}/parameters/{i}"), p.clone()))
+        .collect();
+    let mut resolved: Vec<(String, Value, bool)> = Vec::new();
+    for (level_path, list) in [(true, &path_params), (false, &op_params)] {
+        for (ptr, p) in list {
+            let (p, at) = deref(src, p, ptr, changes)?;
+            let key = (p.get("name").cloned(), p.get("in").cloned());
+            resolved.retain(|(_, q, _)| (q.get("name").cloned(), q.get("in").cloned()) != key);
+            resolved.push((at, p.clone(), level_path));
+        }
+    }
+    let mut kept_params = Vec::new();
+    for (at, p, level_path) in resolved {
+        let name = p.get("name").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let location = p.get("in").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let required = p.get("required").and_then(Value::as_bool).unwrap_or(false);
+        match location.as_str() {
+            "header" | "cookie" => {
+                if ATTRIBUTION_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(&name)) {
+                    changes.insert(format!(
+                        "{}#{at}: {id}: header parameter {name} dropped (attribution headers are set by the client, `ClientBuilder`)",
+                        src.name
+                    ));
+                } else if !required {
+                    changes.insert(format!("{}#{at}: {id}: optional {location} parameter {name} dropped (the SDK sends no per-call {location}s)", src.name));
+                } else {
+                    return Err(src.refuse(
+                        &at,
+                        format!("{id}: required {location} parameter `{name}`: the SDK sends no per-call {location}s"),
+                        vec![(at.clone(), Edit::Remove)],
+                        &format!("drop the {location} parameter {name}"),
+                    ));
+                }
+                continue;
+            }
+            "path" | "query" => {}
+            other => {
+                return Err(src.refuse(
+                    &at,
+                    format!("{id}: parameter `{name}` is `in: {other}`"),
+                    vec![(at.clone(), Edit::Remove)],
+                    "drop it",
+                ));
+            }
+        }
+        let Some(schema) = p.get("schema") else {
+            return Err(src.refuse(
+                &at,
+                format!("{id}: parameter `{name}` has no `schema` (a `content` parameter cannot be generated)"),
+                vec![(at.clone(), Edit::Update(json!({"schema": {"type": "string"}})))],
+                "a plain string parameter",
+            ));
+        };
+        let mut schema = Norm::new(src, changes).normalize(schema, &format!("{at}/schema"))?;
+        crate::schema::strip_markers(&mut schema);
+        let t = schema.get("type").and_then(Value::as_str).unwrap_or_default();
+        if !["string", "integer", "number", "boolean"].contains(&t) || schema.get("properties").is_some() {
+            return Err(src.refuse(
+                &format!("{at}/schema"),
+                format!("{id}: parameter `{name}` is not a primitive (string, integer, number, boolean)"),
+                vec![(format!("{at}/schema"), Edit::Update(json!({"type": "string"})))],
+                "send it as a string",
+            ));
+        }
+        let mut q = Map::new();
+        for key in ["name", "in", "description", "required", "deprecated"] {
+            if let Some(v) = p.get(key) {
+                q.insert(key.into(), v.clone());
+            }
+        }
+        if location == "path" {
+            q.insert("required".into(), json!(true));
+        }
+        q.insert("schema".into(), schema);
+        if level_path {
+            changes.insert(format!("{}#{at}: {id}: path-level parameter {name} moved onto the operation", src.name));
+        }
+        kept_params.push(Value::Object(q));
+    }
+    if !kept_params.is_empty() {
+        out.insert("parameters".into(), Value::Array(kept_params));
+    }
+
+    // Request body.
+    if let Some(body) = op_obj.get("requestBody") {
+        let (body, at) = deref(src, body, &format!("{pointer}/requestBody"), changes)?;
+        let Some(media) = body.pointer("/content/application~1json") else {
+            return Err(src.refuse(
+                &at,
+                format!("{id}: the request body is not application/json"),
+                vec![(at.clone(), Edit::Remove)],
+                "drop the request body",
+            ));
+        };
+        drop_other_media(src, body, &at, &id, changes);
+        let mpath = format!("{at}/content/application~1json");
+        let schema = media.get("schema").cloned().unwrap_or(json!({}));
+        let norm = Norm::new(src, changes).normalize(&schema, &format!("{mpath}/schema"))?;
+        if norm.get("properties").is_none() {
+            return Err(src.refuse(
+                &format!("{mpath}/schema"),
+                format!("{id}: the request body is not an object with properties"),
+                vec![(at.clone(), Edit::Remove)],
+                "drop the request body",
+            ));
+        }
+        let r = hoister.hoist(norm, &format!("{id} request"), &format!("{}Request", pascal(&id)), true)?;
+        let mut m = Map::new();
+        if let Some(e) = media_example(src, media, &mpath, changes)? {
+            m.insert("example".into(), e);
+        }
+        m.insert("schema".into(), r);
+        let mut b = Map::new();
+        for key in ["description", "required"] {
+            if let Some(v) = body.get(key) {
+                b.insert(key.into(), v.clone());
+            }
+        }
+        b.insert("content".into(), json!({"application/json": Value::Object(m)}));
+        out.insert("requestBody".into(), Value::Object(b));
+    }
+
+    // Responses.
+    let rptr = format!("{pointer}/responses");
+    let responses = op_obj.get("responses").and_then(Value::as_object).cloned().unwrap_or_default();
+    let mut success: Vec<(String, Value, String)> = Vec::new();
+    let mut errors = Vec::new();
+    let mut error_responses = Vec::new();
+    for (code, resp) in &responses {
+        let here = format!("{rptr}/{}", escape(code));
+        let (resp, at) = deref(src, resp, &here, changes)?;
+        if is_status(code, '2') {
+            success.push((code.clone(), resp.clone(), at));
+        } else if is_status(code, '4') || is_status(code, '5') {
+            error_responses.push((code.clone(), resp.clone(), at));
+        } else if code == "default" {
+            changes.insert(format!(
+                "{}#{here}: {id}: `default` response dropped (progenitor counts it as success and error at once; undocumented statuses stay errors)",
+                src.name
+            ));
+        } else {
+            changes.insert(format!(
+                "{}#{here}: {id}: {code} response dropped (only 2xx, 4xx and 5xx are generated)",
+                src.name
+            ));
+        }
+    }
+    success.sort_by(|a, b| a.0.cmp(&b.0));
+    let chosen = success.iter().position(|(_, r, _)| r.get("content").is_some()).unwrap_or(0);
+    let mut out_responses = Map::new();
+    for (i, (code, resp, at)) in success.iter().enumerate() {
+        if i != chosen {
+            changes.insert(format!(
+                "{}#{at}: {id}: {code} response dropped (one success type per operation; {} kept)",
+                src.name, success[chosen].0
+            ));
+            continue;
+        }
+        let mut r = Map::new();
+        r.insert("description".into(), resp.get("description").cloned().unwrap_or(json!("")));
+        if resp.get("content").is_some() {
+            let Some(media) = resp.pointer("/content/application~1json") else {
+                return Err(src.refuse(
+                    &format!("{at}/content"),
+                    format!("{id}: the {code} response has no application/json body; the SDK decodes JSON only"),
+                    vec![(format!("{at}/content"), Edit::Remove)],
+                    "no body",
+                ));
+            };
+            drop_other_media(src, resp, at, &id, changes);
+            let mpath = format!("{at}/content/application~1json");
+            let schema = media.get("schema").cloned().unwrap_or(json!({}));
+            let norm = Norm::new(src, changes).normalize(&schema, &format!("{mpath}/schema"))?;
+            let sref = hoister.hoist(norm, &format!("{id} {code}"), &format!("{}Response", pascal(&id)), true)?;
+            let mut m = Map::new();
+            if let Some(e) = media_example(src, media, &mpath, changes)? {
+                m.insert("example".into(), e);
+            }
+            m.insert("schema".into(), sref);
+            r.insert("content".into(), json!({"application/json": Value::Object(m)}));
+        }
+        out_responses.insert(code.clone(), Value::Object(r));
+    }
+    for (code, resp, at) in error_responses {
+        let mut r = Map::new();
+        r.insert("description".into(), resp.get("description").cloned().unwrap_or(json!("")));
+        let mut m = Map::new();
+        match resp.pointer("/content/application~1json") {
+            Some(media) => {
+                drop_other_media(src, &resp, &at, &id, changes);
+                let mpath = format!("{at}/content/application~1json");
+                let schema = media.get("schema").cloned().unwrap_or(json!({}));
+                let norm = Norm::new(src, changes).normalize(&schema, &format!("{mpath}/schema"))?;
+                errors.push(ErrorSchema {
+                    operation: id.clone(),
+                    status: code.clone(),
+                    source: src_index,
+                    schema: norm,
+                });
+                if let Some(e) = media_example(src, media, &mpath, changes)? {
+                    m.insert("example".into(), e);
+                }
+            }
+            None => {
+                changes.insert(format!(
+                    "{}#{at}: {id}: {code} had no JSON body; it now declares ErrorResponse like every error status (progenitor needs one error type)",
+                    src.name
+                ));
+            }
+        }
+        m.insert("schema".into(), json!({"$ref": "#/components/schemas/ErrorResponse"}));
+        r.insert("content".into(), json!({"application/json": Value::Object(m)}));
+        out_responses.insert(code, Value::Object(r));
+    }
+    if out_responses.is_empty() {
+        return Err(src.refuse(
+            &rptr,
+            format!("{id}: no 2xx, 4xx or 5xx response"),
+            vec![(rptr.clone(), Edit::Update(json!({"200": {"description": "OK"}})))],
+            "a success without body",
+        ));
+    }
+    // Status order, whatever order upstream (or the overlay) listed them in.
+    let mut sorted: Vec<(String, Value)> = out_responses.into_iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    out.insert("responses".into(), Value::Object(sorted.into_iter().collect()));
+    Ok(Converted { path, method, op: Value::Object(out), errors, tags, schemes, source: src_index })
+}
+
+fn drop_other_media(src: &Source, holder: &Value, at: &str, id: &str, changes: &mut BTreeSet<String>) {
+    for media in holder.get("content").and_then(Value::as_object).into_iter().flat_map(|c| c.keys()) {
+        if media != "application/json" {
+            changes.insert(format!(
+                "{}#{at}/content/{}: {id}: {media} body dropped (JSON only)",
+                src.name,
+                escape(media)
+            ));
+        }
+    }
+}
+
+/// The media type's `example`, or the first of its `examples` (3.1) as 3.0's singular one.
+fn media_example(
+    src: &Source,
+    media: &Value,
+    at: &str,
+    changes: &mut BTreeSet<String>,
+) -> Result<Option<Value>, RegenError> {
+    if let Some(e) = media.get("example") {
+        return Ok(Some(e.clone()));
+    }
+    let Some((name, first)) = media.get("examples").and_then(Value::as_object).and_then(|m| m.iter().next()) else {
+        return Ok(None);
+    };
+    let here = format!("{at}/examples/{}", escape(name));
+    let (ex, _) = deref(src, first, &here, changes)?;
+    changes.insert(format!("{}#{at}: examples -> example (the first, `{name}`)", src.name));
+    Ok(ex.get("value").cloned())
+}

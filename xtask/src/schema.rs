@@ -1,0 +1,586 @@
+//! Schemas: every `$ref` inlined, 3.1 (JSON Schema 2020-12) rewritten into 3.0, then every
+//! object schema hoisted into `components/schemas` under a name chosen by its *location*.
+//!
+//! `normalize` works on upstream text and reports each rewrite as `file#pointer: what` (pointers
+//! into the upstream document, so the overlay fix it suggests targets the right node). It marks
+//! each object it returns with `x-src` (where it was read) and, when it came through
+//! `$ref: '#/components/schemas/N'`, with `x-upstream: N`; `hoist` strips both.
+
+use crate::RegenError;
+use crate::fragment::{Source, escape};
+use crate::overlay::Edit;
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Formats the fragment keeps; every other one is removed (the value stays a `String`).
+pub const KEPT_FORMATS: [&str; 5] = ["double", "float", "int32", "int64", "evm-address"];
+
+/// Keywords that only document a schema.
+const ANNOTATIONS: [&str; 7] = ["description", "example", "examples", "title", "deprecated", "readOnly", "writeOnly"];
+
+/// Annotation-only keywords progenitor cannot read, or that would let upstream pick Rust names.
+const DROPPED: [&str; 10] = [
+    "$comment",
+    "contentMediaType",
+    "contentEncoding",
+    "contentSchema",
+    "title",
+    "$schema",
+    "$id",
+    "$anchor",
+    "xml",
+    "externalDocs",
+];
+
+/// 2020-12 keywords that change what a schema accepts and have no 3.0 form.
+const NO_FORM: [&str; 17] = [
+    "$defs",
+    "definitions",
+    "$dynamicRef",
+    "$dynamicAnchor",
+    "$recursiveRef",
+    "prefixItems",
+    "if",
+    "then",
+    "else",
+    "dependentSchemas",
+    "dependentRequired",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "contains",
+    "propertyNames",
+    "patternProperties",
+    "not",
+];
+
+pub const MARKERS: [&str; 2] = ["x-src", "x-upstream"];
+
+pub struct Norm<'a> {
+    pub src: &'a Source,
+    pub changes: &'a mut BTreeSet<String>,
+    stack: Vec<String>,
+}
+
+impl<'a> Norm<'a> {
+    pub fn new(src: &'a Source, changes: &'a mut BTreeSet<String>) -> Self {
+        Self { src, changes, stack: Vec::new() }
+    }
+
+    fn change(&mut self, ptr: &str, what: impl AsRef<str>) {
+        self.changes.insert(format!("{}#{ptr}: {}", self.src.name, what.as_ref()));
+    }
+
+    pub fn refuse(&self, ptr: &str, message: impl Into<String>, edits: Vec<(String, Edit)>, why: &str) -> RegenError {
+        self.src.refuse(ptr, message, edits, why)
+    }
+
+    /// The schema at `ptr` (its value `v`), fully inlined and in 3.0 form.
+    pub fn normalize(&mut self, v: &Value, ptr: &str) -> Result<Value, RegenError> {
+        let obj = match v {
+            Value::Bool(true) => return Ok(json!({})),
+            Value::Object(o) => o,
+            _ => {
+                return Err(self.refuse(
+                    ptr,
+                    "this schema is not an object; the SDK needs a schema it can turn into a type",
+                    vec![(ptr.to_owned(), Edit::Update(json!({"type": "string"})))],
+                    "give the schema a type",
+                ));
+            }
+        };
+        if let Some(r) = obj.get("$ref") {
+            return self.follow(obj, r, ptr);
+        }
+        let mut o = obj.clone();
+
+        let vendor: Vec<String> = o.keys().filter(|k| k.starts_with("x-")).cloned().collect();
+        for k in &vendor {
+            o.shift_remove(k);
+        }
+        for key in NO_FORM {
+            if o.contains_key(key) {
+                let at = format!("{ptr}/{}", escape(key));
+                return Err(self.refuse(
+                    &at,
+                    format!("`{key}` has no OpenAPI 3.0 form (progenitor reads 3.0 only)"),
+                    vec![(at.clone(), Edit::Remove)],
+                    &format!("drop `{key}`, which progenitor cannot read"),
+                ));
+            }
+        }
+        let dropped: Vec<&str> = DROPPED.into_iter().filter(|k| o.shift_remove(*k).is_some()).collect();
+        if !dropped.is_empty() {
+            self.change(ptr, format!("annotation-only keyword(s) removed: {}", dropped.join(", ")));
+        }
+
+        // type: [T, 'null'] -> type: T, nullable: true
+        if let Some(Value::Array(types)) = o.get("type").cloned() {
+            let names: Vec<&str> = types.iter().filter_map(Value::as_str).collect();
+            let non_null: Vec<&str> = names.iter().copied().filter(|t| *t != "null").collect();
+            let shown = names.join(", ");
+            match non_null.as_slice() {
+                [one] => {
+                    o.insert("type".into(), json!(one));
+                    if non_null.len() < names.len() {
+                        o.insert("nullable".into(), json!(true));
+                        self.change(ptr, format!("type [{shown}] -> type {one}, nullable: true"));
+                    } else {
+                        self.change(ptr, format!("type [{shown}] -> type {one}"));
+                    }
+                }
+                [] => {
+                    let at = format!("{ptr}/type");
+                    return Err(self.refuse(
+                        &at,
+                        "`type: [null]` has no OpenAPI 3.0 form",
+                        vec![(ptr.to_owned(), Edit::Update(json!({"type": "string", "nullable": true})))],
+                        "a value that is always null: make it a nullable string",
+                    ));
+                }
+                [first, ..] => {
+                    let at = format!("{ptr}/type");
+                    return Err(self.refuse(
+                        &at,
+                        format!(
+                            "`type: [{shown}]` allows several types; OpenAPI 3.0 and the generated Rust type need one"
+                        ),
+                        vec![(ptr.to_owned(), Edit::Update(json!({"type": first})))],
+                        &format!("keep one type ({first})"),
+                    ));
+                }
+            }
+        }
+        if o.get("type").and_then(Value::as_str) == Some("null") {
+            let at = format!("{ptr}/type");
+            return Err(self.refuse(
+                &at,
+                "`type: null` has no OpenAPI 3.0 form",
+                vec![(ptr.to_owned(), Edit::Update(json!({"type": "string", "nullable": true})))],
+                "a value that is always null: make it a nullable string",
+            ));
+        }
+
+        if let Some(c) = o.shift_remove("const") {
+            if o.contains_key("enum") {
+                let at = format!("{ptr}/const");
+                return Err(self.refuse(
+                    &at,
+                    "both `const` and `enum` are set",
+                    vec![(at.clone(), Edit::Remove)],
+                    "keep `enum`",
+                ));
+            }
+            o.insert("enum".into(), json!([c]));
+            self.change(ptr, "const -> one-value enum");
+        }
+
+        // Numeric exclusive bounds (2020-12) -> 3.0 bound + boolean flag; with both, the stricter.
+        for (exclusive, bound, lower) in [("exclusiveMinimum", "minimum", true), ("exclusiveMaximum", "maximum", false)]
+        {
+            let Some(n) = o.get(exclusive).filter(|v| v.is_number()).cloned() else { continue };
+            match o.get(bound).and_then(Value::as_f64) {
+                None => {
+                    o.insert(bound.into(), n.clone());
+                    o.insert(exclusive.into(), json!(true));
+                    self.change(ptr, format!("numeric {exclusive} {n} -> {bound} {n} + {exclusive}: true"));
+                }
+                Some(b) => {
+                    let e = n.as_f64().unwrap_or(b);
+                    let exclusive_is_stricter = if lower { e >= b } else { e <= b };
+                    if exclusive_is_stricter {
+                        o.insert(bound.into(), n.clone());
+                        o.insert(exclusive.into(), json!(true));
+                        self.change(
+                            ptr,
+                            format!(
+                                "{bound} {b} and {exclusive} {n}: kept the stricter, {bound} {n} + {exclusive}: true"
+                            ),
+                        );
+                    } else {
+                        o.shift_remove(exclusive);
+                        self.change(ptr, format!("{bound} {b} and {exclusive} {n}: kept the stricter, {bound} {b}"));
+                    }
+                }
+            }
+        }
+
+        if let Some(examples) = o.shift_remove("examples") {
+            if let Some(first) = examples.as_array().and_then(|a| a.first()).cloned() {
+                o.entry("example").or_insert(first);
+            }
+            self.change(ptr, "examples -> example");
+        }
+
+        if let Some(f) = o.get("format").and_then(Value::as_str).map(str::to_owned)
+            && !KEPT_FORMATS.contains(&f.as_str())
+        {
+            o.shift_remove("format");
+            self.change(
+                ptr,
+                format!(
+                    "format {f} removed (the value stays a plain {})",
+                    o.get("type").and_then(Value::as_str).unwrap_or("value")
+                ),
+            );
+        }
+        if o.get("additionalProperties") == Some(&Value::Bool(false)) {
+            o.shift_remove("additionalProperties");
+            self.change(ptr, "additionalProperties: false removed (a new upstream field must not break decoding)");
+        }
+
+        // Children.
+        if let Some(props) = o.get("properties").cloned() {
+            let Value::Object(props) = props else {
+                return Err(self.refuse(ptr, "`properties` is not a map", vec![], ""));
+            };
+            let mut out = Map::new();
+            for (name, sub) in &props {
+                out.insert(name.clone(), self.normalize(sub, &format!("{ptr}/properties/{}", escape(name)))?);
+            }
+            o.insert("properties".into(), Value::Object(out));
+        }
+        if let Some(items) = o.get("items").cloned() {
+            if items.is_array() {
+                let at = format!("{ptr}/items");
+                return Err(self.refuse(
+                    &at,
+                    "tuple `items` has no OpenAPI 3.0 form",
+                    vec![(ptr.to_owned(), Edit::Update(json!({"items": {}})))],
+                    "any item",
+                ));
+            }
+            o.insert("items".into(), self.normalize(&items, &format!("{ptr}/items"))?);
+        }
+        if o.get("type").and_then(Value::as_str) == Some("array") && !o.contains_key("items") {
+            o.insert("items".into(), json!({}));
+            self.change(ptr, "array without `items` -> items: {} (3.0 requires items; any JSON value)");
+        }
+        if let Some(ap) = o.get("additionalProperties").cloned().filter(Value::is_object) {
+            o.insert("additionalProperties".into(), self.normalize(&ap, &format!("{ptr}/additionalProperties"))?);
+        }
+
+        // Composition last: branches are normalized on their own, then folded in.
+        for key in ["anyOf", "oneOf"] {
+            let Some(branches) = o.shift_remove(key) else { continue };
+            let branches = branches.as_array().cloned().unwrap_or_default();
+            let mut nulls = 0;
+            let mut rest = Vec::new();
+            for (i, b) in branches.iter().enumerate() {
+                if is_null_branch(b) {
+                    nulls += 1;
+                    if b.get("title").is_some() || b.get("description").is_some() {
+                        self.change(&format!("{ptr}/{key}/{i}"), "annotations on the null branch removed");
+                    }
+                } else {
+                    rest.push((i, self.normalize(b, &format!("{ptr}/{key}/{i}"))?));
+                }
+            }
+            match rest.len() {
+                0 => {
+                    return Err(self.refuse(
+                        &format!("{ptr}/{key}"),
+                        format!("`{key}` of only `null` has no OpenAPI 3.0 form"),
+                        vec![(ptr.to_owned(), Edit::Update(json!({"type": "string", "nullable": true})))],
+                        "a value that is always null: make it a nullable string",
+                    ));
+                }
+                1 => {
+                    let (_, only) = rest.pop().unwrap_or_default();
+                    self.fold(&mut o, only, ptr, key)?;
+                    if nulls > 0 {
+                        o.insert("nullable".into(), json!(true));
+                        self.change(ptr, format!("{key} [T, null] -> T, nullable: true"));
+                    } else {
+                        self.change(ptr, format!("{key} of one schema -> that schema"));
+                    }
+                }
+                n => {
+                    let at = format!("{ptr}/{key}");
+                    let first = rest[0].1.get("type").cloned().unwrap_or(json!("object"));
+                    return Err(self.refuse(
+                        &at,
+                        format!("`{key}` with {n} non-null branches: the SDK needs one type here (the facade does not take untagged unions)"),
+                        vec![(at.clone(), Edit::Remove), (ptr.to_owned(), Edit::Update(json!({"type": first})))],
+                        "keep one branch's type",
+                    ));
+                }
+            }
+        }
+        if let Some(branches) = o.shift_remove("allOf") {
+            let branches = branches.as_array().cloned().unwrap_or_default();
+            let mut merged = Map::new();
+            let mut annotations = Map::new();
+            for (i, b) in branches.iter().enumerate() {
+                let b = self.normalize(b, &format!("{ptr}/allOf/{i}"))?;
+                // `allOf: [{$ref: X}, {description: ...}]`: a branch that only documents.
+                if let Some(bo) = b.as_object().filter(|bo| {
+                    bo.keys()
+                        .all(|k| ANNOTATIONS.contains(&k.as_str()) || k == "nullable" || MARKERS.contains(&k.as_str()))
+                }) {
+                    for (k, v) in bo.iter().filter(|(k, _)| !MARKERS.contains(&k.as_str())) {
+                        annotations.insert(k.clone(), v.clone());
+                    }
+                    continue;
+                }
+                if merged.is_empty() {
+                    merged = b.as_object().cloned().unwrap_or_default();
+                } else {
+                    let mut m = Value::Object(merged);
+                    self.merge_all_of(&mut m, &b, &format!("{ptr}/allOf/{i}"))?;
+                    merged = m.as_object().cloned().unwrap_or_default();
+                }
+            }
+            merged.extend(annotations);
+            self.fold(&mut o, Value::Object(merged), ptr, "allOf")?;
+            self.change(ptr, "allOf merged into one schema");
+        }
+
+        o.insert("x-src".into(), json!(format!("{}#{ptr}", self.src.name)));
+        Ok(Value::Object(o))
+    }
+
+    fn follow(&mut self, obj: &Map<String, Value>, r: &Value, ptr: &str) -> Result<Value, RegenError> {
+        let r = r.as_str().unwrap_or_default();
+        let at = format!("{ptr}/$ref");
+        let Some(target_ptr) = r.strip_prefix('#') else {
+            return Err(self.refuse(
+                &at,
+                format!("cannot follow `$ref: {r}`: only references inside the document are read"),
+                vec![(at.clone(), Edit::Remove), (ptr.to_owned(), Edit::Update(json!({"type": "object"})))],
+                "replace the external reference",
+            ));
+        };
+        if self.stack.iter().any(|s| s == target_ptr) {
+            return Err(self.refuse(
+                &at,
+                format!("`{r}` is recursive; regen inlines schemas and the SDK has no recursive types"),
+                vec![
+                    (at.clone(), Edit::Remove),
+                    (ptr.to_owned(), Edit::Update(json!({"type": "object", "additionalProperties": {}}))),
+                ],
+                "cut the cycle: an untyped JSON object",
+            ));
+        }
+        let Some(target) = self.src.doc.pointer(target_ptr) else {
+            return Err(self.refuse(&at, format!("`{r}` points at nothing in the document"), vec![], ""));
+        };
+        self.stack.push(target_ptr.to_owned());
+        let out = self.normalize(target, target_ptr);
+        self.stack.pop();
+        let mut out = out?;
+        if let (Some(name), Some(o)) = (target_ptr.strip_prefix("/components/schemas/"), out.as_object_mut())
+            && !name.contains('/')
+        {
+            o.insert("x-upstream".into(), json!(name.replace("~1", "/").replace("~0", "~")));
+        }
+        let mut rest = obj.clone();
+        rest.shift_remove("$ref");
+        if !rest.is_empty() {
+            let sib = self.normalize(&Value::Object(rest), ptr)?;
+            if let (Some(o), Value::Object(s)) = (out.as_object_mut(), sib) {
+                for (k, v) in s {
+                    if k != "x-src" {
+                        o.insert(k, v);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Folds a normalized branch into its parent; on equal keys the parent's annotations win.
+    fn fold(&mut self, o: &mut Map<String, Value>, branch: Value, ptr: &str, key: &str) -> Result<(), RegenError> {
+        let Value::Object(b) = branch else { return Ok(()) };
+        for (k, v) in b {
+            if k == "x-src" {
+                continue;
+            }
+            match o.get(&k) {
+                None => {
+                    o.insert(k, v);
+                }
+                Some(existing) if *existing == v => {}
+                Some(_) if ANNOTATIONS.contains(&k.as_str()) || k == "x-upstream" => {
+                    if k != "x-upstream" {
+                        self.change(ptr, format!("{key}: the branch's {k} differs from the outer one; kept the outer"));
+                    }
+                }
+                Some(_) => {
+                    let at = format!("{ptr}/{}", escape(&k));
+                    return Err(self.refuse(
+                        &at,
+                        format!("cannot fold `{key}` into the schema: both set `{k}`, differently"),
+                        vec![(at.clone(), Edit::Remove)],
+                        &format!("keep the {key} branch's `{k}`"),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn merge_all_of(&mut self, into: &mut Value, b: &Value, ptr: &str) -> Result<(), RegenError> {
+        let objectish =
+            |v: &Value| v.get("properties").is_some() || v.get("type").and_then(Value::as_str) == Some("object");
+        if !objectish(into) || !objectish(b) {
+            return Err(self.refuse(
+                ptr,
+                "`allOf` of schemas that are not all objects cannot be merged into one type",
+                vec![(ptr.to_owned(), Edit::Remove)],
+                "drop this allOf branch",
+            ));
+        }
+        let (Some(a), Some(bm)) = (into.as_object_mut(), b.as_object()) else { return Ok(()) };
+        let mut props = a.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
+        for (k, v) in bm.get("properties").and_then(Value::as_object).into_iter().flatten() {
+            props.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        let mut req: Vec<Value> = a.get("required").and_then(Value::as_array).cloned().unwrap_or_default();
+        for r in bm.get("required").and_then(Value::as_array).into_iter().flatten() {
+            if !req.contains(r) {
+                req.push(r.clone());
+            }
+        }
+        a.insert("type".into(), json!("object"));
+        a.insert("properties".into(), Value::Object(props));
+        if !req.is_empty() {
+            a.insert("required".into(), Value::Array(req));
+        }
+        for (k, v) in bm {
+            if !a.contains_key(k) {
+                a.insert(k.clone(), v.clone());
+            }
+        }
+        Ok(())
+    }
+}
+
+fn is_null_branch(b: &Value) -> bool {
+    let t = b.get("type");
+    (t == Some(&json!("null")) || t == Some(&json!(["null"])))
+        && b.as_object().is_some_and(|o| {
+            o.keys().all(|k| {
+                k == "type" || ANNOTATIONS.contains(&k.as_str()) || DROPPED.contains(&k.as_str()) || k.starts_with("x-")
+            })
+        })
+}
+
+/// One named type in the fragment: where it was found and what upstream called it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypeOrigin {
+    pub name: String,
+    /// `#/components/schemas/N` upstream, or `inline`.
+    pub upstream: String,
+}
+
+/// Named components, collected while hoisting.
+#[derive(Default)]
+pub struct Hoister {
+    pub names: BTreeMap<String, String>,
+    pub used_locations: BTreeSet<String>,
+    pub components: BTreeMap<String, (Value, String)>,
+    /// location -> name and upstream origin, for the header and the rename report.
+    pub types: BTreeMap<String, TypeOrigin>,
+}
+
+/// The canonical spelling of a schema location: `<root> <path>`, e.g. `getCredits 200`,
+/// `getCredits 200 /data`, `ErrorResponse /error`, `listThings 200 /items[]`, `x 200 /tags{}`.
+/// `getCredits 200/data` (no space) is accepted and means the same.
+pub fn location(loc: &str) -> String {
+    let cut = loc.find(['/', '[', '{']).unwrap_or(loc.len());
+    let (root, rest) = loc.split_at(cut);
+    let root = root.split_whitespace().collect::<Vec<_>>().join(" ");
+    if rest.is_empty() { root } else { format!("{root} {}", rest.trim()) }
+}
+
+pub fn pascal(s: &str) -> String {
+    s.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut c = p.chars();
+            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+        })
+        .collect()
+}
+
+pub fn strip_markers(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            for k in MARKERS {
+                m.shift_remove(k);
+            }
+            m.values_mut().for_each(strip_markers);
+        }
+        Value::Array(a) => a.iter_mut().for_each(strip_markers),
+        _ => {}
+    }
+}
+
+impl Hoister {
+    pub fn new(names: &[(String, String)]) -> Self {
+        Self { names: names.iter().cloned().collect(), ..Self::default() }
+    }
+
+    /// Replaces every object schema below (and, with `force`, at) `loc` by a `$ref` to a named
+    /// component. `default` is the name derived from the location.
+    pub fn hoist(&mut self, v: Value, loc: &str, default: &str, force: bool) -> Result<Value, RegenError> {
+        let Value::Object(mut o) = v else { return Ok(v) };
+        let upstream = o.shift_remove("x-upstream").and_then(|u| u.as_str().map(str::to_owned));
+        let src = o.shift_remove("x-src").and_then(|u| u.as_str().map(str::to_owned));
+        if let Some(Value::Object(props)) = o.get("properties").cloned() {
+            let mut out = Map::new();
+            for (name, sub) in props {
+                let h = self.hoist(
+                    sub,
+                    &location(&format!("{loc}/{name}")),
+                    &format!("{default}{}", pascal(&name)),
+                    false,
+                )?;
+                out.insert(name, h);
+            }
+            o.insert("properties".into(), Value::Object(out));
+        }
+        if let Some(items) = o.shift_remove("items") {
+            let h = self.hoist(items, &location(&format!("{loc}[]")), &format!("{default}Item"), false)?;
+            o.insert("items".into(), h);
+        }
+        if let Some(ap) = o.get("additionalProperties").cloned().filter(Value::is_object) {
+            let h = self.hoist(ap, &location(&format!("{loc}{{}}")), &format!("{default}Value"), false)?;
+            o.insert("additionalProperties".into(), h);
+        }
+        let has_props = o.get("properties").and_then(Value::as_object).is_some_and(|p| !p.is_empty());
+        let named = self.names.get(loc).cloned();
+        if !(force || has_props || named.is_some()) {
+            return Ok(Value::Object(o));
+        }
+        self.used_locations.insert(loc.to_owned());
+        let name = named.unwrap_or_else(|| default.to_owned());
+        let nullable = !force && o.get("nullable") == Some(&json!(true));
+        if nullable {
+            o.shift_remove("nullable");
+        }
+        let schema = Value::Object(o);
+        match self.components.get(&name) {
+            Some((existing, other)) if *existing != schema => {
+                return Err(RegenError::new(format!(
+                    "two different schemas want the type name {name}: at `{other}` and at `{loc}`{}; give one its own name in openapi/regen.yaml:\n  names:\n    {loc}: {name}2",
+                    src.as_deref().map(|s| format!(" (read from {s})")).unwrap_or_default()
+                )));
+            }
+            Some(_) => {}
+            None => {
+                self.components.insert(name.clone(), (schema, loc.to_owned()));
+            }
+        }
+        self.types.insert(
+            loc.to_owned(),
+            TypeOrigin {
+                name: name.clone(),
+                upstream: upstream
+                    .map_or("inline".into(), |u| if u.contains(' ') { u } else { format!("#/components/schemas/{u}") }),
+            },
+        );
+        let r = json!({"$ref": format!("#/components/schemas/{name}")});
+        Ok(if nullable { json!({"allOf": [r], "nullable": true}) } else { r })
+    }
+}

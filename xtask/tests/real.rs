@@ -1,0 +1,191 @@
+//! The checked-in config, overlay and snapshots, and the whole upstream documents.
+
+mod common;
+use common::*;
+use serde_json::{Value, json};
+use std::path::Path;
+use xtask::{Config, RegenError, Regenerated, regenerate};
+
+fn real_config() -> Config {
+    Config::parse(&std::fs::read_to_string(root().join("openapi/regen.yaml")).unwrap()).unwrap()
+}
+
+/// Regen with the checked-in config, its main source optionally replaced by `spec`.
+fn real(spec: Option<&Path>) -> Result<Regenerated, RegenError> {
+    let mut config = real_config();
+    if let Some(spec) = spec {
+        config.source = format!("openapi/upstream/{}", spec.file_name().unwrap().to_string_lossy());
+    }
+    let main = config.source.clone();
+    let spec = spec.map(Path::to_path_buf);
+    let read = move |p: &str| -> Result<Vec<u8>, String> {
+        match &spec {
+            Some(s) if p == main => std::fs::read(s),
+            _ => std::fs::read(root().join(p)),
+        }
+        .map_err(|e| format!("{p}: {e}"))
+    };
+    let current = std::fs::read_to_string(root().join("openapi/credits.yaml")).unwrap();
+    regenerate(&config, &read, Some(&current))
+}
+
+#[test]
+fn the_checked_in_config_reproduces_the_checked_in_fragment() {
+    let current = std::fs::read_to_string(root().join("openapi/credits.yaml")).unwrap();
+    let out = real(None).unwrap();
+    if out.text != current {
+        let diff = similar::TextDiff::from_lines(&current, &out.text);
+        panic!("stale; run `cargo xtask regen`:\n{}", diff.unified_diff().context_radius(1));
+    }
+    assert!(out.changes.is_empty(), "{:?}", out.changes);
+    assert!(out.notes.is_empty(), "no stale overlay action or name: {:?}", out.notes);
+}
+
+#[test]
+fn the_checked_in_fragment_follows_the_contract() {
+    let doc: Value =
+        serde_yaml_ng::from_str(&std::fs::read_to_string(root().join("openapi/credits.yaml")).unwrap()).unwrap();
+    xtask::contract::check(&doc).unwrap();
+    // The names the crate uses (contract table).
+    for (location, name) in [
+        ("/paths/~1credits/get/responses/200/content/application~1json/schema/$ref", "CreditsResponse"),
+        ("/components/schemas/CreditsResponse/properties/data/$ref", "Credits"),
+        ("/paths/~1credits~1coinbase/post/requestBody/content/application~1json/schema/$ref", "CreateChargeRequest"),
+        ("/components/schemas/CreateChargeRequest/properties/chain_id/$ref", "ChainId"),
+        (
+            "/paths/~1credits~1coinbase/post/responses/200/content/application~1json/schema/$ref",
+            "CoinbaseChargeResponse",
+        ),
+        ("/components/schemas/CoinbaseChargeResponse/properties/data/$ref", "CoinbaseCharge"),
+        ("/components/schemas/CoinbaseCharge/properties/web3_data/$ref", "Web3Data"),
+        ("/components/schemas/Web3Data/properties/transfer_intent/$ref", "TransferIntent"),
+        ("/components/schemas/TransferIntent/properties/call_data/$ref", "CallData"),
+        ("/components/schemas/TransferIntent/properties/metadata/$ref", "TransferMetadata"),
+        ("/paths/~1key/get/responses/200/content/application~1json/schema/$ref", "CurrentKeyResponse"),
+        ("/components/schemas/CurrentKeyResponse/properties/data/$ref", "CurrentKey"),
+        ("/components/schemas/CurrentKey/properties/rate_limit/$ref", "KeyRateLimit"),
+        ("/components/schemas/ErrorResponse/properties/error/$ref", "ErrorDetail"),
+    ] {
+        assert_eq!(at(&doc, location), format!("#/components/schemas/{name}"), "{location}");
+    }
+    assert_eq!(at(&doc, "/components/schemas/ChainId"), json!({"type": "integer", "enum": [1, 137, 8453]}));
+    let charge = at(&doc, "/paths/~1credits~1coinbase/post");
+    assert_eq!(charge["security"], json!([{"bearer": []}]));
+    let codes: Vec<&String> = charge["responses"].as_object().unwrap().keys().collect();
+    assert_eq!(codes, ["200", "400", "401", "410", "429", "500"]);
+    assert_eq!(at(&doc, "/components/schemas/CreateChargeRequest/properties/sender/format"), "evm-address");
+    let amount = at(&doc, "/components/schemas/CreateChargeRequest/properties/amount");
+    assert_eq!((amount["minimum"].clone(), amount["exclusiveMinimum"].clone()), (json!(0), json!(true)));
+    assert_eq!(at(&doc, "/paths/~1credits/get/security"), json!([{"managementKey": []}]));
+    assert_eq!(at(&doc, "/components/securitySchemes/managementKey/x-credential"), "management-key");
+    assert!(at(&doc, "/paths/~1key/get/security").is_null(), "getCurrentKey uses the global api key");
+    assert_eq!(at(&doc, "/paths/~1key/get/tags/0"), "API Keys");
+    assert!(at(&doc, "/components/schemas/ErrorResponse/properties/openrouter_metadata").is_object());
+    assert!(at(&doc, "/paths/~1credits/get/description").as_str().unwrap().contains("Management key"));
+}
+
+fn shared(name: &str) -> Option<std::path::PathBuf> {
+    let p = root().join("../shared/upstream").join(name);
+    p.is_file().then_some(p)
+}
+
+#[test]
+fn the_whole_upstream_documents_end_in_a_fragment_that_follows_the_contract() {
+    for name in ["openrouter.full.2026-03.openapi.yaml", "openrouter.full.2026-08.openapi.yaml"] {
+        let Some(spec) = shared(name) else {
+            eprintln!("skipped: ../shared/upstream/{name} not found");
+            continue;
+        };
+        let out = real(Some(&spec)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let doc = parsed(&out);
+        xtask::contract::check(&doc).unwrap();
+        let summary = out.summary().join("\n");
+        assert!(
+            summary.contains("header parameter HTTP-Referer dropped (attribution headers are set by the client"),
+            "{name}: {summary}"
+        );
+        assert!(out.text.contains(&format!("#   - {name} (OpenAPI 3.1.0")), "{name}");
+        assert!(out.notes.is_empty(), "{name}: {:?}", out.notes);
+    }
+}
+
+#[test]
+fn the_2026_03_document_reports_its_differences_in_words() {
+    let Some(spec) = shared("openrouter.full.2026-03.openapi.yaml") else { return };
+    let summary = real(Some(&spec)).unwrap().summary().join("\n");
+    for line in [
+        "field removed: getCredits 401.openrouter_metadata (object, nullable, optional)",
+        "field changed: getCurrentKey 200.data.rate_limit.requests: integer, required -> number, required",
+    ] {
+        assert!(summary.contains(line), "missing `{line}` in:\n{summary}");
+    }
+}
+
+#[test]
+fn a_snapshot_without_an_operation_says_how_to_pin_it() {
+    // The November credits-only snapshot has no GET /key.
+    let err = real(Some(&root().join("openapi/upstream/openrouter-credits.2026-11.openapi.yaml"))).unwrap_err();
+    assert!(err.message.contains("operation getCurrentKey is not in openrouter-credits.2026-11.openapi.yaml"), "{err}");
+    assert!(err.message.contains("- id: getCurrentKey") && err.message.contains("source: openapi/upstream/"), "{err}");
+}
+
+/// Every operation of the whole 2026-08 document, one at a time: each ends in a fragment that
+/// follows the contract, or is refused with a pointer and an overlay action; applying the
+/// suggested actions one after the other must end in a fragment that follows the contract.
+/// Never a panic, never a contract violation. Slow (the document is parsed per run):
+/// `cargo test -p xtask --test real -- --ignored`.
+#[test]
+#[ignore]
+fn every_operation_of_the_whole_document_converts_or_is_refused_with_a_working_fix() {
+    let Some(spec) = shared("openrouter.full.2026-08.openapi.yaml") else { return };
+    let text = std::fs::read_to_string(&spec).unwrap();
+    let doc: Value = serde_yaml_ng::from_str(&text).unwrap();
+    let mut ids = Vec::new();
+    for item in doc["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            if let Some(id) = op.get("operationId").and_then(Value::as_str) {
+                ids.push(id.to_owned());
+            }
+        }
+    }
+    let (mut direct, mut fixed, mut long) = (0, 0, 0);
+    for id in &ids {
+        let cfg = format!("source: s.yaml\noutput: o.yaml\noverlay: overlay.yaml\noperations:\n  - {id}\n");
+        let config = Config::parse(&cfg).unwrap();
+        let mut overlay = String::from("overlay: 1.0.0\ninfo: {title: t, version: '1'}\nactions: []\n");
+        let mut last_pointer = None;
+        for round in 0..30 {
+            let o = overlay.clone();
+            let read = |p: &str| Ok(if p == "overlay.yaml" { o.clone() } else { text.clone() }.into_bytes());
+            match regenerate(&config, &read, None) {
+                Ok(out) => {
+                    xtask::contract::check(&parsed(&out)).unwrap();
+                    if round == 0 {
+                        direct += 1
+                    } else {
+                        fixed += 1
+                    }
+                    break;
+                }
+                Err(e) => {
+                    assert!(e.pointer.is_some() && !e.message.contains("breaks the fragment contract"), "{id}: {e}");
+                    let fix = e.fix.clone().unwrap_or_else(|| panic!("{id}: no fix: {e}"));
+                    assert_ne!(last_pointer.as_ref(), e.pointer.as_ref(), "{id}: the suggested fix did not help: {e}");
+                    last_pointer = e.pointer.clone();
+                    if round == 29 {
+                        // Huge request schemas need more than 30 actions; each one helped.
+                        long += 1;
+                    }
+                    if round == 0 {
+                        overlay = overlay.replace("actions: []\n", "actions:\n");
+                    }
+                    overlay.push_str(&fix);
+                }
+            }
+        }
+    }
+    eprintln!(
+        "{direct} converted, {fixed} converted after applying the suggested overlay actions, {long} need more than 30 actions (each helped), of {}",
+        ids.len()
+    );
+}
