@@ -13,10 +13,12 @@ mod balance;
 mod charge;
 mod output;
 mod progress;
-// INTEGRATION (`key`): declare `mod key;` here once the library has `client.api_keys()`
-// (`key.rs` is written against `get_current_key()` and kept out of the build until then).
+// INTEGRATION (`key`): `key.rs` is written against `client.api_keys().get_current_key()` and kept
+// out of the build until the library has it. To wire it: declare `mod key;` here, add the
+// `Command::Key(BalanceArgs)` variant in args.rs, and follow the two other `INTEGRATION` comments
+// below (`check`: it needs the API key like `balance`; `run`: the dispatch).
 
-use args::{Cli, Command, Global, Retries};
+use args::{BalanceArgs, Cli, Command, Global, Retries};
 use clap::{CommandFactory, Parser};
 use openrouter_credits::mock::MockServer;
 use openrouter_credits::{ClientBuilder, Error, RetryConfig};
@@ -76,51 +78,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let (out, err) = (Style::stdout(), Style::stderr());
     progress::install(cli.global.verbose, err);
-    let env = Env::read();
-    let command = match cli.command {
-        None => Command::Balance(cli.balance),
-        Some(Command::Balance(mut args)) => {
-            args.min_remaining = args.min_remaining.or(cli.balance.min_remaining);
-            Command::Balance(args)
-        }
-        Some(_) if cli.balance.min_remaining.is_some() => usage_error(
-            None,
-            clap::error::ErrorKind::ArgumentConflict,
-            "--min-remaining goes with balance (the default command), not with this one".to_owned(),
-        ),
-        Some(other) => other,
-    };
-
+    let command = resolve(cli.command, cli.balance);
     // Everything is checked before anything starts: the fake server, its note, a request.
-    let no_endpoint = !env.api_key && !env.base_url && cli.global.base_url.is_none();
-    let (fake, bearer) = match &command {
-        Command::Balance(_) => (no_endpoint, None),
-        Command::Charge(args) => {
-            let bearer = args.bearer.clone().or_else(|| env.bearer.clone());
-            let fake = no_endpoint && bearer.is_none();
-            let missing = charge::missing(args, !fake && bearer.is_none());
-            if !missing.is_empty() {
-                let list: String = missing.iter().map(|flag| format!("\n  {flag}")).collect();
-                usage_error(
-                    Some("charge"),
-                    clap::error::ErrorKind::MissingRequiredArgument,
-                    format!("the following required arguments were not provided:{list}"),
-                );
-            }
-            (fake, Some(bearer.unwrap_or_else(|| FAKE_BEARER.to_owned())))
-        }
-    };
-    // INTEGRATION (`key`): `Command::Key(_)` joins `Command::Balance(_)` above: it needs the API key.
-    if !fake && !env.api_key && matches!(command, Command::Balance(_)) {
-        usage_error(
-            None,
-            clap::error::ErrorKind::MissingRequiredArgument,
-            "OPENROUTER_API_KEY is not set; it is needed with --base-url or OPENROUTER_BASE_URL \
-             (with none of them, the built-in fake server is used)"
-                .to_owned(),
-        );
-    }
-
+    let (fake, bearer) = check(&command, &cli.global, &Env::read());
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
     let result = match runtime {
         Ok(runtime) => runtime.block_on(run(&cli.global, command, fake, bearer, out, err)),
@@ -141,6 +101,59 @@ fn main() -> ExitCode {
         Err(Failure::Setup(message)) => {
             output::print_error(err, &message, None);
             ExitCode::from(EXIT_FAILURE)
+        }
+    }
+}
+
+/// The command to run: `balance` when none is named. A top-level `--min-remaining` belongs to
+/// `balance` and is a usage error with any other command.
+fn resolve(command: Option<Command>, top_level: BalanceArgs) -> Command {
+    match command {
+        None => Command::Balance(top_level),
+        Some(Command::Balance(mut args)) => {
+            args.min_remaining = args.min_remaining.or(top_level.min_remaining);
+            Command::Balance(args)
+        }
+        Some(_) if top_level.min_remaining.is_some() => usage_error(
+            None,
+            clap::error::ErrorKind::ArgumentConflict,
+            "--min-remaining goes with balance (the default command), not with this one".to_owned(),
+        ),
+        Some(other) => other,
+    }
+}
+
+/// Whether to use the fake server, and the charge's bearer token. Exits with a usage error
+/// (status 2) naming every missing value at once.
+fn check(command: &Command, global: &Global, env: &Env) -> (bool, Option<String>) {
+    let no_endpoint = !env.api_key && !env.base_url && global.base_url.is_none();
+    match command {
+        // INTEGRATION (`key`): `Command::Balance(_) | Command::Key(_) => …` here: both need the API key.
+        Command::Balance(_) => {
+            if !no_endpoint && !env.api_key {
+                usage_error(
+                    None,
+                    clap::error::ErrorKind::MissingRequiredArgument,
+                    "OPENROUTER_API_KEY is not set; it is needed with --base-url or OPENROUTER_BASE_URL \
+                     (with none of them, the built-in fake server is used)"
+                        .to_owned(),
+                );
+            }
+            (no_endpoint, None)
+        }
+        Command::Charge(args) => {
+            let bearer = args.bearer.clone().or_else(|| env.bearer.clone());
+            let fake = no_endpoint && bearer.is_none();
+            let missing = charge::missing(args, !fake && bearer.is_none());
+            if !missing.is_empty() {
+                let list: String = missing.iter().map(|flag| format!("\n  {flag}")).collect();
+                usage_error(
+                    Some("charge"),
+                    clap::error::ErrorKind::MissingRequiredArgument,
+                    format!("the following required arguments were not provided:{list}"),
+                );
+            }
+            (fake, Some(bearer.unwrap_or_else(|| FAKE_BEARER.to_owned())))
         }
     }
 }
