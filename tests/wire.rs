@@ -128,3 +128,60 @@ async fn charges_show_up_in_the_balance() {
         .unwrap();
     assert_eq!(client.credits().get_credits().await.unwrap().data.total_credits, 110.5);
 }
+
+/// `GET /credits` sends the management key when the client has one (falling back to the API
+/// key), `GET /key` the API key; upstream's 403 for an ordinary key says what to do.
+#[tokio::test]
+async fn each_operation_sends_the_key_its_security_names() {
+    const MANAGEMENT: &str = "sk-or-v1-management-0123";
+    let server = server().await;
+    server.require_api_key(KEY);
+    server.require_management_key(MANAGEMENT);
+    let both = builder(&server).management_key(MANAGEMENT).build().unwrap();
+    both.credits().get_credits().await.unwrap();
+    both.api_keys().get_current_key().await.unwrap();
+    let sent: Vec<_> = server.requests().iter().map(|r| (r.path.clone(), r.bearer().map(str::to_owned))).collect();
+    assert_eq!(sent, [("/api/v1/credits".into(), Some(MANAGEMENT.into())), ("/api/v1/key".into(), Some(KEY.into()))]);
+
+    // Only the API key: GET /credits falls back to it, and the server answers 403.
+    let err = client(&server).credits().get_credits().await.unwrap_err();
+    assert!(matches!(err, Error::Forbidden(_)), "{err:?}");
+    assert_eq!(server.requests().last().unwrap().bearer(), Some(KEY));
+    assert!(err.to_string().contains("Only management keys"), "{err}");
+    assert!(err.hint().unwrap().contains("ClientBuilder::management_key"), "{err:?}");
+}
+
+/// `GET /key`: method, path, headers, no `api-version`, the typed answer.
+#[tokio::test]
+async fn get_current_key_sends_get_with_the_api_key() {
+    let server = server().await;
+    let key = client(&server).api_keys().get_current_key().send().await.unwrap();
+    assert_eq!((key.data.limit, key.data.limit_remaining), (Some(100.0), Some(74.5)));
+    assert_eq!(key.data.limit_reset.as_deref(), Some("monthly"));
+    assert_eq!(key.data.usage_monthly, 25.5);
+    assert!(!key.data.is_free_tier);
+    let req = &server.requests()[0];
+    assert_eq!((req.method.as_str(), req.path.as_str(), req.query.as_str()), ("GET", "/api/v1/key", ""));
+    assert_eq!(header_names(req), ["accept", "authorization", "host", "user-agent"]);
+    assert_eq!(req.bearer(), Some(KEY));
+}
+
+/// `send_with_meta` gives the status, the headers and the attempts; `remaining()` the balance.
+#[tokio::test]
+async fn a_success_with_its_metadata() {
+    let server = server().await;
+    let body = serde_json::json!({"data": {"total_credits": 10.0, "total_usage": 2.5}});
+    server.enqueue(
+        Operation::GetCredits,
+        openrouter_credits::mock::MockResponse::json(200, &body)
+            .header("x-ratelimit-limit", "100")
+            .header("x-ratelimit-remaining", "99")
+            .header("x-ratelimit-reset", "1764000000000"),
+    );
+    let response = client(&server).credits().get_credits().send_with_meta().await.unwrap();
+    assert_eq!((response.status(), response.attempts()), (200, 1));
+    assert_eq!(response.data.remaining(), 7.5);
+    let limit = response.rate_limit().unwrap();
+    assert_eq!((limit.limit, limit.remaining, limit.reset_ms), (Some(100), Some(99), Some(1_764_000_000_000)));
+    assert_eq!(response.headers()["content-type"], "application/json");
+}

@@ -114,12 +114,11 @@ fn check_credential(s: &State, op: Operation, headers: &HeaderMap) -> Result<(),
     let Some(got) = bearer(headers) else { return Err(MockResponse::error(401, "Missing Authentication header")) };
     let unknown = || Err(MockResponse::error(401, "User not found."));
     match credential {
+        // With a management key required, any other valid key is an ordinary one: upstream's 403.
         Credential::ManagementKey => match (&s.management_key, &s.api_key) {
             (Some(want), _) if got == want => Ok(()),
-            (Some(_), Some(api_key)) if got == api_key => {
-                Err(MockResponse::error(403, "Only management keys can perform this operation"))
-            }
-            (Some(_), _) => unknown(),
+            (Some(_), Some(api_key)) if got != api_key => unknown(),
+            (Some(_), _) => Err(MockResponse::error(403, "Only management keys can perform this operation")),
             (None, Some(want)) if got != want => unknown(),
             (None, _) => Ok(()),
         },

@@ -1,0 +1,228 @@
+//! What a person reads: colour (only on a terminal, never with `NO_COLOR`), aligned tables, token
+//! amounts in the token's units, and errors in command-line terms.
+
+use openrouter_credits::Error;
+use std::io::IsTerminal;
+
+/// Whether to colour one stream. Off unless it is a terminal; `NO_COLOR` (set and not empty)
+/// always turns it off; `CLICOLOR_FORCE` (set, not empty, not `0`) turns it on off a terminal.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Style {
+    colour: bool,
+}
+
+impl Style {
+    pub(crate) fn stdout() -> Self {
+        Self::decide(std::io::stdout().is_terminal())
+    }
+
+    pub(crate) fn stderr() -> Self {
+        Self::decide(std::io::stderr().is_terminal())
+    }
+
+    fn decide(terminal: bool) -> Self {
+        let set = |name| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+        let forced = set("CLICOLOR_FORCE") && std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| v != "0");
+        Self { colour: !set("NO_COLOR") && (terminal || forced) }
+    }
+
+    fn paint(self, sgr: &str, text: &str) -> String {
+        if self.colour { format!("\x1b[{sgr}m{text}\x1b[0m") } else { text.to_owned() }
+    }
+
+    pub(crate) fn good(self, text: &str) -> String {
+        self.paint("32", text)
+    }
+
+    pub(crate) fn bad(self, text: &str) -> String {
+        self.paint("1;31", text)
+    }
+
+    pub(crate) fn warn(self, text: &str) -> String {
+        self.paint("1;33", text)
+    }
+
+    pub(crate) fn dim(self, text: &str) -> String {
+        self.paint("2", text)
+    }
+}
+
+/// `error: …` and, when there is one, `hint: …` on stderr.
+pub(crate) fn print_error(style: Style, message: &str, hint: Option<&str>) {
+    eprintln!("{} {message}", style.bad("error:"));
+    if let Some(hint) = hint {
+        eprintln!("{} {hint}", style.warn("hint:"));
+    }
+}
+
+/// `note: …` on stderr.
+pub(crate) fn print_note(style: Style, message: &str) {
+    eprintln!("{} {message}", style.warn("note:"));
+}
+
+/// Label/value rows, labels padded to one column. Values are printed as given (pre-coloured).
+pub(crate) fn print_rows(rows: &[(&str, String)]) {
+    let width = rows.iter().map(|(label, _)| label.len()).max().unwrap_or(0);
+    for (label, value) in rows {
+        println!("{label:<width$}  {value}");
+    }
+}
+
+/// Pretty JSON on stdout; never coloured.
+pub(crate) fn print_json(value: &serde_json::Value) {
+    println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+}
+
+/// A token paid in: its symbol and how many decimals its smallest unit has.
+struct Token {
+    symbol: &'static str,
+    decimals: u32,
+}
+
+/// The tokens a Coinbase charge is settled in, by contract address (lower case). USDC on the
+/// three chains a charge can use; the fake server answers with Ethereum's.
+fn token(address: &str) -> Option<Token> {
+    let usdc = Token { symbol: "USDC", decimals: 6 };
+    match address.to_ascii_lowercase().as_str() {
+        // Ethereum mainnet
+        "0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48" => Some(usdc),
+        // Polygon PoS (native USDC), and the bridged USDC.e
+        "0x3c499c542cef5e3811e1192ce70d8cc03d5c3359" => Some(usdc),
+        "0x2791bca1f2de4661ed88a30c99a7a9449aa84174" => Some(Token { symbol: "USDC.e", decimals: 6 }),
+        // Base
+        "0x833589fcd6edb6e08f4c7c32d4f71b54bda02913" => Some(usdc),
+        _ => None,
+    }
+}
+
+/// The currency's name for display: `USDC (0xa0b8…)`, or the bare address when unknown.
+pub(crate) fn currency(address: &str) -> String {
+    match token(address) {
+        Some(t) => format!("{} ({address})", t.symbol),
+        None => address.to_owned(),
+    }
+}
+
+/// An amount given in the token's smallest unit (an integer string), in the token's units:
+/// `95000000` of USDC is `95.00 USDC`. At least two decimals, more only when they are not zero.
+/// An unknown token, or a value that is not a plain integer, is shown raw with the address.
+pub(crate) fn token_amount(raw: &str, currency: &str) -> String {
+    let digits = raw.trim();
+    match token(currency) {
+        Some(t) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
+            format!("{} {}", decimal(digits, t.decimals), t.symbol)
+        }
+        _ => format!("{raw} (smallest units of token {currency})"),
+    }
+}
+
+/// `digits` / 10^decimals, exactly (no floating point), with 2 to `decimals` decimals.
+fn decimal(digits: &str, decimals: u32) -> String {
+    let decimals = decimals as usize;
+    let padded = format!("{digits:0>width$}", width = decimals + 1);
+    let (int, frac) = padded.split_at(padded.len() - decimals);
+    let int = int.trim_start_matches('0');
+    let int = if int.is_empty() { "0" } else { int };
+    let mut frac = frac.trim_end_matches('0').to_owned();
+    while frac.len() < 2.min(decimals) {
+        frac.push('0');
+    }
+    if frac.is_empty() { int.to_owned() } else { format!("{int}.{frac}") }
+}
+
+/// A library error in command-line terms: the message (with its causes) and a hint that names
+/// flags and environment variables, not builder methods.
+pub(crate) fn describe(err: &Error) -> (String, Option<String>) {
+    let message = match err {
+        Error::Timeout { operation, attempts, timeout, .. } => format!(
+            "{operation}: timed out after {attempts} attempt{} (per-attempt timeout {})",
+            if *attempts == 1 { "" } else { "s" },
+            timeout.map_or_else(|| "none".to_owned(), |t| format!("{} s", t.as_secs_f64())),
+        ),
+        Error::InvalidInput { field, rule, .. } => format!("invalid {}: {rule}", flag_for(field)),
+        other => with_causes(other),
+    };
+    let hint = match err {
+        Error::Timeout { .. } => Some("the server is slow or unreachable: try again, or raise --timeout (seconds)"),
+        Error::Transport { .. } => Some("check the network and --base-url (or OPENROUTER_BASE_URL)"),
+        other => other.hint(),
+    };
+    (cli_terms(&message), hint.map(cli_terms))
+}
+
+/// The error's message followed by each cause not already spelled in it.
+fn with_causes(err: &dyn std::error::Error) -> String {
+    let mut message = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = cause.source();
+    }
+    message
+}
+
+/// The flag or variable a library field name stands for.
+fn flag_for(field: &str) -> &str {
+    match field {
+        "base_url" => "--base-url",
+        "amount" => "--amount",
+        "sender" => "--sender",
+        "chain_id" => "--chain",
+        "timeout" => "--timeout",
+        "api_key" => "OPENROUTER_API_KEY",
+        "bearer" | "security" => "--bearer",
+        other => other,
+    }
+}
+
+/// Library wording that names Rust API, rewritten to name flags and variables.
+fn cli_terms(text: &str) -> String {
+    [
+        (".timeout(..)", "--timeout"),
+        ("ClientBuilder::api_key or OPENROUTER_API_KEY", "OPENROUTER_API_KEY"),
+        ("ClientBuilder::api_key", "OPENROUTER_API_KEY"),
+        ("ClientBuilder::base_url", "--base-url"),
+        (" (ClientBuilder::max_response_bytes)", ""),
+        ("raise the timeout", "raise --timeout"),
+    ]
+    .iter()
+    .fold(text.to_owned(), |text, (from, to)| text.replace(from, to))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const USDC: &str = "0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48";
+
+    #[test]
+    fn token_amounts_are_in_the_tokens_units() {
+        assert_eq!(token_amount("95000000", USDC), "95.00 USDC");
+        assert_eq!(token_amount("5000000", &USDC.to_uppercase().replace("0X", "0x")), "5.00 USDC");
+        assert_eq!(token_amount("1234567", USDC), "1.234567 USDC");
+        assert_eq!(token_amount("1", USDC), "0.000001 USDC");
+        assert_eq!(token_amount("0", USDC), "0.00 USDC");
+        assert_eq!(token_amount("950000", USDC), "0.95 USDC");
+        assert_eq!(token_amount("123456789012345678901234567890", USDC), "123456789012345678901234.56789 USDC");
+        assert_eq!(token_amount("12", "0xdead"), "12 (smallest units of token 0xdead)");
+        assert_eq!(token_amount("1.5", USDC), format!("1.5 (smallest units of token {USDC})"));
+        assert_eq!(currency(USDC), format!("USDC ({USDC})"));
+        assert_eq!(currency("0xdead"), "0xdead");
+    }
+
+    #[test]
+    fn library_wording_becomes_flags() {
+        let (message, hint) = describe(&Error::Timeout {
+            operation: openrouter_credits::Operation::GetCredits,
+            attempts: 2,
+            timeout: Some(std::time::Duration::from_millis(1500)),
+        });
+        assert_eq!(message, "get_credits: timed out after 2 attempts (per-attempt timeout 1.5 s)");
+        assert!(hint.unwrap().contains("--timeout"));
+        assert_eq!(cli_terms("raise it with .timeout(..)"), "raise it with --timeout");
+    }
+}
