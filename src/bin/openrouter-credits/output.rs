@@ -144,7 +144,6 @@ pub(crate) fn describe(err: &Error) -> (String, Option<String>) {
     };
     let hint = match err {
         Error::Timeout { .. } => Some("the server is slow or unreachable: try again, or raise --timeout (seconds)"),
-        Error::Transport { .. } => Some("check the network and --base-url (or OPENROUTER_BASE_URL)"),
         other => other.hint(),
     };
     (cli_terms(&message), hint.map(cli_terms))
@@ -185,6 +184,11 @@ fn cli_terms(text: &str) -> String {
         (".timeout(..)", "--timeout"),
         ("ClientBuilder::api_key or OPENROUTER_API_KEY", "OPENROUTER_API_KEY"),
         ("ClientBuilder::api_key", "OPENROUTER_API_KEY"),
+        ("ClientBuilder::management_key or OPENROUTER_MANAGEMENT_KEY", "OPENROUTER_MANAGEMENT_KEY"),
+        ("pass it with ClientBuilder::management_key (or OPENROUTER_MANAGEMENT_KEY)", "set OPENROUTER_MANAGEMENT_KEY"),
+        ("; see ClientBuilder::add_root_certificate", ""),
+        ("check the network and the base URL", "check the network and --base-url (or OPENROUTER_BASE_URL)"),
+        ("the host name in the base URL", "the host name in --base-url (or OPENROUTER_BASE_URL)"),
         ("ClientBuilder::base_url", "--base-url"),
         (" (ClientBuilder::max_response_bytes)", ""),
         ("raise the timeout", "raise --timeout"),
@@ -216,13 +220,11 @@ mod tests {
 
     #[test]
     fn library_wording_becomes_flags() {
-        let (message, hint) = describe(&Error::Timeout {
-            operation: openrouter_credits::Operation::GetCredits,
-            attempts: 2,
-            timeout: Some(std::time::Duration::from_millis(1500)),
-        });
-        assert_eq!(message, "get_credits: timed out after 2 attempts (per-attempt timeout 1.5 s)");
-        assert!(hint.unwrap().contains("--timeout"));
+        // (A timeout's wording is tested on a real call in tests/cli.rs: error variants cannot be
+        // made by hand outside the library.)
+        let err = openrouter_credits::Client::builder().base_url("http://example.com").build().unwrap_err();
+        let (message, _) = describe(&err);
+        assert!(message.starts_with("invalid --base-url: must use https"), "{message}");
         assert_eq!(cli_terms("raise it with .timeout(..)"), "raise it with --timeout");
     }
 }
