@@ -3,7 +3,7 @@
 //! examples or built from the schema.
 
 use crate::validate::{self, NumberRule, StringRule};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 /// Deeper than this, a schema is taken to be recursive and built as `null`.
 const MAX_DEPTH: usize = 16;
@@ -121,8 +121,9 @@ fn join(path: &str, name: &str) -> String {
     if path.is_empty() { name.to_owned() } else { format!("{path}.{name}") }
 }
 
-/// The operation's first success status and its answer: the response's example, the schema's,
-/// or a value built from the schema.
+/// The operation's first success status and its answer: the response's example where it fits
+/// the schema, completed from the schema where it does not (upstream's examples sometimes lack a
+/// field the schema requires).
 pub(super) fn default_answer(spec: &Value, operation: &Value) -> (u16, Value) {
     let responses = operation.get("responses").and_then(Value::as_object);
     let success = responses
@@ -132,33 +133,35 @@ pub(super) fn default_answer(spec: &Value, operation: &Value) -> (u16, Value) {
         .find(|(code, _)| (200..300).contains(code));
     let Some((status, response)) = success else { return (200, Value::Null) };
     let Some(media) = response.pointer("/content/application~1json") else { return (status, Value::Null) };
-    if let Some(example) = media.get("example") {
-        return (status, example.clone());
-    }
-    (status, build(spec, media.get("schema").unwrap_or(&Value::Null), 0))
+    (status, build(spec, media.get("schema").unwrap_or(&Value::Null), media.get("example"), 0))
 }
 
-/// A value that fits `schema`: its example where it has one, else the simplest value of its type.
-fn build(spec: &Value, schema: &Value, depth: usize) -> Value {
+/// A value that fits `schema`, taken from `example` (the caller's, else the schema's own) as far
+/// as it goes: an object gets every property, from the example where it has one, built where
+/// not; anything else without an example gets the simplest value of its type.
+fn build(spec: &Value, schema: &Value, example: Option<&Value>, depth: usize) -> Value {
     let schema = resolve(spec, schema);
     if depth > MAX_DEPTH {
         return Value::Null;
     }
-    if let Some(example) = schema.get("example") {
+    let example = example.or_else(|| schema.get("example"));
+    let kind = schema.get("type").and_then(Value::as_str);
+    if kind == Some("object") {
+        let mut out = example.and_then(Value::as_object).cloned().unwrap_or_default();
+        for (name, s) in schema.get("properties").and_then(Value::as_object).into_iter().flatten() {
+            let value = build(spec, s, out.get(name), depth + 1);
+            out.insert(name.clone(), value);
+        }
+        return Value::Object(out);
+    }
+    if let Some(example) = example {
         return example.clone();
     }
     if let Some(first) = schema.get("enum").and_then(Value::as_array).and_then(|e| e.first()) {
         return first.clone();
     }
-    match schema.get("type").and_then(Value::as_str) {
-        Some("object") => {
-            let mut out = Map::new();
-            for (name, s) in schema.get("properties").and_then(Value::as_object).into_iter().flatten() {
-                out.insert(name.clone(), build(spec, s, depth + 1));
-            }
-            Value::Object(out)
-        }
-        Some("array") => json!([build(spec, schema.get("items").unwrap_or(&Value::Null), depth + 1)]),
+    match kind {
+        Some("array") => json!([build(spec, schema.get("items").unwrap_or(&Value::Null), None, depth + 1)]),
         Some("string") => json!(match schema.get("format").and_then(Value::as_str) {
             Some("evm-address") => "0x0000000000000000000000000000000000000000",
             _ => "string",
