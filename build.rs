@@ -15,7 +15,7 @@
 #[path = "build/operations.rs"]
 mod operations;
 
-use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
+use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypePatch};
 use std::{env, fs, path::PathBuf};
 
 const SPEC: &str = "openapi/credits.yaml";
@@ -65,6 +65,15 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         .with_derive("PartialEq");
     for (component, path) in REPLACEMENTS {
         settings.with_replacement(component, path, std::iter::empty());
+    }
+    // Semver: upstream adds fields and enum values without notice. Every generated type is
+    // `#[non_exhaustive]`, so that reaching users in a minor release is not a breaking change
+    // (they get values by decoding, never by struct literal).
+    let components = document.pointer("/components/schemas").and_then(|c| c.as_object());
+    for name in components.into_iter().flat_map(|c| c.keys()) {
+        if !REPLACEMENTS.iter().any(|(r, _)| r == name) {
+            settings.with_patch(name, TypePatch::default().with_attr("#[non_exhaustive]"));
+        }
     }
     let tokens = Generator::new(&settings).generate_tokens(&spec)?;
     write_rust(&out.join("types.rs"), tokens)?;
