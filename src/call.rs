@@ -51,7 +51,7 @@ pub(crate) struct Request<'a> {
 
 /// Headers a caller may not set with `.header(..)`: framing headers (a wrong `Content-Length`
 /// truncates or hangs the request), hop-by-hop headers, and the ones the crate sets itself.
-const RESERVED_HEADERS: [&str; 13] = [
+const RESERVED_HEADERS: [&str; 14] = [
     "authorization",
     "proxy-authorization",
     "content-length",
@@ -65,6 +65,7 @@ const RESERVED_HEADERS: [&str; 13] = [
     "proxy-connection",
     "content-type",
     "accept",
+    "user-agent",
 ];
 
 impl Call {
@@ -278,8 +279,9 @@ macro_rules! call_options {
             self
         }
 
-        /// An extra header on this call (replacing one of the same name). Headers the client
-        /// sets itself (`Authorization`, `Content-Type`, `Accept`) and framing headers
+        /// An extra header on this call (replacing one of the same name; the attribution headers
+        /// may be overridden this way). Headers the client sets itself (`Authorization`,
+        /// `Content-Type`, `Accept`, `User-Agent`) and framing headers
         /// (`Content-Length`, `Transfer-Encoding`, `Host`, `Connection`, …) are refused: `send`
         /// fails with [`Error::InvalidInput`](crate::Error::InvalidInput) before anything is sent,
         /// as it does for an invalid name or value.

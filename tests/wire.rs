@@ -65,11 +65,52 @@ async fn chain_ids_go_out_as_numbers() {
 #[tokio::test]
 async fn app_attribution_headers_are_sent_when_set() {
     let server = server().await;
-    let client = builder(&server).http_referer("https://myapp.example").app_title("My App").build().unwrap();
+    let client = builder(&server)
+        .http_referer("https://myapp.example")
+        .app_title("My App")
+        .app_categories("cli-agent,programming-app")
+        .build()
+        .unwrap();
     client.credits().get_credits().await.unwrap();
     let req = &server.requests()[0];
     assert_eq!(req.header("http-referer"), Some("https://myapp.example"));
+    // The current names, and the older `X-Title` OpenRouter still reads.
+    assert_eq!(req.header("x-openrouter-title"), Some("My App"));
     assert_eq!(req.header("x-title"), Some("My App"));
+    assert_eq!(req.header("x-openrouter-categories"), Some("cli-agent,programming-app"));
+    // Unset, none is sent.
+    client_without_attribution_sends_none(&server).await;
+}
+
+async fn client_without_attribution_sends_none(server: &openrouter_credits::mock::MockServer) {
+    server.clear_requests();
+    client(server).credits().get_credits().await.unwrap();
+    assert_eq!(header_names(&server.requests()[0]), ["accept", "authorization", "host", "user-agent"]);
+}
+
+/// Framing and crate-set headers cannot be set per call; nothing is sent when one is tried.
+#[tokio::test]
+async fn reserved_headers_are_refused_per_call() {
+    let server = server().await;
+    let client = client(&server);
+    for name in [
+        "Content-Length",
+        "transfer-encoding",
+        "host",
+        "connection",
+        "authorization",
+        "content-type",
+        "accept",
+        "user-agent",
+        "te",
+    ] {
+        let err = charge(&client).header(name, "5").await.unwrap_err();
+        assert!(matches!(err, Error::InvalidInput { field: "header", .. }), "{name}: {err:?}");
+        assert!(err.to_string().contains(&name.to_ascii_lowercase()), "{name}: {err}");
+    }
+    assert!(server.requests().is_empty(), "nothing may be sent");
+    charge(&client).header("x-request-id", "r-1").await.unwrap();
+    assert_eq!(server.requests()[0].header("x-request-id"), Some("r-1"));
 }
 
 #[tokio::test]
