@@ -54,7 +54,8 @@ fn an_operation_can_opt_out_of_idempotency() {
 
 #[test]
 fn contract_breaches_are_refused_with_their_pointer() {
-    let cases: [(&str, fn(&mut Value)); 6] = [
+    type Breach = fn(&mut Value);
+    let cases: [(&str, Breach); 6] = [
         ("/paths/~1key/get/parameters/0", |d| {
             d["paths"]["/key"]["get"]["parameters"] =
                 json!([{"name": "X-Title", "in": "header", "schema": {"type": "string"}}]);
