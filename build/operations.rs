@@ -474,8 +474,10 @@ fn ident(name: &str) -> String {
     if KEYWORDS.contains(&s.as_str()) { format!("r#{s}") } else { s }
 }
 
-/// A doc attribute; `{:?}` makes any text a valid string literal.
+/// A doc attribute; `{:?}` makes any text a valid string literal. Upstream's site-relative links
+/// (`[Management key](/docs/…)`) are made absolute, or rustdoc would point them at docs.rs.
 fn doc_attr(out: &mut String, text: &str) {
+    let text = text.replace("](/", "](https://openrouter.ai/");
     for line in text.lines() {
         let _ = writeln!(out, "#[doc = {:?}]", format!(" {line}"));
     }
@@ -574,7 +576,7 @@ fn operation_doc(op: &Op) -> String {
     if let Some(summary) = &op.summary {
         let _ = write!(s, ": {summary}.");
     }
-    if let Some(d) = &op.description {
+    if let Some(d) = op.description.as_ref().filter(|d| Some(d.trim_end_matches('.')) != op.summary.as_deref()) {
         let _ = write!(s, "\n\n{d}");
     }
     let _ = write!(
