@@ -17,6 +17,7 @@ use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -155,7 +156,7 @@ impl Call {
                     tokio::time::sleep(wait).await;
                 }
                 None => {
-                    let secrets = Secrets::new(auth.as_ref(), shared.api_key.as_ref(), shared.management_key.as_ref());
+                    let secrets = Secrets::new(auth, Some(Arc::clone(&shared.keys)));
                     let finished = Finished { operation, attempts, timeout, limit: shared.max_response_bytes, secrets };
                     return outcome::finish(attempt, finished);
                 }

@@ -52,6 +52,8 @@ pub(crate) struct Shared {
     pub(crate) api_key: Option<HeaderValue>,
     /// `Bearer <management key>`, sensitive.
     pub(crate) management_key: Option<HeaderValue>,
+    /// Both keys, for redaction: a server echoing either is redacted from every error.
+    pub(crate) keys: Arc<[HeaderValue]>,
     pub(crate) retries: RetryConfig,
     pub(crate) timeout: Option<Duration>,
     pub(crate) max_response_bytes: usize,
@@ -275,6 +277,7 @@ impl ClientBuilder {
                 base_url,
                 base_url_text,
                 loopback,
+                keys: api_key.iter().chain(&management_key).cloned().collect(),
                 api_key,
                 management_key,
                 retries: self.retries.unwrap_or_default(),

@@ -184,13 +184,8 @@ pub(crate) fn map_raw_response(
 ) -> Result<(), Error> {
     use crate::transport::Buffered;
     let auth = HeaderValue::from_str(&format!("Bearer {secret}")).ok();
-    let finished = Finished {
-        operation,
-        attempts: 1,
-        timeout: None,
-        limit: usize::MAX,
-        secrets: Secrets::new(auth.as_ref(), None, None),
-    };
+    let finished =
+        Finished { operation, attempts: 1, timeout: None, limit: usize::MAX, secrets: Secrets::new(auth, None) };
     let attempt = Attempt::Response(Buffered { status, headers, body: Bytes::copy_from_slice(body) });
     let success = finish(attempt, finished)?;
     crate::generated::decode_success(operation, success)

@@ -8,32 +8,33 @@
 
 use reqwest::header::HeaderValue;
 use std::borrow::Cow;
+use std::sync::Arc;
 
 /// Secrets shorter than this are not searched for: they would redact ordinary words.
 const MIN_SECRET: usize = 4;
 
 const MARK: &[u8] = b"[redacted]";
 
-/// The credentials one call knows: the one it sent and the client's keys.
+/// The credentials one call knows: the one it sent and the client's keys. Cheap to make on
+/// every call (a reference count and a header value): it is needed only when something from the
+/// server goes into an error.
 #[derive(Clone, Default)]
 pub(crate) struct Secrets {
-    /// `Bearer …` header values; the token is what follows `Bearer `.
-    values: [Option<HeaderValue>; 3],
+    /// The `Authorization` value the call sent; the token is what follows `Bearer `.
+    sent: Option<HeaderValue>,
+    /// The client's keys, shared by all its calls.
+    held: Option<Arc<[HeaderValue]>>,
 }
 
 impl Secrets {
-    pub(crate) fn new(
-        sent: Option<&HeaderValue>,
-        api_key: Option<&HeaderValue>,
-        management: Option<&HeaderValue>,
-    ) -> Self {
-        Self { values: [sent.cloned(), api_key.cloned(), management.cloned()] }
+    pub(crate) fn new(sent: Option<HeaderValue>, held: Option<Arc<[HeaderValue]>>) -> Self {
+        Self { sent, held }
     }
 
     fn tokens(&self) -> impl Iterator<Item = &[u8]> {
-        self.values
+        self.sent
             .iter()
-            .flatten()
+            .chain(self.held.iter().flat_map(|h| h.iter()))
             .map(|v| v.as_bytes().strip_prefix(b"Bearer ").unwrap_or(v.as_bytes()))
             .filter(|t| t.len() >= MIN_SECRET)
     }
@@ -97,8 +98,7 @@ mod tests {
     use super::*;
 
     fn secrets(token: &'static str) -> Secrets {
-        let v = HeaderValue::from_str(&format!("Bearer {token}")).unwrap();
-        Secrets::new(Some(&v), None, None)
+        Secrets::new(Some(HeaderValue::from_str(&format!("Bearer {token}")).unwrap()), None)
     }
 
     #[test]
@@ -115,7 +115,7 @@ mod tests {
     #[test]
     fn every_key_the_client_holds_is_redacted() {
         let [a, b, c] = ["Bearer sk-sent-1", "Bearer sk-api-22", "Bearer sk-mgmt-333"].map(HeaderValue::from_static);
-        let s = Secrets::new(Some(&a), Some(&b), Some(&c));
+        let s = Secrets::new(Some(a), Some(Arc::from([b, c])));
         assert_eq!(s.text("sk-sent-1 sk-api-22 sk-mgmt-333"), "[redacted] [redacted] [redacted]");
     }
 
