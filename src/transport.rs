@@ -161,10 +161,19 @@ impl TransportError {
     fn what(&self) -> &'static str {
         let root = self.root.to_ascii_lowercase();
         match self.kind {
-            TransportKind::Tls if root.contains("unknownissuer") || root.contains("unable to get local issuer") || root.contains("self-signed") || root.contains("self signed") => {
+            TransportKind::Tls
+                if root.contains("unknownissuer")
+                    || root.contains("unable to get local issuer")
+                    || root.contains("self-signed")
+                    || root.contains("self signed") =>
+            {
                 "certificate not trusted"
             }
-            TransportKind::Tls if root.contains("notvalidforname") || root.contains("hostname mismatch") || root.contains("not valid for") => {
+            TransportKind::Tls
+                if root.contains("notvalidforname")
+                    || root.contains("hostname mismatch")
+                    || root.contains("not valid for") =>
+            {
                 "certificate not valid for this host name"
             }
             TransportKind::Tls if root.contains("expired") => "certificate expired",
@@ -229,6 +238,8 @@ fn inspect(e: &reqwest::Error) -> (TransportKind, String) {
                 || lower.contains("invalid status")
                 || lower.contains("http/0.9")
                 || lower.contains("parse")
+                // hyper's chunked decoder: "Invalid chunk size line: missing size digit", …
+                || lower.contains("chunk")
             {
                 Some(TransportKind::Protocol)
             } else if lower.contains("connection closed before message completed") || lower.contains("reset") {
