@@ -249,9 +249,13 @@ fn inspect(e: &reqwest::Error) -> (TransportKind, String) {
             }
         });
         // The outermost specific kind wins (a TLS error wraps an io error); the root cause is
-        // the innermost words.
+        // the innermost words, unless the cause around them already says them and more
+        // (native-tls: "…certificate verify failed… (unable to get local issuer certificate)"
+        // around OpenSSL's bare error stack).
         kind = kind.or(found);
-        root = text;
+        if root.is_empty() || !root.contains(&text) {
+            root = text;
+        }
         cause = c.source();
     }
     let kind = match kind {
