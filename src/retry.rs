@@ -17,7 +17,7 @@
 //! `.retry_non_idempotent(true)` on a call gives it the idempotent column.
 
 use crate::Operation;
-use crate::transport::{Attempt, TransportKind, kind_of};
+use crate::transport::{Attempt, Failure, TransportKind};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use std::time::{Duration, SystemTime};
@@ -139,8 +139,8 @@ pub(crate) fn classify(attempt: &Attempt) -> Outcome {
     }
 }
 
-fn failure(e: &reqwest::Error) -> (TransportKind, bool) {
-    (kind_of(e), !e.is_connect())
+fn failure(e: &Failure) -> (TransportKind, bool) {
+    (e.kind(), e.written())
 }
 
 /// Whether `outcome` may be retried. Pure: the table in this module's docs. `idempotent` is the

@@ -242,3 +242,36 @@ async fn https_to_a_plain_http_port_fails_fast_as_a_tls_error() {
     assert!(elapsed < Duration::from_secs(2), "{elapsed:?}");
     assert!(mock.requests().is_empty(), "the ClientHello is not a request");
 }
+
+/// Defect 7, a server that does not answer the ClientHello at all (a plain HTTP server waiting
+/// for a request line): the handshake cannot finish. Before, that was a bare `Timeout` ("timed
+/// out (operation timed out)"), retried for the whole 60 s budget (6 attempts). Now the connect
+/// timeout is followed by one TCP probe: the port accepts connections, so it is the handshake
+/// that hung: a TLS error, said so, tried once. Paused clock: the 10 s connect timeout is free.
+#[tokio::test(start_paused = true)]
+async fn https_to_a_silent_plain_port_is_reported_as_a_tls_handshake_timeout() {
+    let server = RawServer::start(|mut conn| async move {
+        // Reads the ClientHello as if it were the start of a request line, and waits for more.
+        let _ = conn.read_request().await;
+    })
+    .await;
+    let url = format!("https://localhost:{}/api/v1", server.addr.port());
+    let client = Client::builder().api_key(KEY).base_url(&url).build().unwrap();
+    let started = tokio::time::Instant::now();
+    let err = client.credits().get_credits().await.unwrap_err();
+    let Error::Transport { source, connect: true, attempts: 1, .. } = &err else { panic!("{err:?}") };
+    assert_eq!(source.kind(), TransportKind::Tls, "{err}");
+    let text = err.to_string();
+    assert!(text.contains(&format!("TLS handshake timed out for localhost:{}", server.addr.port())), "{text}");
+    assert!(text.contains("does this port speak plain HTTP?"), "{text}");
+    // The connect timeout, then the probe (which connects at once): not the 60 s budget.
+    assert_eq!(started.elapsed(), openrouter_credits::DEFAULT_CONNECT_TIMEOUT, "{text}");
+    // The probe's connection is accepted by the server's loop a moment later.
+    for _ in 0..100 {
+        if server.connections() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(server.connections(), 2, "the attempt and the probe");
+}
