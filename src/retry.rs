@@ -12,7 +12,7 @@
 //! | refused, reset or timed out before the request was written | if `retry_connection_errors` | if `retry_connection_errors` |
 //! | reset after it was written | if `retry_connection_errors` | no |
 //! | per-attempt timeout | yes | no |
-//! | DNS failure, TLS failure (untrusted certificate…), protocol error | no: it will fail the same way | no |
+//! | DNS failure, TLS failure (untrusted or mismatched certificate, no TLS on the port, a handshake never answered), protocol error (not HTTP/1.x, bad chunked framing) | no: it will fail the same way | no |
 //!
 //! `.retry_non_idempotent(true)` on a call gives it the idempotent column.
 
@@ -85,8 +85,9 @@ impl RetryConfig {
         }
     }
 
-    /// Whether a failed connection (refused, reset, DNS, TLS) is retried. For the charge call
-    /// only failures *before the request was written* are, whatever this says.
+    /// Whether a failed connection (refused, reset, timed out) is retried. For the charge call
+    /// only failures *before the request was written* are, whatever this says. DNS, TLS and
+    /// protocol failures never are: they fail the same way next time.
     pub fn retry_connection_errors(mut self, yes: bool) -> Self {
         self.retry_connection_errors = yes;
         self
