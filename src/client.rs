@@ -8,7 +8,7 @@ use reqwest::{Url, redirect};
 use secrecy::SecretString;
 use std::fmt;
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 /// OpenRouter's API root.
@@ -46,8 +46,9 @@ pub(crate) struct Shared {
     /// (the charge): a request written onto a pooled connection the server closed a moment
     /// before is reset unread, and cannot be told apart from one the server acted on, so it
     /// could not be retried. A fresh connection costs a handshake per charge and has no such
-    /// race. `None` with the user's own client ([`ClientBuilder::http_client`]).
-    unpooled: Option<reqwest::Client>,
+    /// race. Built on the first such call (building a client loads the TLS roots). `None` with
+    /// the user's own client ([`ClientBuilder::http_client`]).
+    unpooled: Option<(HttpSettings, OnceLock<reqwest::Client>)>,
     /// Validated and parsed once; calls append their path to a clone.
     pub(crate) base_url: Url,
     /// As given, without a trailing slash, for [`Client::base_url`].
@@ -100,7 +101,11 @@ impl Shared {
     /// The HTTP client for an operation: a fresh connection for one that is not idempotent.
     pub(crate) fn http_for(&self, idempotent: bool) -> &reqwest::Client {
         match &self.unpooled {
-            Some(unpooled) if !idempotent => unpooled,
+            // The same settings built once already, so this does not fail in practice; if it
+            // did, the pooled client still works.
+            Some((settings, cell)) if !idempotent => {
+                cell.get_or_init(|| settings.build(false).unwrap_or_else(|_| self.http.clone()))
+            }
             _ => &self.http,
         }
     }
@@ -269,34 +274,17 @@ impl ClientBuilder {
                 (client, None)
             }
             None => {
-                let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
-                let make = |pooled: bool| {
-                    let mut builder = reqwest::Client::builder()
-                        .user_agent(USER_AGENT)
-                        .default_headers(headers.clone())
-                        .connect_timeout(connect_timeout)
-                        .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-                        // Never follow redirects: OpenRouter does not send them, following one
-                        // would replay a charge POST somewhere else, and the 3xx comes back as an
-                        // error.
-                        .redirect(redirect::Policy::none());
-                    if !pooled {
-                        builder = builder.pool_max_idle_per_host(0);
-                    }
-                    if loopback {
-                        // A proxy would see the key in clear text, and cannot reach our loopback
-                        // anyway.
-                        builder = builder.no_proxy();
-                    }
+                let settings = HttpSettings {
+                    headers,
+                    connect_timeout: self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+                    loopback,
                     #[cfg(any(feature = "rustls", feature = "native-tls"))]
-                    for certificate in &self.root_certificates {
-                        builder = builder.add_root_certificate(certificate.clone());
-                    }
-                    builder
-                        .build()
-                        .map_err(|e| Error::invalid_input("client", format!("the HTTP client could not be built: {e}")))
+                    root_certificates: self.root_certificates,
                 };
-                (make(true)?, Some(make(false)?))
+                let http = settings
+                    .build(true)
+                    .map_err(|e| Error::invalid_input("client", format!("the HTTP client could not be built: {e}")))?;
+                (http, Some((settings, OnceLock::new())))
             }
         };
         Ok(Client {
@@ -349,6 +337,41 @@ impl fmt::Debug for ClientBuilder {
             .field("max_response_bytes", &self.max_response_bytes)
             .field("http_client", &self.http_client.is_some())
             .finish()
+    }
+}
+
+/// What the builder's own HTTP clients are made of.
+struct HttpSettings {
+    headers: HeaderMap,
+    connect_timeout: Duration,
+    loopback: bool,
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    root_certificates: Vec<reqwest::Certificate>,
+}
+
+impl HttpSettings {
+    /// A client with these settings, with a connection pool or without one.
+    fn build(&self, pooled: bool) -> Result<reqwest::Client, reqwest::Error> {
+        let mut builder = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .default_headers(self.headers.clone())
+            .connect_timeout(self.connect_timeout)
+            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+            // Never follow redirects: OpenRouter does not send them, following one would replay
+            // a charge POST somewhere else, and the 3xx comes back as an error.
+            .redirect(redirect::Policy::none());
+        if !pooled {
+            builder = builder.pool_max_idle_per_host(0);
+        }
+        if self.loopback {
+            // A proxy would see the key in clear text, and cannot reach our loopback anyway.
+            builder = builder.no_proxy();
+        }
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        for certificate in &self.root_certificates {
+            builder = builder.add_root_certificate(certificate.clone());
+        }
+        builder.build()
     }
 }
 
