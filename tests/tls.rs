@@ -40,8 +40,18 @@ impl TestCa {
 
     /// A server certificate for `names` (DNS names or IP addresses), signed by this CA.
     fn issue(&self, names: &[&str]) -> (CertificateDer<'static>, PrivateKeyDer<'static>) {
+        self.issue_with(names, |_| {})
+    }
+
+    /// The same, with `adjust` applied to the certificate's parameters first.
+    fn issue_with(
+        &self,
+        names: &[&str],
+        adjust: impl FnOnce(&mut CertificateParams),
+    ) -> (CertificateDer<'static>, PrivateKeyDer<'static>) {
         let key = KeyPair::generate().unwrap();
         let mut params = CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).unwrap();
+        adjust(&mut params);
         params.distinguished_name.push(DnType::CommonName, names[0]);
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
@@ -224,6 +234,28 @@ async fn a_certificate_for_another_host_is_named_and_not_retried() {
     assert!(err.to_string().contains("certificate not valid for this host name"), "{err}");
     assert_eq!((server.connections(), server.handshakes()), (1, 0));
     assert!(server.mock.requests().is_empty());
+}
+
+/// A trusted certificate that expired: named as such, not retried.
+#[tokio::test]
+async fn an_expired_certificate_is_named_and_not_retried() {
+    let ca = TestCa::new();
+    let server = TlsServer::start(ca.issue_with(&["localhost"], |p| {
+        p.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        p.not_after = rcgen::date_time_ymd(2021, 1, 1);
+    }))
+    .await;
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(server.url("localhost"))
+        .add_root_certificate(ca.root())
+        .build()
+        .unwrap();
+    let err = client.credits().get_credits().await.unwrap_err();
+    let Error::Transport { source, connect: true, attempts: 1, .. } = &err else { panic!("{err:?}") };
+    assert_eq!(source.kind(), TransportKind::Tls, "{err}");
+    assert!(err.to_string().contains(&format!("certificate expired for localhost:{}", server.addr.port())), "{err}");
+    assert_eq!((server.connections(), server.handshakes()), (1, 0));
 }
 
 /// Defect 7: https to a port that speaks plain HTTP (the mock) fails fast as a TLS error that
