@@ -135,12 +135,13 @@ pub enum TransportKind {
     Dns,
     /// Nothing listens at that address and port.
     Refused,
-    /// The TLS handshake failed: an untrusted or mismatched certificate, or a port that does
-    /// not speak TLS.
+    /// The TLS handshake failed: an untrusted, expired or mismatched certificate, a port that
+    /// does not speak TLS, or a port that accepts connections but never answers the handshake.
     Tls,
     /// The connection was reset or closed mid-way.
     Reset,
-    /// The server's answer was not HTTP this client can read (wrong version, garbage).
+    /// The server's answer was not HTTP this client can read (wrong version, garbage, broken
+    /// chunked framing).
     Protocol,
     /// An attempt or connect timeout passed.
     Timeout,
