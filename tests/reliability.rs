@@ -386,3 +386,26 @@ async fn a_users_http_client_still_gets_the_timeout_the_size_cap_and_the_retry_p
     client.credits().get_credits().await.unwrap();
     assert_eq!(server.requests().len(), 2);
 }
+
+/// Defect 6, the other half: an idle pooled connection is dropped after 20 s, below the 60–75 s
+/// keep-alive of common servers and proxies, so a request is not written onto a connection the
+/// server is about to close. Reused within 20 s, a new one after. Paused clock: the pool's timer
+/// is tokio's.
+#[tokio::test(start_paused = true)]
+async fn idle_pooled_connections_are_not_reused_after_20_seconds() {
+    let server = RawServer::start(|mut conn| async move {
+        while conn.read_request().await.is_some() {
+            conn.write(http_response("200 OK", "connection: keep-alive\r\n", CREDITS_OK)).await;
+        }
+    })
+    .await;
+    let client = default_client(&server.base_url());
+    client.credits().get_credits().await.unwrap();
+    tokio::time::sleep(Duration::from_secs(19)).await;
+    client.credits().get_credits().await.unwrap();
+    assert_eq!(server.connections(), 1, "idle 19 s: reused");
+    tokio::time::sleep(Duration::from_secs(21)).await;
+    client.credits().get_credits().await.unwrap();
+    assert_eq!(server.connections(), 2, "idle 21 s: a new connection");
+    assert_eq!(server.requests().len(), 3);
+}
