@@ -140,13 +140,15 @@ impl Call {
         let policy = self.retries.as_ref().unwrap_or(&shared.retries);
         let timeout = self.timeout.or(shared.timeout);
         let idempotent = facts.idempotent || self.retry_non_idempotent;
+        // A charge goes on a fresh connection, never on a pooled one the server may have closed.
+        let http = shared.http_for(facts.idempotent);
 
         let started = Instant::now();
         let mut attempts = 0u32;
         loop {
             attempts += 1;
             let http_request = build(facts, &url, auth.as_ref(), &self.headers, request.body.as_ref(), timeout);
-            let attempt = transport::attempt(&shared.http, http_request, shared.max_response_bytes).await;
+            let attempt = transport::attempt(http, http_request, shared.max_response_bytes).await;
             let outcome = retry::classify(&attempt);
             let wait = retry::decide(policy, idempotent, outcome, attempts, started.elapsed());
             retry::trace(operation, attempts, outcome, wait);

@@ -8,7 +8,7 @@ use reqwest::{Url, redirect};
 use secrecy::SecretString;
 use std::fmt;
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 /// OpenRouter's API root.
@@ -42,6 +42,13 @@ pub struct Client {
 
 pub(crate) struct Shared {
     pub(crate) http: reqwest::Client,
+    /// The same settings without a connection pool, for operations that are not idempotent
+    /// (the charge): a request written onto a pooled connection the server closed a moment
+    /// before is reset unread, and cannot be told apart from one the server acted on, so it
+    /// could not be retried. A fresh connection costs a handshake per charge and has no such
+    /// race. Built on the first such call (building a client loads the TLS roots). `None` with
+    /// the user's own client ([`ClientBuilder::http_client`]).
+    unpooled: Option<(HttpSettings, OnceLock<reqwest::Client>)>,
     /// Validated and parsed once; calls append their path to a clone.
     pub(crate) base_url: Url,
     /// As given, without a trailing slash, for [`Client::base_url`].
@@ -93,6 +100,18 @@ impl fmt::Debug for Client {
 }
 
 impl Shared {
+    /// The HTTP client for an operation: a fresh connection for one that is not idempotent.
+    pub(crate) fn http_for(&self, idempotent: bool) -> &reqwest::Client {
+        match &self.unpooled {
+            // The same settings built once already, so this does not fail in practice; if it
+            // did, the pooled client still works.
+            Some((settings, cell)) if !idempotent => {
+                cell.get_or_init(|| settings.build(false).unwrap_or_else(|_| self.http.clone()))
+            }
+            _ => &self.http,
+        }
+    }
+
     /// Whether a call may go to `url` (a per-call base URL): a loopback URL only from a client
     /// whose own base URL is loopback, so that no proxy configured for the client sees it.
     pub(crate) fn allows(&self, url: &Url) -> bool {
@@ -223,10 +242,17 @@ impl ClientBuilder {
     /// limits), instead of one the builder makes.
     ///
     /// What the crate still does on your client: auth, the per-attempt timeout, the response
-    /// size cap, retries and redaction. What it cannot do there, and you should: set the
-    /// `User-Agent` and attribution headers as its default headers, turn redirects off (`redirect(reqwest::redirect::Policy::none())`:
-    /// following one replays a charge elsewhere), set a connect timeout, and keep loopback hosts
-    /// off any proxy.
+    /// size cap, retries (and their classification of failures) and redaction. What it cannot
+    /// do there, and you should, because a built `reqwest::Client` cannot be changed:
+    /// - turn redirects off (`redirect(reqwest::redirect::Policy::none())`): following one
+    ///   replays a charge elsewhere;
+    /// - set a connect timeout (`connect_timeout`), else only the per-attempt timeout bounds a
+    ///   TLS handshake that never finishes;
+    /// - keep loopback hosts off any proxy (`no_proxy()`): `HTTP_PROXY` would see the key;
+    /// - keep idle connections below the server's keep-alive (`pool_idle_timeout`): the
+    ///   builder's own client sends each charge on a fresh connection, so a connection the
+    ///   server closes as the charge is written cannot fail it; yours reuses its pool for charges;
+    /// - set the `User-Agent` and attribution headers as its default headers.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -239,7 +265,7 @@ impl ClientBuilder {
         let api_key = self.api_key.as_ref().map(|k| bearer_header(k, "api_key")).transpose()?;
         let management_key = self.management_key.as_ref().map(|k| bearer_header(k, "management_key")).transpose()?;
         let headers = self.default_headers()?;
-        let http = match self.http_client {
+        let (http, unpooled) = match self.http_client {
             Some(client) => {
                 if !headers.is_empty() {
                     return Err(Error::invalid_input(
@@ -247,33 +273,26 @@ impl ClientBuilder {
                         "attribution headers (http_referer, app_title, app_categories) must be set as default headers on your own client",
                     ));
                 }
-                client
+                (client, None)
             }
             None => {
-                let mut builder = reqwest::Client::builder()
-                    .user_agent(USER_AGENT)
-                    .default_headers(headers)
-                    .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
-                    .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-                    // Never follow redirects: OpenRouter does not send them, following one would
-                    // replay a charge POST somewhere else, and the 3xx comes back as an error.
-                    .redirect(redirect::Policy::none());
-                if loopback {
-                    // A proxy would see the key in clear text, and cannot reach our loopback anyway.
-                    builder = builder.no_proxy();
-                }
-                #[cfg(any(feature = "rustls", feature = "native-tls"))]
-                for certificate in self.root_certificates {
-                    builder = builder.add_root_certificate(certificate);
-                }
-                builder
-                    .build()
-                    .map_err(|e| Error::invalid_input("client", format!("the HTTP client could not be built: {e}")))?
+                let settings = HttpSettings {
+                    headers,
+                    connect_timeout: self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+                    loopback,
+                    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+                    root_certificates: self.root_certificates,
+                };
+                let http = settings
+                    .build(true)
+                    .map_err(|e| Error::invalid_input("client", format!("the HTTP client could not be built: {e}")))?;
+                (http, Some((settings, OnceLock::new())))
             }
         };
         Ok(Client {
             shared: Arc::new(Shared {
                 http,
+                unpooled,
                 base_url,
                 base_url_text,
                 loopback,
@@ -321,6 +340,41 @@ impl fmt::Debug for ClientBuilder {
             .field("max_response_bytes", &self.max_response_bytes)
             .field("http_client", &self.http_client.is_some())
             .finish()
+    }
+}
+
+/// What the builder's own HTTP clients are made of.
+struct HttpSettings {
+    headers: HeaderMap,
+    connect_timeout: Duration,
+    loopback: bool,
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    root_certificates: Vec<reqwest::Certificate>,
+}
+
+impl HttpSettings {
+    /// A client with these settings, with a connection pool or without one.
+    fn build(&self, pooled: bool) -> Result<reqwest::Client, reqwest::Error> {
+        let mut builder = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .default_headers(self.headers.clone())
+            .connect_timeout(self.connect_timeout)
+            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+            // Never follow redirects: OpenRouter does not send them, following one would replay
+            // a charge POST somewhere else, and the 3xx comes back as an error.
+            .redirect(redirect::Policy::none());
+        if !pooled {
+            builder = builder.pool_max_idle_per_host(0);
+        }
+        if self.loopback {
+            // A proxy would see the key in clear text, and cannot reach our loopback anyway.
+            builder = builder.no_proxy();
+        }
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        for certificate in &self.root_certificates {
+            builder = builder.add_root_certificate(certificate.clone());
+        }
+        builder.build()
     }
 }
 

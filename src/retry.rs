@@ -12,12 +12,12 @@
 //! | refused, reset or timed out before the request was written | if `retry_connection_errors` | if `retry_connection_errors` |
 //! | reset after it was written | if `retry_connection_errors` | no |
 //! | per-attempt timeout | yes | no |
-//! | DNS failure, TLS failure (untrusted certificate…), protocol error | no: it will fail the same way | no |
+//! | DNS failure, TLS failure (untrusted or mismatched certificate, no TLS on the port, a handshake never answered), protocol error (not HTTP/1.x, bad chunked framing) | no: it will fail the same way | no |
 //!
 //! `.retry_non_idempotent(true)` on a call gives it the idempotent column.
 
 use crate::Operation;
-use crate::transport::{Attempt, TransportKind, kind_of};
+use crate::transport::{Attempt, Failure, TransportKind};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use std::time::{Duration, SystemTime};
@@ -85,8 +85,9 @@ impl RetryConfig {
         }
     }
 
-    /// Whether a failed connection (refused, reset, DNS, TLS) is retried. For the charge call
-    /// only failures *before the request was written* are, whatever this says.
+    /// Whether a failed connection (refused, reset, timed out) is retried. For the charge call
+    /// only failures *before the request was written* are, whatever this says. DNS, TLS and
+    /// protocol failures never are: they fail the same way next time.
     pub fn retry_connection_errors(mut self, yes: bool) -> Self {
         self.retry_connection_errors = yes;
         self
@@ -139,8 +140,8 @@ pub(crate) fn classify(attempt: &Attempt) -> Outcome {
     }
 }
 
-fn failure(e: &reqwest::Error) -> (TransportKind, bool) {
-    (kind_of(e), !e.is_connect())
+fn failure(e: &Failure) -> (TransportKind, bool) {
+    (e.kind(), e.written())
 }
 
 /// Whether `outcome` may be retried. Pure: the table in this module's docs. `idempotent` is the

@@ -24,16 +24,47 @@ pub(crate) enum Attempt {
     /// The body would pass the cap; the connection is dropped unread.
     TooLarge(StatusCode),
     /// No response at all (refused, DNS, TLS, reset, timeout before the headers).
-    Failed(reqwest::Error),
+    Failed(Failure),
     /// The headers came, then the body broke off (reset, truncated, stalled past the timeout).
     /// The status is kept: a 200 whose body broke means the server acted.
-    BodyFailed(StatusCode, HeaderMap, reqwest::Error),
+    BodyFailed(StatusCode, HeaderMap, Failure),
+}
+
+/// A failed attempt's error, and what was found out about it beyond the error itself.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    error: reqwest::Error,
+    /// Connecting to an https URL timed out, yet the port accepts TCP connections at once: the
+    /// TLS handshake is what never finished (a port that speaks plain HTTP and waits for a
+    /// request line, or a server that accepts and never answers).
+    stalled_handshake: bool,
+}
+
+impl From<reqwest::Error> for Failure {
+    fn from(error: reqwest::Error) -> Self {
+        Self { error, stalled_handshake: false }
+    }
+}
+
+impl Failure {
+    /// What kind of failure it was, for the retry decision.
+    pub(crate) fn kind(&self) -> TransportKind {
+        if self.stalled_handshake { TransportKind::Tls } else { inspect(&self.error).0 }
+    }
+
+    /// Whether the request may have been written: false only when connecting failed.
+    pub(crate) fn written(&self) -> bool {
+        !self.error.is_connect()
+    }
 }
 
 pub(crate) async fn attempt(http: &reqwest::Client, request: reqwest::Request, limit: usize) -> Attempt {
     let mut response = match http.execute(request).await {
         Ok(r) => r,
-        Err(e) => return Attempt::Failed(e),
+        Err(e) => {
+            let stalled_handshake = handshake_stalled(&e).await;
+            return Attempt::Failed(Failure { error: e, stalled_handshake });
+        }
     };
     let status = response.status();
     let headers = std::mem::take(response.headers_mut());
@@ -61,11 +92,39 @@ pub(crate) async fn attempt(http: &reqwest::Client, request: reqwest::Request, l
                 }
             }
             Ok(None) => break,
-            Err(e) => return Attempt::BodyFailed(status, headers, e),
+            Err(e) => return Attempt::BodyFailed(status, headers, e.into()),
         }
     }
     let body = if rest.is_empty() { first.unwrap_or_default() } else { rest.freeze() };
     Attempt::Response(Buffered { status, headers, body })
+}
+
+/// How long the diagnosis of a connect timeout may take (see [`handshake_stalled`]).
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// After connecting to an https URL timed out: whether a plain TCP connection to the same
+/// host and port succeeds at once. reqwest's connect timeout covers DNS, TCP and the TLS
+/// handshake alike and its error does not say which phase hung; a port that accepts TCP at once
+/// tells that the handshake did (https to a plain-HTTP port whose server waits for a request
+/// line, or a server that accepts and never answers). Without it that was a bare `Timeout`,
+/// retried for the whole budget. Costs one connection, only after a connect timeout, and at
+/// most [`PROBE_TIMEOUT`] (a host that does not answer at all stays a timeout).
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+async fn handshake_stalled(e: &reqwest::Error) -> bool {
+    if !(e.is_connect() && e.is_timeout()) {
+        return false;
+    }
+    let Some(url) = e.url().filter(|u| u.scheme() == "https") else { return false };
+    let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else { return false };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    matches!(tokio::time::timeout(PROBE_TIMEOUT, tokio::net::TcpStream::connect((host, port))).await, Ok(Ok(_)))
+}
+
+/// Without TLS there is no https, and no handshake to stall.
+#[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+async fn handshake_stalled(_: &reqwest::Error) -> bool {
+    false
 }
 
 /// What kind of transport failure ended an attempt, read from the error's cause chain.
@@ -76,12 +135,13 @@ pub enum TransportKind {
     Dns,
     /// Nothing listens at that address and port.
     Refused,
-    /// The TLS handshake failed: an untrusted or mismatched certificate, or a port that does
-    /// not speak TLS.
+    /// The TLS handshake failed: an untrusted, expired or mismatched certificate, a port that
+    /// does not speak TLS, or a port that accepts connections but never answers the handshake.
     Tls,
     /// The connection was reset or closed mid-way.
     Reset,
-    /// The server's answer was not HTTP this client can read (wrong version, garbage).
+    /// The server's answer was not HTTP this client can read (wrong version, garbage, broken
+    /// chunked framing).
     Protocol,
     /// An attempt or connect timeout passed.
     Timeout,
@@ -118,6 +178,8 @@ pub struct TransportError {
     kind: TransportKind,
     written: bool,
     root: String,
+    /// What was found out beyond the error (see [`handshake_stalled`]).
+    stalled_handshake: bool,
     source: reqwest::Error,
 }
 
@@ -149,6 +211,9 @@ impl std::fmt::Display for TransportError {
                 None => write!(f, " for {host}")?,
             }
         }
+        if self.stalled_handshake {
+            f.write_str(": the server accepts connections but never answered the TLS handshake; does this port speak plain HTTP?")?;
+        }
         if !self.root.is_empty() {
             write!(f, " ({})", self.root)?;
         }
@@ -161,6 +226,7 @@ impl TransportError {
     fn what(&self) -> &'static str {
         let root = self.root.to_ascii_lowercase();
         match self.kind {
+            TransportKind::Tls if self.stalled_handshake => "TLS handshake timed out",
             TransportKind::Tls
                 if root.contains("unknownissuer")
                     || root.contains("unable to get local issuer")
@@ -193,14 +259,11 @@ impl std::error::Error for TransportError {
 
 /// Reads a reqwest error's cause chain. reqwest and hyper expose no stable kind for most of
 /// these, so the chain's `io::ErrorKind`s come first and the causes' own words second.
-pub(crate) fn classify_failure(e: reqwest::Error) -> TransportError {
-    let (kind, root) = inspect(&e);
-    TransportError { kind, written: !e.is_connect(), root, source: e }
-}
-
-/// The kind of a failure, for the retry decision.
-pub(crate) fn kind_of(e: &reqwest::Error) -> TransportKind {
-    inspect(e).0
+pub(crate) fn classify_failure(failure: Failure) -> TransportError {
+    let Failure { error, stalled_handshake } = failure;
+    let (kind, root) = inspect(&error);
+    let kind = if stalled_handshake { TransportKind::Tls } else { kind };
+    TransportError { kind, written: !error.is_connect(), root, stalled_handshake, source: error }
 }
 
 fn inspect(e: &reqwest::Error) -> (TransportKind, String) {
@@ -238,6 +301,8 @@ fn inspect(e: &reqwest::Error) -> (TransportKind, String) {
                 || lower.contains("invalid status")
                 || lower.contains("http/0.9")
                 || lower.contains("parse")
+                // hyper's chunked decoder: "Invalid chunk size line: missing size digit", …
+                || lower.contains("chunk")
             {
                 Some(TransportKind::Protocol)
             } else if lower.contains("connection closed before message completed") || lower.contains("reset") {
@@ -247,9 +312,13 @@ fn inspect(e: &reqwest::Error) -> (TransportKind, String) {
             }
         });
         // The outermost specific kind wins (a TLS error wraps an io error); the root cause is
-        // the innermost words.
+        // the innermost words, unless the cause around them already says them and more
+        // (native-tls: "…certificate verify failed… (unable to get local issuer certificate)"
+        // around OpenSSL's bare error stack).
         kind = kind.or(found);
-        root = text;
+        if root.is_empty() || !root.contains(&text) {
+            root = text;
+        }
         cause = c.source();
     }
     let kind = match kind {
