@@ -3,7 +3,7 @@
 //! fragment that breaks it. Pointers are into the fragment.
 
 use crate::RegenError;
-use crate::fragment::escape;
+use crate::pointer::{escape, path_pointer};
 use crate::schema::KEPT_FORMATS;
 use serde_json::Value;
 
@@ -258,7 +258,7 @@ pub fn check(doc: &Value) -> Result<(), Vec<RegenError>> {
     }
     let mut seen = Vec::new();
     for (path, item) in doc.get("paths").and_then(Value::as_object).into_iter().flatten() {
-        let pat = format!("/paths/{}", escape(path));
+        let pat = path_pointer(path);
         for (k, op) in item.as_object().into_iter().flatten() {
             match k.as_str() {
                 "get" | "put" | "post" | "delete" | "options" | "head" | "patch" | "trace" => {

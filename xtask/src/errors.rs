@@ -8,9 +8,11 @@
 //! property cannot be merged; that is refused with the overlay action that aligns them.
 
 use crate::RegenError;
-use crate::fragment::{ErrorSchema, Source};
+use crate::fragment::ErrorSchema;
+use crate::names::location;
 use crate::overlay::Edit;
 use crate::schema::strip_markers;
+use crate::source::Source;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 
@@ -114,7 +116,7 @@ fn union(a: &mut Value, b: &Value, at: &str, dropped: &mut BTreeSet<String>) -> 
     for k in ANNOTATIONS {
         if am.get(k).is_some() && am.get(k) != bm.get(k) {
             am.shift_remove(k);
-            dropped.insert(format!("{k} at {}", crate::schema::location(&format!("ErrorResponse{at}"))));
+            dropped.insert(format!("{k} at {}", location(&format!("ErrorResponse{at}"))));
         }
     }
     Ok(())
@@ -164,7 +166,7 @@ pub fn merge(
                     e.status,
                     first.operation,
                     first.status,
-                    crate::schema::location(&format!("ErrorResponse{}", c.at)),
+                    location(&format!("ErrorResponse{}", c.at)),
                     compact(&shape(&c.first)),
                     compact(&shape(&c.other)),
                 ),

@@ -7,8 +7,10 @@
 //! `$ref: '#/components/schemas/N'`, with `x-upstream: N`; `hoist` strips both.
 
 use crate::RegenError;
-use crate::fragment::{Source, escape};
+use crate::names::{location, pascal};
 use crate::overlay::Edit;
+use crate::pointer::{escape, unescape};
+use crate::source::Source;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -371,7 +373,7 @@ impl<'a> Norm<'a> {
         if let (Some(name), Some(o)) = (target_ptr.strip_prefix("/components/schemas/"), out.as_object_mut())
             && !name.contains('/')
         {
-            o.insert("x-upstream".into(), json!(name.replace("~1", "/").replace("~0", "~")));
+            o.insert("x-upstream".into(), json!(unescape(name)));
         }
         let mut rest = obj.clone();
         rest.shift_remove("$ref");
@@ -481,26 +483,6 @@ pub struct Hoister {
     pub components: BTreeMap<String, (Value, String)>,
     /// location -> name and upstream origin, for the header and the rename report.
     pub types: BTreeMap<String, TypeOrigin>,
-}
-
-/// The canonical spelling of a schema location: `<root> <path>`, e.g. `getCredits 200`,
-/// `getCredits 200 /data`, `ErrorResponse /error`, `listThings 200 /items[]`, `x 200 /tags{}`.
-/// `getCredits 200/data` (no space) is accepted and means the same.
-pub fn location(loc: &str) -> String {
-    let cut = loc.find(['/', '[', '{']).unwrap_or(loc.len());
-    let (root, rest) = loc.split_at(cut);
-    let root = root.split_whitespace().collect::<Vec<_>>().join(" ");
-    if rest.is_empty() { root } else { format!("{root} {}", rest.trim()) }
-}
-
-pub fn pascal(s: &str) -> String {
-    s.split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut c = p.chars();
-            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
-        })
-        .collect()
 }
 
 pub fn strip_markers(v: &mut Value) {
