@@ -4,38 +4,11 @@
 
 use crate::RegenError;
 use crate::pointer::{escape, path_pointer};
-use crate::schema::KEPT_FORMATS;
+use crate::schema::{KEPT_FORMATS, never_kept};
 use serde_json::Value;
 
 const PRIMITIVES: [&str; 4] = ["string", "integer", "number", "boolean"];
 const CREDENTIALS: [&str; 3] = ["api-key", "management-key", "per-call"];
-/// Keywords the fragment never holds (3.1-only, annotation-only progenitor cannot read, or
-/// constructs the facade does not take).
-const FORBIDDEN: [&str; 23] = [
-    "examples",
-    "const",
-    "$comment",
-    "contentMediaType",
-    "contentEncoding",
-    "title",
-    "$defs",
-    "$schema",
-    "$id",
-    "prefixItems",
-    "if",
-    "then",
-    "else",
-    "dependentSchemas",
-    "dependentRequired",
-    "unevaluatedProperties",
-    "unevaluatedItems",
-    "contains",
-    "propertyNames",
-    "patternProperties",
-    "not",
-    "anyOf",
-    "oneOf",
-];
 
 struct Checker<'a> {
     doc: &'a Value,
@@ -81,10 +54,8 @@ impl Checker<'_> {
             }
             return;
         }
-        for k in FORBIDDEN {
-            if o.contains_key(k) {
-                self.fail(&format!("{at}/{}", escape(k)), format!("`{k}` is not allowed in the fragment"));
-            }
+        for k in o.keys().filter(|k| never_kept(k)) {
+            self.fail(&format!("{at}/{}", escape(k)), format!("`{k}` is not allowed in the fragment"));
         }
         for k in o.keys().filter(|k| k.starts_with("x-")) {
             self.fail(&format!("{at}/{}", escape(k)), "vendor extensions are not kept on schemas");

@@ -63,14 +63,7 @@ pub fn find(src: &Source, spec: &OperationSpec, changes: &mut BTreeSet<String>) 
                 Selector::Route { method: m, path: p } => m == method && p == path,
             };
             if hit {
-                let path_params = item
-                    .get("parameters")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .enumerate()
-                    .map(|(i, p)| (format!("{item_ptr}/parameters/{i}"), p.clone()))
-                    .collect();
+                let path_params = parameters(item, &item_ptr);
                 return Ok(Some(Found {
                     path: path.clone(),
                     method: method.to_owned(),
@@ -82,6 +75,12 @@ pub fn find(src: &Source, spec: &OperationSpec, changes: &mut BTreeSet<String>) 
         }
     }
     Ok(None)
+}
+
+/// The `parameters` listed on `holder` (a path item or an operation at `ptr`), with their pointers.
+fn parameters(holder: &Value, ptr: &str) -> Vec<(String, Value)> {
+    let list = holder.get("parameters").and_then(Value::as_array);
+    list.into_iter().flatten().enumerate().map(|(i, p)| (format!("{ptr}/parameters/{i}"), p.clone())).collect()
 }
 
 /// Follows `$ref: '#/components/<kind>/X'` (for parameters, responses, request bodies, examples).
@@ -225,14 +224,7 @@ pub fn convert(
     }
 
     // Parameters: path-level first, operation-level override by (name, in).
-    let op_params: Vec<(String, Value)> = op_obj
-        .get("parameters")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-        .map(|(i, p)| (format!("{pointer}/parameters/{i}"), p.clone()))
-        .collect();
+    let op_params = parameters(&op, &pointer);
     let mut resolved: Vec<(String, Value, bool)> = Vec::new();
     for (level_path, list) in [(true, &path_params), (false, &op_params)] {
         for (ptr, p) in list {

@@ -55,6 +55,15 @@ const NO_FORM: [&str; 17] = [
     "not",
 ];
 
+/// Keywords `normalize` rewrites into another one (`example`, `enum`, the folded branch).
+const REWRITTEN: [&str; 4] = ["examples", "const", "anyOf", "oneOf"];
+
+/// Whether `key` is never on a schema `normalize` returns: it has no 3.0 form (refused), only
+/// annotates (removed) or is rewritten. The contract checks the fragment against the same lists.
+pub fn never_kept(key: &str) -> bool {
+    NO_FORM.contains(&key) || DROPPED.contains(&key) || REWRITTEN.contains(&key)
+}
+
 pub const MARKERS: [&str; 2] = ["x-src", "x-upstream"];
 
 pub struct Norm<'a> {
@@ -74,6 +83,17 @@ impl<'a> Norm<'a> {
 
     pub fn refuse(&self, ptr: &str, message: impl Into<String>, edits: Vec<(String, Edit)>, why: &str) -> RegenError {
         self.src.refuse(ptr, message, edits, why)
+    }
+
+    /// Refuses `what` at `at`, a value that can only be `null` (no 3.0 form); the fix makes the
+    /// schema at `ptr` a nullable string.
+    fn always_null(&self, at: &str, ptr: &str, what: &str) -> RegenError {
+        self.refuse(
+            at,
+            format!("{what} has no OpenAPI 3.0 form"),
+            vec![(ptr.to_owned(), Edit::Update(json!({"type": "string", "nullable": true})))],
+            "a value that is always null: make it a nullable string",
+        )
     }
 
     /// The schema at `ptr` (its value `v`), fully inlined and in 3.0 form.
@@ -130,15 +150,7 @@ impl<'a> Norm<'a> {
                         self.change(ptr, format!("type [{shown}] -> type {one}"));
                     }
                 }
-                [] => {
-                    let at = format!("{ptr}/type");
-                    return Err(self.refuse(
-                        &at,
-                        "`type: [null]` has no OpenAPI 3.0 form",
-                        vec![(ptr.to_owned(), Edit::Update(json!({"type": "string", "nullable": true})))],
-                        "a value that is always null: make it a nullable string",
-                    ));
-                }
+                [] => return Err(self.always_null(&format!("{ptr}/type"), ptr, "`type: [null]`")),
                 [first, ..] => {
                     let at = format!("{ptr}/type");
                     return Err(self.refuse(
@@ -153,13 +165,7 @@ impl<'a> Norm<'a> {
             }
         }
         if o.get("type").and_then(Value::as_str) == Some("null") {
-            let at = format!("{ptr}/type");
-            return Err(self.refuse(
-                &at,
-                "`type: null` has no OpenAPI 3.0 form",
-                vec![(ptr.to_owned(), Edit::Update(json!({"type": "string", "nullable": true})))],
-                "a value that is always null: make it a nullable string",
-            ));
+            return Err(self.always_null(&format!("{ptr}/type"), ptr, "`type: null`"));
         }
 
         if let Some(c) = o.shift_remove("const") {
@@ -279,12 +285,7 @@ impl<'a> Norm<'a> {
             }
             match rest.len() {
                 0 => {
-                    return Err(self.refuse(
-                        &format!("{ptr}/{key}"),
-                        format!("`{key}` of only `null` has no OpenAPI 3.0 form"),
-                        vec![(ptr.to_owned(), Edit::Update(json!({"type": "string", "nullable": true})))],
-                        "a value that is always null: make it a nullable string",
-                    ));
+                    return Err(self.always_null(&format!("{ptr}/{key}"), ptr, &format!("`{key}` of only `null`")));
                 }
                 1 => {
                     let (_, only) = rest.pop().unwrap_or_default();

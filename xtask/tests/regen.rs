@@ -426,6 +426,7 @@ fn the_contract_check_rejects_what_build_rs_cannot_take() {
     doc["components"]["schemas"]["GetThingResponse"]["properties"]["inline"] =
         json!({"type": "object", "properties": {"a": {"type": "string"}}});
     doc["components"]["schemas"]["ListThingsResponse"]["additionalProperties"] = json!(false);
+    doc["components"]["schemas"]["GetThingResponse"]["properties"]["created"]["const"] = json!("x");
     let errs = xtask::contract::check(&doc).unwrap_err();
     let all: String = errs.iter().map(|e| format!("{e}\n")).collect();
     for needle in [
@@ -434,6 +435,7 @@ fn the_contract_check_rejects_what_build_rs_cannot_take() {
         "fragment#/components/schemas/GetThingResponse/properties/id/format",
         "fragment#/components/schemas/GetThingResponse/properties/inline: breaks the fragment contract: an object schema with properties below another schema must be a named component",
         "fragment#/components/schemas/ListThingsResponse/additionalProperties",
+        "fragment#/components/schemas/GetThingResponse/properties/created/const: breaks the fragment contract: `const` is not allowed",
     ] {
         assert!(all.contains(needle), "missing {needle} in\n{all}");
     }
