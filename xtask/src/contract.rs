@@ -48,7 +48,7 @@ impl Checker<'_> {
             let ok = all.as_array().is_some_and(|a| a.len() == 1 && a[0].get("$ref").is_some())
                 && o.keys().all(|k| ["allOf", "nullable", "description"].contains(&k.as_str()));
             if !ok || top {
-                self.fail(at, "`allOf` is only `[{$ref}]` with `nullable: true` below a property");
+                self.fail(at, "`allOf` is only `[{$ref}]` below a property, with `nullable: true` or a `description`");
             } else {
                 self.schema_ref(&all[0], &format!("{at}/allOf/0"));
             }
