@@ -97,7 +97,7 @@ impl Config {
                 let name = name.as_str().filter(|n| is_type_name(n)).ok_or_else(|| {
                     RegenError::at(format!("/names/{loc}"), "a type name is PascalCase ASCII letters and digits")
                 })?;
-                names.push((crate::schema::location(loc), name.to_owned()));
+                names.push((crate::names::location(loc), name.to_owned()));
             }
         }
         Ok(Self { source, output, overlay: string("overlay"), operations, names, previous_source: None })

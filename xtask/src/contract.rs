@@ -3,39 +3,12 @@
 //! fragment that breaks it. Pointers are into the fragment.
 
 use crate::RegenError;
-use crate::fragment::escape;
-use crate::schema::KEPT_FORMATS;
+use crate::pointer::{escape, path_pointer};
+use crate::schema::{KEPT_FORMATS, never_kept};
 use serde_json::Value;
 
 const PRIMITIVES: [&str; 4] = ["string", "integer", "number", "boolean"];
 const CREDENTIALS: [&str; 3] = ["api-key", "management-key", "per-call"];
-/// Keywords the fragment never holds (3.1-only, annotation-only progenitor cannot read, or
-/// constructs the facade does not take).
-const FORBIDDEN: [&str; 23] = [
-    "examples",
-    "const",
-    "$comment",
-    "contentMediaType",
-    "contentEncoding",
-    "title",
-    "$defs",
-    "$schema",
-    "$id",
-    "prefixItems",
-    "if",
-    "then",
-    "else",
-    "dependentSchemas",
-    "dependentRequired",
-    "unevaluatedProperties",
-    "unevaluatedItems",
-    "contains",
-    "propertyNames",
-    "patternProperties",
-    "not",
-    "anyOf",
-    "oneOf",
-];
 
 struct Checker<'a> {
     doc: &'a Value,
@@ -75,16 +48,14 @@ impl Checker<'_> {
             let ok = all.as_array().is_some_and(|a| a.len() == 1 && a[0].get("$ref").is_some())
                 && o.keys().all(|k| ["allOf", "nullable", "description"].contains(&k.as_str()));
             if !ok || top {
-                self.fail(at, "`allOf` is only `[{$ref}]` with `nullable: true` below a property");
+                self.fail(at, "`allOf` is only `[{$ref}]` below a property, with `nullable: true` or a `description`");
             } else {
                 self.schema_ref(&all[0], &format!("{at}/allOf/0"));
             }
             return;
         }
-        for k in FORBIDDEN {
-            if o.contains_key(k) {
-                self.fail(&format!("{at}/{}", escape(k)), format!("`{k}` is not allowed in the fragment"));
-            }
+        for k in o.keys().filter(|k| never_kept(k)) {
+            self.fail(&format!("{at}/{}", escape(k)), format!("`{k}` is not allowed in the fragment"));
         }
         for k in o.keys().filter(|k| k.starts_with("x-")) {
             self.fail(&format!("{at}/{}", escape(k)), "vendor extensions are not kept on schemas");
@@ -258,7 +229,7 @@ pub fn check(doc: &Value) -> Result<(), Vec<RegenError>> {
     }
     let mut seen = Vec::new();
     for (path, item) in doc.get("paths").and_then(Value::as_object).into_iter().flatten() {
-        let pat = format!("/paths/{}", escape(path));
+        let pat = path_pointer(path);
         for (k, op) in item.as_object().into_iter().flatten() {
             match k.as_str() {
                 "get" | "put" | "post" | "delete" | "options" | "head" | "patch" | "trace" => {

@@ -8,9 +8,11 @@
 //! property cannot be merged; that is refused with the overlay action that aligns them.
 
 use crate::RegenError;
-use crate::fragment::{ErrorSchema, Source};
+use crate::fragment::ErrorSchema;
+use crate::names::location;
 use crate::overlay::Edit;
-use crate::schema::strip_markers;
+use crate::schema::{TYPE_DESCRIPTION, strip_markers};
+use crate::source::Source;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 
@@ -81,7 +83,8 @@ fn union(a: &mut Value, b: &Value, at: &str, dropped: &mut BTreeSet<String>) -> 
         }
         for (k, bv) in bm {
             if !ANNOTATIONS.contains(&k.as_str())
-                && !["properties", "required", "nullable", "x-src", "x-upstream"].contains(&k.as_str())
+                && !["properties", "required", "nullable", "x-src", "x-upstream", TYPE_DESCRIPTION]
+                    .contains(&k.as_str())
             {
                 if am.get(k).is_some_and(|av| shape(av) != shape(bv)) {
                     return Err(Box::new(Conflict { at: format!("{at} ({k})"), first: a.clone(), other: b.clone() }));
@@ -111,10 +114,13 @@ fn union(a: &mut Value, b: &Value, at: &str, dropped: &mut BTreeSet<String>) -> 
     if bm.get("nullable") == Some(&json!(true)) {
         am.insert("nullable".into(), json!(true));
     }
+    if am.get(TYPE_DESCRIPTION) != bm.get(TYPE_DESCRIPTION) {
+        am.shift_remove(TYPE_DESCRIPTION);
+    }
     for k in ANNOTATIONS {
         if am.get(k).is_some() && am.get(k) != bm.get(k) {
             am.shift_remove(k);
-            dropped.insert(format!("{k} at {}", crate::schema::location(&format!("ErrorResponse{at}"))));
+            dropped.insert(format!("{k} at {}", location(&format!("ErrorResponse{at}"))));
         }
     }
     Ok(())
@@ -164,7 +170,7 @@ pub fn merge(
                     e.status,
                     first.operation,
                     first.status,
-                    crate::schema::location(&format!("ErrorResponse{}", c.at)),
+                    location(&format!("ErrorResponse{}", c.at)),
                     compact(&shape(&c.first)),
                     compact(&shape(&c.other)),
                 ),

@@ -3,43 +3,18 @@
 
 use crate::RegenError;
 use crate::config::{OperationSpec, Selector};
-use crate::overlay::{Edit, suggest};
-use crate::schema::{Hoister, Norm, pascal};
+use crate::names::pascal;
+use crate::overlay::Edit;
+use crate::pointer::{escape, path_pointer};
+use crate::schema::{Hoister, Norm};
+use crate::source::Source;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
-
-/// Escapes one JSON-pointer segment (RFC 6901).
-pub fn escape(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
-}
 
 /// Headers the client sets itself (app attribution); dropped from every operation.
 pub const ATTRIBUTION_HEADERS: [&str; 3] = ["HTTP-Referer", "X-OpenRouter-Title", "X-OpenRouter-Categories"];
 
 const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
-
-/// One upstream document after the overlay.
-#[derive(Debug)]
-pub struct Source {
-    /// File name, as the header and messages show it.
-    pub name: String,
-    /// Path as the config names it.
-    pub path: String,
-    pub sha256: String,
-    pub openapi: String,
-    pub version: String,
-    pub doc: Value,
-}
-
-impl Source {
-    pub fn refuse(&self, ptr: &str, message: impl Into<String>, edits: Vec<(String, Edit)>, why: &str) -> RegenError {
-        let mut e = RegenError::at(format!("{}#{ptr}", self.name), message);
-        if !edits.is_empty() {
-            e.fix = Some(suggest(&self.doc, &edits, why));
-        }
-        e
-    }
-}
 
 /// An operation found upstream, before conversion.
 pub struct Found {
@@ -56,7 +31,7 @@ pub struct Found {
 pub fn find(src: &Source, spec: &OperationSpec, changes: &mut BTreeSet<String>) -> Result<Option<Found>, RegenError> {
     let Some(paths) = src.doc.get("paths").and_then(Value::as_object) else { return Ok(None) };
     for (path, item) in paths {
-        let mut item_ptr = format!("/paths/{}", escape(path));
+        let mut item_ptr = path_pointer(path);
         let mut item = item;
         if let Some(r) = item.get("$ref").and_then(Value::as_str) {
             let at = format!("{item_ptr}/$ref");
@@ -88,14 +63,7 @@ pub fn find(src: &Source, spec: &OperationSpec, changes: &mut BTreeSet<String>) 
                 Selector::Route { method: m, path: p } => m == method && p == path,
             };
             if hit {
-                let path_params = item
-                    .get("parameters")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .enumerate()
-                    .map(|(i, p)| (format!("{item_ptr}/parameters/{i}"), p.clone()))
-                    .collect();
+                let path_params = parameters(item, &item_ptr);
                 return Ok(Some(Found {
                     path: path.clone(),
                     method: method.to_owned(),
@@ -107,6 +75,12 @@ pub fn find(src: &Source, spec: &OperationSpec, changes: &mut BTreeSet<String>) 
         }
     }
     Ok(None)
+}
+
+/// The `parameters` listed on `holder` (a path item or an operation at `ptr`), with their pointers.
+fn parameters(holder: &Value, ptr: &str) -> Vec<(String, Value)> {
+    let list = holder.get("parameters").and_then(Value::as_array);
+    list.into_iter().flatten().enumerate().map(|(i, p)| (format!("{ptr}/parameters/{i}"), p.clone())).collect()
 }
 
 /// Follows `$ref: '#/components/<kind>/X'` (for parameters, responses, request bodies, examples).
@@ -250,14 +224,7 @@ pub fn convert(
     }
 
     // Parameters: path-level first, operation-level override by (name, in).
-    let op_params: Vec<(String, Value)> = op_obj
-        .get("parameters")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-        .map(|(i, p)| (format!("{pointer}/parameters/{i}"), p.clone()))
-        .collect();
+    let op_params = parameters(&op, &pointer);
     let mut resolved: Vec<(String, Value, bool)> = Vec::new();
     for (level_path, list) in [(true, &path_params), (false, &op_params)] {
         for (ptr, p) in list {

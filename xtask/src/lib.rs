@@ -12,6 +12,10 @@
 //! 5. [`contract`]: the result is checked against the contract; regen writes nothing that breaks it;
 //! 6. [`report`] says what changed against the checked-in fragment; [`emit`] writes it.
 //!
+//! The steps share [`source`] (a document as read, and how regen refuses something in it),
+//! [`pointer`] (JSON-pointer segments) and [`names`] (locations, derived names). Imports point one
+//! way, without cycles: `fragment` → `schema` → `source` → `overlay` → `pointer`, `config` → `names`.
+//!
 //! What progenitor or the facade cannot take is either converted (listed in the header and the
 //! summary) or refused with the upstream pointer, the cause and a ready-to-paste overlay action.
 
@@ -20,9 +24,12 @@ pub mod contract;
 pub mod emit;
 pub mod errors;
 pub mod fragment;
+pub mod names;
 pub mod overlay;
+pub mod pointer;
 pub mod report;
 pub mod schema;
+pub mod source;
 
 pub use config::Config;
 use serde_json::{Map, Value, json};
@@ -113,7 +120,7 @@ pub fn regenerate(
     };
     let mut hits = vec![0usize; overlay.as_ref().map_or(0, |o| o.2.actions.len())];
 
-    let mut sources: Vec<fragment::Source> = Vec::new();
+    let mut sources: Vec<source::Source> = Vec::new();
     for path in config.sources() {
         let bytes = read(path).map_err(RegenError::new)?;
         let name = file_name(path);
@@ -135,7 +142,7 @@ pub fn regenerate(
         if sources.iter().any(|s| s.name == name) {
             return Err(RegenError::new(format!("two sources are named {name}; sources need distinct file names")));
         }
-        sources.push(fragment::Source {
+        sources.push(source::Source {
             name,
             path: path.to_owned(),
             sha256: emit::sha256_hex(&bytes),
@@ -279,7 +286,7 @@ pub fn regenerate(
     }
     for (idx, name) in wanted {
         let src = &sources[idx];
-        let ptr = format!("/components/securitySchemes/{}", fragment::escape(&name));
+        let ptr = format!("/components/securitySchemes/{}", pointer::escape(&name));
         let Some(def) = src.doc.pointer(&ptr) else {
             return Err(src.refuse(
                 "/components/securitySchemes",

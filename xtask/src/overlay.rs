@@ -6,7 +6,7 @@
 //! node the target selects.
 
 use crate::RegenError;
-use crate::fragment::escape;
+use crate::pointer::unescape;
 use serde_json::{Map, Value, json};
 use serde_json_path::JsonPath;
 
@@ -78,7 +78,7 @@ impl Overlay {
 
 fn remove_at(doc: &mut Value, pointer: &str) {
     let Some((parent, last)) = pointer.rsplit_once('/') else { return };
-    let last = last.replace("~1", "/").replace("~0", "~");
+    let last = unescape(last);
     match doc.pointer_mut(parent) {
         Some(Value::Object(m)) => {
             m.shift_remove(&last);
@@ -117,7 +117,7 @@ pub fn jsonpath_of(doc: &Value, pointer: &str) -> String {
     let mut out = String::from("$");
     let mut node = Some(doc);
     for raw in pointer.split('/').skip(1) {
-        let seg = raw.replace("~1", "/").replace("~0", "~");
+        let seg = unescape(raw);
         match node {
             Some(Value::Array(a)) => {
                 out.push_str(&format!("[{seg}]"));
@@ -156,9 +156,4 @@ pub fn suggest(doc: &Value, edits: &[(String, Edit)], why: &str) -> String {
         .collect();
     let yaml = serde_yaml_ng::to_string(&Value::Array(list)).unwrap_or_default();
     yaml.lines().map(|l| format!("  {l}\n")).collect()
-}
-
-/// JSON pointer of an operation's path item.
-pub fn path_pointer(path: &str) -> String {
-    format!("/paths/{}", escape(path))
 }

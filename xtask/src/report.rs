@@ -82,19 +82,11 @@ pub fn upstream_changes(old: &Value, new: &Value) -> Vec<String> {
             (false, true) => out.push(format!("request body added: {id}")),
             _ => {}
         }
-        let (pb, pa) = (params(b), params(a));
-        for (k, v) in &pa {
-            match pb.get(k) {
-                None => out.push(format!("parameter added: {id}: {k} ({v})")),
-                Some(w) if w != v => out.push(format!("parameter changed: {id}: {k}: {w} -> {v}")),
-                _ => {}
-            }
-        }
-        for (k, v) in &pb {
-            if !pa.contains_key(k) {
-                out.push(format!("parameter removed: {id}: {k} ({v})"));
-            }
-        }
+        out.extend(diff(&params(b), &params(a)).into_iter().map(|d| match d {
+            Diff::Added(k, v) => format!("parameter added: {id}: {k} ({v})"),
+            Diff::Changed(k, w, v) => format!("parameter changed: {id}: {k}: {w} -> {v}"),
+            Diff::Removed(k, v) => format!("parameter removed: {id}: {k} ({v})"),
+        }));
         let codes = |v: &Value| -> BTreeMap<String, bool> {
             v.get("responses")
                 .and_then(Value::as_object)
@@ -130,17 +122,33 @@ pub fn upstream_changes(old: &Value, new: &Value) -> Vec<String> {
             .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
             .unwrap_or_default()
     };
-    let (sb, sa) = (schemes(old), schemes(new));
-    for (name, def) in &sa {
-        match sb.get(name) {
-            None => out.push(format!("security scheme added: {name} {def}")),
-            Some(was) if was != def => out.push(format!("security scheme changed: {name}: {was} -> {def}")),
-            _ => {}
+    out.extend(diff(&schemes(old), &schemes(new)).into_iter().map(|d| match d {
+        Diff::Added(name, def) => format!("security scheme added: {name} {def}"),
+        Diff::Changed(name, was, def) => format!("security scheme changed: {name}: {was} -> {def}"),
+        Diff::Removed(name, _) => format!("security scheme removed: {name}"),
+    }));
+    out
+}
+
+/// One entry of [`diff`].
+enum Diff<'a, V> {
+    Added(&'a str, &'a V),
+    /// Key, value before, value after.
+    Changed(&'a str, &'a V, &'a V),
+    Removed(&'a str, &'a V),
+}
+
+/// What changed from `before` to `after`: added and changed keys in order, then removed ones.
+fn diff<'a, V: PartialEq>(before: &'a BTreeMap<String, V>, after: &'a BTreeMap<String, V>) -> Vec<Diff<'a, V>> {
+    let mut out = Vec::new();
+    for (k, v) in after {
+        match before.get(k) {
+            None => out.push(Diff::Added(k, v)),
+            Some(was) if was != v => out.push(Diff::Changed(k, was, v)),
+            Some(_) => {}
         }
     }
-    for name in sb.keys().filter(|n| !sa.contains_key(*n)) {
-        out.push(format!("security scheme removed: {name}"));
-    }
+    out.extend(before.iter().filter(|(k, _)| !after.contains_key(*k)).map(|(k, v)| Diff::Removed(k, v)));
     out
 }
 

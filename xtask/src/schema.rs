@@ -5,10 +5,19 @@
 //! into the upstream document, so the overlay fix it suggests targets the right node). It marks
 //! each object it returns with `x-src` (where it was read) and, when it came through
 //! `$ref: '#/components/schemas/N'`, with `x-upstream: N`; `hoist` strips both.
+//!
+//! Descriptions: a schema's `description` is what the place using it says (a `$ref`'s sibling,
+//! an `allOf`'s documenting branch, the outer schema of an `anyOf`); when that replaced one the
+//! referenced schema had of its own, that one is kept in `x-type-description`. `hoist` gives the
+//! named component its own description (or, without one, the place's) and documents each
+//! property that became a `$ref` with the place's: `{description, allOf: [{$ref}]}`, the one form
+//! 3.0 and progenitor read as a field's doc on a named type.
 
 use crate::RegenError;
-use crate::fragment::{Source, escape};
+use crate::names::{location, pascal};
 use crate::overlay::Edit;
+use crate::pointer::{escape, unescape};
+use crate::source::Source;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -53,7 +62,48 @@ const NO_FORM: [&str; 17] = [
     "not",
 ];
 
-pub const MARKERS: [&str; 2] = ["x-src", "x-upstream"];
+/// Keywords `normalize` rewrites into another one (`example`, `enum`, the folded branch).
+const REWRITTEN: [&str; 4] = ["examples", "const", "anyOf", "oneOf"];
+
+/// Whether `key` is never on a schema `normalize` returns: it has no 3.0 form (refused), only
+/// annotates (removed) or is rewritten. The contract checks the fragment against the same lists.
+pub fn never_kept(key: &str) -> bool {
+    NO_FORM.contains(&key) || DROPPED.contains(&key) || REWRITTEN.contains(&key)
+}
+
+/// Marker: the description a referenced schema had of its own, where the referring place's
+/// replaced it (see the module docs).
+pub const TYPE_DESCRIPTION: &str = "x-type-description";
+
+pub const MARKERS: [&str; 3] = ["x-src", "x-upstream", TYPE_DESCRIPTION];
+
+/// Sets `o`'s description to `outer`, what the place using the schema says; a different one the
+/// schema had of its own moves to [`TYPE_DESCRIPTION`] (unless an inner one is there already).
+fn describe(o: &mut Map<String, Value>, outer: Value) {
+    if let Some(own) = o.get("description").filter(|own| **own != outer).cloned() {
+        o.entry(TYPE_DESCRIPTION).or_insert(own);
+    }
+    o.insert("description".into(), outer);
+}
+
+/// A property's schema as `hoist` left it, documented with the property's `description`: a
+/// (nullable) reference becomes `{description, allOf: [{$ref}], nullable?}` (3.0 ignores a
+/// `$ref`'s siblings); an inline schema keeps its own.
+fn documented(schema: Value, description: Option<Value>) -> Value {
+    let Some(description) = description else { return schema };
+    let all_of = match (schema.get("$ref"), schema.get("allOf")) {
+        (Some(_), _) => json!([schema]),
+        (None, Some(all_of)) => all_of.clone(),
+        (None, None) => return schema,
+    };
+    let mut m = Map::new();
+    m.insert("description".into(), description);
+    m.insert("allOf".into(), all_of);
+    if let Some(n) = schema.get("nullable") {
+        m.insert("nullable".into(), n.clone());
+    }
+    Value::Object(m)
+}
 
 pub struct Norm<'a> {
     pub src: &'a Source,
@@ -72,6 +122,17 @@ impl<'a> Norm<'a> {
 
     pub fn refuse(&self, ptr: &str, message: impl Into<String>, edits: Vec<(String, Edit)>, why: &str) -> RegenError {
         self.src.refuse(ptr, message, edits, why)
+    }
+
+    /// Refuses `what` at `at`, a value that can only be `null` (no 3.0 form); the fix makes the
+    /// schema at `ptr` a nullable string.
+    fn always_null(&self, at: &str, ptr: &str, what: &str) -> RegenError {
+        self.refuse(
+            at,
+            format!("{what} has no OpenAPI 3.0 form"),
+            vec![(ptr.to_owned(), Edit::Update(json!({"type": "string", "nullable": true})))],
+            "a value that is always null: make it a nullable string",
+        )
     }
 
     /// The schema at `ptr` (its value `v`), fully inlined and in 3.0 form.
@@ -128,15 +189,7 @@ impl<'a> Norm<'a> {
                         self.change(ptr, format!("type [{shown}] -> type {one}"));
                     }
                 }
-                [] => {
-                    let at = format!("{ptr}/type");
-                    return Err(self.refuse(
-                        &at,
-                        "`type: [null]` has no OpenAPI 3.0 form",
-                        vec![(ptr.to_owned(), Edit::Update(json!({"type": "string", "nullable": true})))],
-                        "a value that is always null: make it a nullable string",
-                    ));
-                }
+                [] => return Err(self.always_null(&format!("{ptr}/type"), ptr, "`type: [null]`")),
                 [first, ..] => {
                     let at = format!("{ptr}/type");
                     return Err(self.refuse(
@@ -151,13 +204,7 @@ impl<'a> Norm<'a> {
             }
         }
         if o.get("type").and_then(Value::as_str) == Some("null") {
-            let at = format!("{ptr}/type");
-            return Err(self.refuse(
-                &at,
-                "`type: null` has no OpenAPI 3.0 form",
-                vec![(ptr.to_owned(), Edit::Update(json!({"type": "string", "nullable": true})))],
-                "a value that is always null: make it a nullable string",
-            ));
+            return Err(self.always_null(&format!("{ptr}/type"), ptr, "`type: null`"));
         }
 
         if let Some(c) = o.shift_remove("const") {
@@ -277,12 +324,7 @@ impl<'a> Norm<'a> {
             }
             match rest.len() {
                 0 => {
-                    return Err(self.refuse(
-                        &format!("{ptr}/{key}"),
-                        format!("`{key}` of only `null` has no OpenAPI 3.0 form"),
-                        vec![(ptr.to_owned(), Edit::Update(json!({"type": "string", "nullable": true})))],
-                        "a value that is always null: make it a nullable string",
-                    ));
+                    return Err(self.always_null(&format!("{ptr}/{key}"), ptr, &format!("`{key}` of only `null`")));
                 }
                 1 => {
                     let (_, only) = rest.pop().unwrap_or_default();
@@ -330,7 +372,13 @@ impl<'a> Norm<'a> {
                     merged = m.as_object().cloned().unwrap_or_default();
                 }
             }
-            merged.extend(annotations);
+            for (k, v) in annotations {
+                if k == "description" {
+                    describe(&mut merged, v);
+                } else {
+                    merged.insert(k, v);
+                }
+            }
             self.fold(&mut o, Value::Object(merged), ptr, "allOf")?;
             self.change(ptr, "allOf merged into one schema");
         }
@@ -371,7 +419,7 @@ impl<'a> Norm<'a> {
         if let (Some(name), Some(o)) = (target_ptr.strip_prefix("/components/schemas/"), out.as_object_mut())
             && !name.contains('/')
         {
-            o.insert("x-upstream".into(), json!(name.replace("~1", "/").replace("~0", "~")));
+            o.insert("x-upstream".into(), json!(unescape(name)));
         }
         let mut rest = obj.clone();
         rest.shift_remove("$ref");
@@ -379,7 +427,9 @@ impl<'a> Norm<'a> {
             let sib = self.normalize(&Value::Object(rest), ptr)?;
             if let (Some(o), Value::Object(s)) = (out.as_object_mut(), sib) {
                 for (k, v) in s {
-                    if k != "x-src" {
+                    if k == "description" {
+                        describe(o, v);
+                    } else if k != "x-src" {
                         o.insert(k, v);
                     }
                 }
@@ -400,7 +450,14 @@ impl<'a> Norm<'a> {
                     o.insert(k, v);
                 }
                 Some(existing) if *existing == v => {}
+                // The branch's own description is more inner than one the outer schema displaced.
+                Some(_) if k == TYPE_DESCRIPTION => {
+                    o.insert(k, v);
+                }
                 Some(_) if ANNOTATIONS.contains(&k.as_str()) || k == "x-upstream" => {
+                    if k == "description" {
+                        o.entry(TYPE_DESCRIPTION).or_insert(v);
+                    }
                     if k != "x-upstream" {
                         self.change(ptr, format!("{key}: the branch's {k} differs from the outer one; kept the outer"));
                     }
@@ -483,26 +540,6 @@ pub struct Hoister {
     pub types: BTreeMap<String, TypeOrigin>,
 }
 
-/// The canonical spelling of a schema location: `<root> <path>`, e.g. `getCredits 200`,
-/// `getCredits 200 /data`, `ErrorResponse /error`, `listThings 200 /items[]`, `x 200 /tags{}`.
-/// `getCredits 200/data` (no space) is accepted and means the same.
-pub fn location(loc: &str) -> String {
-    let cut = loc.find(['/', '[', '{']).unwrap_or(loc.len());
-    let (root, rest) = loc.split_at(cut);
-    let root = root.split_whitespace().collect::<Vec<_>>().join(" ");
-    if rest.is_empty() { root } else { format!("{root} {}", rest.trim()) }
-}
-
-pub fn pascal(s: &str) -> String {
-    s.split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut c = p.chars();
-            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
-        })
-        .collect()
-}
-
 pub fn strip_markers(v: &mut Value) {
     match v {
         Value::Object(m) => {
@@ -527,16 +564,18 @@ impl Hoister {
         let Value::Object(mut o) = v else { return Ok(v) };
         let upstream = o.shift_remove("x-upstream").and_then(|u| u.as_str().map(str::to_owned));
         let src = o.shift_remove("x-src").and_then(|u| u.as_str().map(str::to_owned));
+        let own_description = o.shift_remove(TYPE_DESCRIPTION);
         if let Some(Value::Object(props)) = o.get("properties").cloned() {
             let mut out = Map::new();
             for (name, sub) in props {
+                let description = sub.get("description").cloned();
                 let h = self.hoist(
                     sub,
                     &location(&format!("{loc}/{name}")),
                     &format!("{default}{}", pascal(&name)),
                     false,
                 )?;
-                out.insert(name, h);
+                out.insert(name, documented(h, description));
             }
             o.insert("properties".into(), Value::Object(out));
         }
@@ -558,6 +597,9 @@ impl Hoister {
         let nullable = !force && o.get("nullable") == Some(&json!(true));
         if nullable {
             o.shift_remove("nullable");
+        }
+        if let Some(own) = own_description {
+            o.insert("description".into(), own);
         }
         let schema = Value::Object(o);
         match self.components.get(&name) {

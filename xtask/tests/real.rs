@@ -48,26 +48,34 @@ fn the_checked_in_fragment_follows_the_contract() {
     xtask::contract::check(&doc).unwrap();
     // The names the crate uses (contract table).
     for (location, name) in [
-        ("/paths/~1credits/get/responses/200/content/application~1json/schema/$ref", "CreditsResponse"),
-        ("/components/schemas/CreditsResponse/properties/data/$ref", "Credits"),
-        ("/paths/~1credits~1coinbase/post/requestBody/content/application~1json/schema/$ref", "CreateChargeRequest"),
-        ("/components/schemas/CreateChargeRequest/properties/chain_id/$ref", "ChainId"),
-        (
-            "/paths/~1credits~1coinbase/post/responses/200/content/application~1json/schema/$ref",
-            "CoinbaseChargeResponse",
-        ),
-        ("/components/schemas/CoinbaseChargeResponse/properties/data/$ref", "CoinbaseCharge"),
-        ("/components/schemas/CoinbaseCharge/properties/web3_data/$ref", "Web3Data"),
-        ("/components/schemas/Web3Data/properties/transfer_intent/$ref", "TransferIntent"),
-        ("/components/schemas/TransferIntent/properties/call_data/$ref", "CallData"),
-        ("/components/schemas/TransferIntent/properties/metadata/$ref", "TransferMetadata"),
-        ("/paths/~1key/get/responses/200/content/application~1json/schema/$ref", "CurrentKeyResponse"),
-        ("/components/schemas/CurrentKeyResponse/properties/data/$ref", "CurrentKey"),
-        ("/components/schemas/CurrentKey/properties/rate_limit/$ref", "KeyRateLimit"),
-        ("/components/schemas/ErrorResponse/properties/error/$ref", "ErrorDetail"),
+        ("/paths/~1credits/get/responses/200/content/application~1json/schema", "CreditsResponse"),
+        ("/components/schemas/CreditsResponse/properties/data", "Credits"),
+        ("/paths/~1credits~1coinbase/post/requestBody/content/application~1json/schema", "CreateChargeRequest"),
+        ("/components/schemas/CreateChargeRequest/properties/chain_id", "ChainId"),
+        ("/paths/~1credits~1coinbase/post/responses/200/content/application~1json/schema", "CoinbaseChargeResponse"),
+        ("/components/schemas/CoinbaseChargeResponse/properties/data", "CoinbaseCharge"),
+        ("/components/schemas/CoinbaseCharge/properties/web3_data", "Web3Data"),
+        ("/components/schemas/Web3Data/properties/transfer_intent", "TransferIntent"),
+        ("/components/schemas/TransferIntent/properties/call_data", "CallData"),
+        ("/components/schemas/TransferIntent/properties/metadata", "TransferMetadata"),
+        ("/paths/~1key/get/responses/200/content/application~1json/schema", "CurrentKeyResponse"),
+        ("/components/schemas/CurrentKeyResponse/properties/data", "CurrentKey"),
+        ("/components/schemas/CurrentKey/properties/rate_limit", "KeyRateLimit"),
+        ("/components/schemas/ErrorResponse/properties/error", "ErrorDetail"),
     ] {
-        assert_eq!(at(&doc, location), format!("#/components/schemas/{name}"), "{location}");
+        // A property with a description names its type as `allOf: [{$ref}]` (the field's doc).
+        let place = at(&doc, location);
+        let r = place.get("$ref").or_else(|| place.pointer("/allOf/0/$ref"));
+        assert_eq!(r, Some(&json!(format!("#/components/schemas/{name}"))), "{location}");
     }
+    // Hoisted properties keep upstream's description: the generated fields are documented.
+    assert_eq!(
+        at(&doc, "/components/schemas/CurrentKey/properties/rate_limit"),
+        json!({
+            "description": "Legacy rate limit information about a key. Will always return -1.",
+            "allOf": [{"$ref": "#/components/schemas/KeyRateLimit"}]
+        })
+    );
     assert_eq!(at(&doc, "/components/schemas/ChainId"), json!({"type": "integer", "enum": [1, 137, 8453]}));
     let charge = at(&doc, "/paths/~1credits~1coinbase/post");
     assert_eq!(charge["security"], json!([{"bearer": []}]));

@@ -192,6 +192,11 @@ fn every_object_is_a_component_named_by_location() {
     assert_eq!(at(&doc, "/components/schemas/GetThingResponseOwner/description"), "the owner");
     // `allOf: [$ref, {description}]`: the documenting branch folds in.
     assert_eq!(at(&doc, "/components/schemas/GetThingResponseBackupOwner/description"), "who steps in");
+    // The properties keep their descriptions too (the generated fields' docs).
+    assert_eq!(
+        at(&doc, "/components/schemas/GetThingResponse/properties/backup_owner"),
+        json!({"description": "who steps in", "allOf": [{"$ref": "#/components/schemas/GetThingResponseBackupOwner"}]})
+    );
     assert!(has_change(&out, "allOf merged into one schema"));
     assert!(out.text.contains("#   - getThing 200 /owner -> GetThingResponseOwner (from #/components/schemas/Owner)"));
 }
@@ -208,7 +213,7 @@ fn names_in_the_config_name_the_types() {
         at(&doc, "/paths/~1things~1{id}/get/responses/200/content/application~1json/schema/$ref"),
         "#/components/schemas/Thing"
     );
-    assert_eq!(at(&doc, "/components/schemas/Thing/properties/owner/$ref"), "#/components/schemas/Owner");
+    assert_eq!(at(&doc, "/components/schemas/Thing/properties/owner/allOf/0/$ref"), "#/components/schemas/Owner");
     assert!(at(&doc, "/components/schemas/ErrorDetail").is_object());
     assert!(out.notes.iter().any(|n| n.contains("`nowhere 200: Stale` matches no schema location")), "{:?}", out.notes);
 }
@@ -227,7 +232,8 @@ fn two_locations_wanting_one_name_are_refused() {
 fn error_schemas_that_differ_by_optional_fields_merge_to_their_union() {
     let (out, doc) = full();
     let e = at(&doc, "/components/schemas/ErrorResponse");
-    assert_eq!(e["properties"]["error"]["$ref"], "#/components/schemas/ErrorResponseError");
+    assert_eq!(e["properties"]["error"]["allOf"][0]["$ref"], "#/components/schemas/ErrorResponseError");
+    assert_eq!(e["properties"]["error"]["description"], xtask::errors::DETAIL_DESCRIPTION);
     assert_eq!(e["properties"]["user_id"], json!({"type": "string", "nullable": true}), "the field only 500 has");
     assert_eq!(e["required"], json!(["error"]));
     assert!(has_change(
@@ -426,6 +432,7 @@ fn the_contract_check_rejects_what_build_rs_cannot_take() {
     doc["components"]["schemas"]["GetThingResponse"]["properties"]["inline"] =
         json!({"type": "object", "properties": {"a": {"type": "string"}}});
     doc["components"]["schemas"]["ListThingsResponse"]["additionalProperties"] = json!(false);
+    doc["components"]["schemas"]["GetThingResponse"]["properties"]["created"]["const"] = json!("x");
     let errs = xtask::contract::check(&doc).unwrap_err();
     let all: String = errs.iter().map(|e| format!("{e}\n")).collect();
     for needle in [
@@ -434,7 +441,66 @@ fn the_contract_check_rejects_what_build_rs_cannot_take() {
         "fragment#/components/schemas/GetThingResponse/properties/id/format",
         "fragment#/components/schemas/GetThingResponse/properties/inline: breaks the fragment contract: an object schema with properties below another schema must be a named component",
         "fragment#/components/schemas/ListThingsResponse/additionalProperties",
+        "fragment#/components/schemas/GetThingResponse/properties/created/const: breaks the fragment contract: `const` is not allowed",
     ] {
         assert!(all.contains(needle), "missing {needle} in\n{all}");
     }
+}
+
+/// A property whose schema became a named component keeps its description (the generated
+/// field's doc) as `{description, allOf: [{$ref}]}`; the component keeps its own description, or
+/// gets the property's when it has none.
+#[test]
+fn hoisted_properties_keep_their_descriptions() {
+    let spec = r#"
+openapi: 3.1.0
+info: {title: t, version: '1'}
+paths:
+  /a:
+    get:
+      operationId: getA
+      tags: [A]
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  plain: {$ref: '#/components/schemas/Described'}
+                  renamed: {$ref: '#/components/schemas/Described', description: the place's words}
+                  maybe:
+                    description: maybe there
+                    anyOf: [{$ref: '#/components/schemas/Described'}, {type: 'null'}]
+                  wrapped:
+                    allOf: [{$ref: '#/components/schemas/Described'}, {description: wrapped words}]
+                  inline: {description: an inline object, type: object, properties: {x: {type: string}}}
+                  bare: {$ref: '#/components/schemas/Bare'}
+                  count: {type: integer, description: how many}
+components:
+  schemas:
+    Described: {type: object, description: the type's own words, properties: {y: {type: string}}}
+    Bare: {type: object, properties: {z: {type: string}}}
+"#;
+    let cfg = "source: spec.yaml\noutput: o.yaml\noperations:\n  - getA\n";
+    let out = regen_with(cfg, &[("spec.yaml", spec)], None).unwrap();
+    let doc = parsed(&out);
+    xtask::contract::check(&doc).unwrap();
+    let props = at(&doc, "/components/schemas/GetAResponse/properties");
+    let r = |name: &str| json!([{"$ref": format!("#/components/schemas/GetAResponse{name}")}]);
+    assert_eq!(props["plain"], json!({"description": "the type's own words", "allOf": r("Plain")}));
+    assert_eq!(props["renamed"], json!({"description": "the place's words", "allOf": r("Renamed")}));
+    assert_eq!(props["maybe"], json!({"description": "maybe there", "allOf": r("Maybe"), "nullable": true}));
+    assert_eq!(props["wrapped"], json!({"description": "wrapped words", "allOf": r("Wrapped")}));
+    assert_eq!(props["inline"], json!({"description": "an inline object", "allOf": r("Inline")}));
+    assert_eq!(props["bare"], json!({"$ref": "#/components/schemas/GetAResponseBare"}));
+    assert_eq!(props["count"], json!({"type": "integer", "description": "how many"}));
+    for name in ["Plain", "Renamed", "Maybe", "Wrapped"] {
+        let d = at(&doc, &format!("/components/schemas/GetAResponse{name}/description"));
+        assert_eq!(d, "the type's own words", "{name} keeps its own description");
+    }
+    assert_eq!(at(&doc, "/components/schemas/GetAResponseInline/description"), "an inline object");
+    assert!(at(&doc, "/components/schemas/GetAResponseBare/description").is_null());
+    assert!(!out.text.contains("x-type-description"));
 }

@@ -1,0 +1,22 @@
+//! Rust type names and the schema locations that choose them (`getCredits 200 /data`).
+
+/// The canonical spelling of a schema location: `<root> <path>`, e.g. `getCredits 200`,
+/// `getCredits 200 /data`, `ErrorResponse /error`, `listThings 200 /items[]`, `x 200 /tags{}`.
+/// `getCredits 200/data` (no space) is accepted and means the same.
+pub fn location(loc: &str) -> String {
+    let cut = loc.find(['/', '[', '{']).unwrap_or(loc.len());
+    let (root, rest) = loc.split_at(cut);
+    let root = root.split_whitespace().collect::<Vec<_>>().join(" ");
+    if rest.is_empty() { root } else { format!("{root} {}", rest.trim()) }
+}
+
+/// `get_current key` -> `GetCurrentKey`: the name derived from an operationId or a property.
+pub fn pascal(s: &str) -> String {
+    s.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut c = p.chars();
+            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+        })
+        .collect()
+}

@@ -1,0 +1,16 @@
+//! JSON pointers (RFC 6901): the one spelling of a segment every module writes and reads.
+
+/// Escapes one JSON-pointer segment (RFC 6901).
+pub fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// The segment an escaped one stands for (`~1` is `/`, `~0` is `~`).
+pub fn unescape(segment: &str) -> String {
+    segment.replace("~1", "/").replace("~0", "~")
+}
+
+/// JSON pointer of an operation's path item.
+pub fn path_pointer(path: &str) -> String {
+    format!("/paths/{}", escape(path))
+}
