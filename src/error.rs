@@ -231,9 +231,16 @@ impl Error {
             }
             Error::Transport { source, .. } => match source.kind() {
                 crate::TransportKind::Dns => "check the host name in the base URL",
-                crate::TransportKind::Tls => {
-                    "the server's certificate is not trusted for this host (or the port does not speak TLS); see ClientBuilder::add_root_certificate"
-                }
+                crate::TransportKind::Tls => match source.what() {
+                    "certificate not trusted" => {
+                        "the server's certificate is not signed by a trusted authority; for a private one, see ClientBuilder::add_root_certificate"
+                    }
+                    "certificate not valid for this host name" => {
+                        "the certificate is for another host name: check the host in the base URL"
+                    }
+                    "certificate expired" => "the server's certificate has expired (or this machine's clock is wrong)",
+                    _ => "the port does not seem to speak TLS: check the base URL's scheme (http or https) and port",
+                },
                 crate::TransportKind::Protocol => {
                     "the server did not answer in HTTP: check the base URL's scheme and port"
                 }

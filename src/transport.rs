@@ -223,7 +223,7 @@ impl std::fmt::Display for TransportError {
 
 impl TransportError {
     /// The failure in a few words, as specific as the root cause allows.
-    fn what(&self) -> &'static str {
+    pub(crate) fn what(&self) -> &'static str {
         let root = self.root.to_ascii_lowercase();
         match self.kind {
             TransportKind::Tls if self.stalled_handshake => "TLS handshake timed out",

@@ -232,6 +232,7 @@ async fn a_certificate_for_another_host_is_named_and_not_retried() {
     let Error::Transport { source, connect: true, attempts: 1, .. } = &err else { panic!("{err:?}") };
     assert_eq!(source.kind(), TransportKind::Tls, "{err}");
     assert!(err.to_string().contains("certificate not valid for this host name"), "{err}");
+    assert!(err.hint().unwrap().contains("another host name"), "{err:?}");
     assert_eq!((server.connections(), server.handshakes()), (1, 0));
     assert!(server.mock.requests().is_empty());
 }
@@ -255,6 +256,7 @@ async fn an_expired_certificate_is_named_and_not_retried() {
     let Error::Transport { source, connect: true, attempts: 1, .. } = &err else { panic!("{err:?}") };
     assert_eq!(source.kind(), TransportKind::Tls, "{err}");
     assert!(err.to_string().contains(&format!("certificate expired for localhost:{}", server.addr.port())), "{err}");
+    assert!(err.hint().unwrap().contains("has expired"), "{err:?}");
     assert_eq!((server.connections(), server.handshakes()), (1, 0));
 }
 
@@ -271,6 +273,7 @@ async fn https_to_a_plain_http_port_fails_fast_as_a_tls_error() {
     let Error::Transport { source, attempts: 1, .. } = &err else { panic!("{err:?}") };
     assert_eq!(source.kind(), TransportKind::Tls, "{err}");
     assert!(err.to_string().contains("the server does not speak TLS on this port"), "{err}");
+    assert!(err.hint().unwrap().contains("scheme (http or https)"), "{err:?}");
     assert!(elapsed < Duration::from_secs(2), "{elapsed:?}");
     assert!(mock.requests().is_empty(), "the ClientHello is not a request");
 }
