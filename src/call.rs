@@ -7,7 +7,8 @@
 //! The generated builders hold a [`Call`] and end in [`Call::send`].
 
 use crate::auth::Bearer;
-use crate::client::{Client, Shared, normalize_base_url};
+use crate::base_url::normalize_base_url;
+use crate::client::{Client, Shared};
 use crate::operation::{Credential, Facts};
 use crate::outcome::{self, Finished, Success};
 use crate::redact::Secrets;

@@ -2,12 +2,13 @@
 //! accessors (`client.credits()`, `client.api_keys()`) are generated, one per tag of the spec.
 
 use crate::auth::bearer_header;
+use crate::base_url::{is_loopback, normalize_base_url};
+use crate::http::HttpSettings;
 use crate::{Error, RetryConfig};
+use reqwest::Url;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-use reqwest::{Url, redirect};
 use secrecy::SecretString;
 use std::fmt;
-use std::net::IpAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -20,12 +21,6 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Largest response body read unless set. Every response is well under 4 KiB; a larger body
 /// is refused as soon as it passes this, not buffered.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
-/// How long an idle pooled connection is kept. Below the keep-alive of common servers and
-/// proxies (60–75 s), so a connection the server is about to close is not picked for a request.
-const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(20);
-
-const USER_AGENT: &str = concat!("openrouter-credits/", env!("CARGO_PKG_VERSION"), " (rust)");
-
 /// A client for OpenRouter's Credits API. Cheap to clone: clones share one connection pool.
 ///
 /// ```no_run
@@ -340,112 +335,5 @@ impl fmt::Debug for ClientBuilder {
             .field("max_response_bytes", &self.max_response_bytes)
             .field("http_client", &self.http_client.is_some())
             .finish()
-    }
-}
-
-/// What the builder's own HTTP clients are made of.
-struct HttpSettings {
-    headers: HeaderMap,
-    connect_timeout: Duration,
-    loopback: bool,
-    #[cfg(any(feature = "rustls", feature = "native-tls"))]
-    root_certificates: Vec<reqwest::Certificate>,
-}
-
-impl HttpSettings {
-    /// A client with these settings, with a connection pool or without one.
-    fn build(&self, pooled: bool) -> Result<reqwest::Client, reqwest::Error> {
-        let mut builder = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .default_headers(self.headers.clone())
-            .connect_timeout(self.connect_timeout)
-            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-            // Never follow redirects: OpenRouter does not send them, following one would replay
-            // a charge POST somewhere else, and the 3xx comes back as an error.
-            .redirect(redirect::Policy::none());
-        if !pooled {
-            builder = builder.pool_max_idle_per_host(0);
-        }
-        if self.loopback {
-            // A proxy would see the key in clear text, and cannot reach our loopback anyway.
-            builder = builder.no_proxy();
-        }
-        #[cfg(any(feature = "rustls", feature = "native-tls"))]
-        for certificate in &self.root_certificates {
-            builder = builder.add_root_certificate(certificate.clone());
-        }
-        builder.build()
-    }
-}
-
-/// Whether this build can speak https at all (see the crate's `rustls` / `native-tls` features).
-const HAS_TLS: bool = cfg!(any(feature = "rustls", feature = "native-tls"));
-
-/// Checks a base URL: `https` only, except on loopback hosts. Returns it as text without a
-/// trailing slash, and parsed.
-pub(crate) fn normalize_base_url(raw: &str) -> Result<(String, Url), Error> {
-    let rule = |r: &str| Error::invalid_input("base_url", r);
-    let url = Url::parse(raw.trim()).map_err(|e| rule(&format!("must be an absolute URL ({e})")))?;
-    match url.scheme() {
-        "https" if !HAS_TLS => {
-            return Err(rule(
-                "is https, but this build has no TLS: enable the `rustls` (default) or `native-tls` feature",
-            ));
-        }
-        "https" => {}
-        "http" if is_loopback(&url) => {}
-        "http" => return Err(rule("must use https; plain http is allowed only for loopback hosts")),
-        _ => return Err(rule("must be an https URL")),
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(rule("must not contain credentials; use ClientBuilder::api_key"));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(rule("must not have a query or a fragment"));
-    }
-    Ok((url.as_str().trim_end_matches('/').to_owned(), url))
-}
-
-fn is_loopback(url: &Url) -> bool {
-    let host = url.host_str().unwrap_or_default();
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost") || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::normalize_base_url;
-
-    #[test]
-    fn base_urls() {
-        if super::HAS_TLS {
-            assert_eq!(normalize_base_url("https://openrouter.ai/api/v1/").unwrap().0, "https://openrouter.ai/api/v1");
-        }
-        for ok in ["http://127.0.0.1:8080", "http://localhost:1/api", "http://[::1]:9", "http://127.9.9.9"] {
-            assert!(normalize_base_url(ok).is_ok(), "{ok}");
-        }
-        for (bad, why) in [
-            ("http://openrouter.ai/api/v1", "https"),
-            ("http://10.0.0.1", "https"),
-            ("ftp://openrouter.ai", "https"),
-            ("openrouter.ai", "absolute"),
-            ("http://user:pw@127.0.0.1", "credentials"),
-            ("http://127.0.0.1/?x=1", "query"),
-            ("http://localhost#top", "fragment"),
-        ] {
-            let e = normalize_base_url(bad).unwrap_err().to_string();
-            assert!(e.contains("base_url") && e.contains(why), "{bad}: {e}");
-        }
-    }
-
-    #[test]
-    fn https_is_refused_up_front_by_a_build_without_tls() {
-        let result = normalize_base_url(super::DEFAULT_BASE_URL);
-        if super::HAS_TLS {
-            assert!(result.is_ok());
-        } else {
-            let e = result.unwrap_err().to_string();
-            assert!(e.contains("base_url") && e.contains("no TLS") && e.contains("rustls"), "{e}");
-        }
     }
 }
