@@ -10,7 +10,7 @@
 //! examples and check request bodies against its schemas.
 //!
 //! Nothing generated is checked in; `src/generated.rs` `include!`s it. The fragment is written by
-//! `cargo xtask regen`; this script only reads it. What it relies on is `openapi/CONTRACT.md`.
+//! `cargo xtask regen`; this script only reads it. What it relies on is the contract in ARCHITECTURE.md.
 
 #[path = "build/operations.rs"]
 mod operations;
@@ -38,7 +38,7 @@ fn main() {
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed={SPEC}");
-    println!("cargo:rerun-if-changed=build/operations.rs");
+    println!("cargo:rerun-if-changed=build");
     let text = fs::read_to_string(SPEC).map_err(|e| format!("cannot read it: {e}"))?;
     let out = PathBuf::from(env::var("OUT_DIR")?);
 

@@ -1,0 +1,344 @@
+//! Reading the fragment: each operation as the facts, parameters, body fields and response type
+//! the emitter needs, or an error naming the JSON pointer of what breaks the contract.
+
+use super::Result;
+use super::naming::{ident, pascal, snake};
+use serde_json::{Map, Value};
+
+pub(super) struct Op {
+    pub(super) id: String,
+    pub(super) variant: String,
+    pub(super) snake: String,
+    pub(super) method: String,
+    pub(super) path: String,
+    pub(super) tag: String,
+    pub(super) summary: Option<String>,
+    pub(super) description: Option<String>,
+    pub(super) deprecated: bool,
+    pub(super) credential: &'static str,
+    pub(super) idempotent: bool,
+    pub(super) params: Vec<Field>,
+    pub(super) body: Option<Vec<Field>>,
+    /// The success type's path, `None` when the success response has no body.
+    pub(super) response: Option<String>,
+    pub(super) statuses: Vec<u16>,
+}
+
+#[derive(PartialEq)]
+pub(super) enum In {
+    Path,
+    Query,
+    Body,
+}
+
+pub(super) struct Field {
+    /// As on the wire.
+    pub(super) name: String,
+    /// As a Rust identifier (setter and local).
+    pub(super) ident: String,
+    pub(super) location: In,
+    pub(super) required: bool,
+    pub(super) ty: Ty,
+    pub(super) doc: Option<String>,
+    pub(super) rules: Rules,
+}
+
+pub(super) enum Ty {
+    String,
+    F64,
+    F32,
+    I64,
+    I32,
+    Bool,
+    /// A generated or replacement type, by path.
+    Named(String),
+    Vec(Box<Ty>),
+    /// An object of any shape (`additionalProperties`).
+    Map,
+}
+
+#[derive(Default)]
+pub(super) struct Rules {
+    pub(super) minimum: Option<f64>,
+    pub(super) maximum: Option<f64>,
+    pub(super) exclusive_minimum: bool,
+    pub(super) exclusive_maximum: bool,
+    pub(super) min_length: Option<u64>,
+    pub(super) max_length: Option<u64>,
+    pub(super) format: Option<String>,
+    pub(super) one_of: Vec<String>,
+}
+
+const METHODS: [&str; 7] = ["get", "put", "post", "delete", "options", "head", "patch"];
+
+fn escape_pointer(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1")
+}
+
+pub(super) fn read_operations(doc: &Value, replacements: &[(&str, &str)]) -> Result<Vec<Op>> {
+    let paths = doc.get("paths").and_then(Value::as_object).ok_or("has no `paths` object")?;
+    let global = doc.get("security").cloned().unwrap_or(Value::Array(Vec::new()));
+    let schemes = doc.pointer("/components/securitySchemes").and_then(Value::as_object);
+    let mut ops = Vec::new();
+    for (path, item) in paths {
+        let item = item.as_object().ok_or_else(|| format!("/paths/{}: not an object", escape_pointer(path)))?;
+        for method in METHODS {
+            let Some(op) = item.get(method) else { continue };
+            let at = format!("/paths/{}/{method}", escape_pointer(path));
+            ops.push(read_operation(doc, &at, path, method, op, &global, schemes, replacements)?);
+        }
+        if item.contains_key("parameters") || item.contains_key("$ref") {
+            return Err(format!(
+                "/paths/{}: path-level `parameters` or `$ref`; regen moves them onto the operations",
+                escape_pointer(path)
+            ));
+        }
+    }
+    Ok(ops)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn read_operation(
+    doc: &Value,
+    at: &str,
+    path: &str,
+    method: &str,
+    op: &Value,
+    global: &Value,
+    schemes: Option<&Map<String, Value>>,
+    replacements: &[(&str, &str)],
+) -> Result<Op> {
+    let text = |key: &str| op.get(key).and_then(Value::as_str).map(str::to_owned);
+    let id = text("operationId").ok_or_else(|| format!("{at}: no operationId"))?;
+    let tag = op
+        .pointer("/tags/0")
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("{at}: no tag (the tag decides the accessor, e.g. `client.credits()`)"))?
+        .to_owned();
+    let security = op.get("security").unwrap_or(global);
+    let credential = credential_of(at, security, global, schemes)?;
+    let idempotent = match op.get("x-idempotent") {
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(format!("{at}/x-idempotent: must be true or false")),
+        None => matches!(method, "get" | "head" | "put" | "delete" | "options"),
+    };
+
+    let mut params = Vec::new();
+    for (i, p) in op.get("parameters").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        let pat = format!("{at}/parameters/{i}");
+        let name = p.get("name").and_then(Value::as_str).ok_or_else(|| format!("{pat}: no name"))?;
+        let location = match p.get("in").and_then(Value::as_str) {
+            Some("path") => In::Path,
+            Some("query") => In::Query,
+            other => {
+                return Err(format!(
+                    "{pat}: parameter `{name}` is in {other:?}; only path and query parameters are supported (regen drops header parameters)"
+                ));
+            }
+        };
+        let schema = p.get("schema").ok_or_else(|| format!("{pat}: no schema"))?;
+        let required = location == In::Path || p.get("required").and_then(Value::as_bool).unwrap_or(false);
+        let doc = p.get("description").and_then(Value::as_str).map(str::to_owned);
+        params.push(field(&format!("{pat}/schema"), name, location, required, schema, doc, replacements)?);
+    }
+
+    let body = match op.get("requestBody") {
+        None => None,
+        Some(rb) => {
+            let schema = rb
+                .pointer("/content/application~1json/schema")
+                .ok_or_else(|| format!("{at}/requestBody: only application/json bodies are supported"))?;
+            let (name, target) = resolve(doc, schema)
+                .ok_or_else(|| format!("{at}/requestBody: the schema must be a $ref to a component"))?;
+            let props = target.get("properties").and_then(Value::as_object).ok_or_else(|| {
+                format!("/components/schemas/{name}: a request body must be an object with properties")
+            })?;
+            let required: Vec<&str> = target
+                .get("required")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            let mut fields = Vec::new();
+            for (prop, schema) in props {
+                let pat = format!("/components/schemas/{name}/properties/{}", escape_pointer(prop));
+                let doc = schema.get("description").and_then(Value::as_str).map(str::to_owned);
+                let req = required.contains(&prop.as_str());
+                fields.push(field(&pat, prop, In::Body, req, schema, doc, replacements)?);
+            }
+            Some(fields)
+        }
+    };
+
+    let responses = op.get("responses").and_then(Value::as_object).ok_or_else(|| format!("{at}: no responses"))?;
+    let mut statuses = Vec::new();
+    let mut response = None;
+    let mut success_seen = false;
+    for (code, r) in responses {
+        let status: u16 = code.parse().map_err(|_| {
+            format!("{at}/responses/{code}: only numeric statuses are supported (regen removes `default` and ranges)")
+        })?;
+        statuses.push(status);
+        let schema = r.pointer("/content/application~1json/schema");
+        if (200..300).contains(&status) {
+            if success_seen {
+                continue;
+            }
+            success_seen = true;
+            response = match schema {
+                None => None,
+                Some(s) => {
+                    let (name, _) = resolve(doc, s).ok_or_else(|| {
+                        format!("{at}/responses/{code}: the success schema must be a $ref to a named component")
+                    })?;
+                    Some(type_path(&name, replacements))
+                }
+            };
+        } else if status >= 400 {
+            let is_shared = schema.and_then(|s| s.get("$ref")).and_then(Value::as_str)
+                == Some("#/components/schemas/ErrorResponse");
+            if !is_shared {
+                return Err(format!(
+                    "{at}/responses/{code}: error responses must use $ref '#/components/schemas/ErrorResponse' (regen merges them)"
+                ));
+            }
+        }
+    }
+    statuses.sort_unstable();
+
+    Ok(Op {
+        variant: pascal(&id),
+        snake: snake(&id),
+        id,
+        method: method.to_uppercase(),
+        path: path.to_owned(),
+        tag,
+        summary: text("summary"),
+        description: text("description"),
+        deprecated: op.get("deprecated").and_then(Value::as_bool).unwrap_or(false),
+        credential,
+        idempotent,
+        params,
+        body,
+        response,
+        statuses,
+    })
+}
+
+/// Which credential an operation sends, from its `security` (see the contract).
+fn credential_of(
+    at: &str,
+    security: &Value,
+    global: &Value,
+    schemes: Option<&Map<String, Value>>,
+) -> Result<&'static str> {
+    let requirements = security.as_array().ok_or_else(|| format!("{at}/security: must be a list"))?;
+    let Some(first) = requirements.first() else { return Ok("None") };
+    let scheme =
+        first.as_object().and_then(|o| o.keys().next()).ok_or_else(|| format!("{at}/security/0: names no scheme"))?;
+    let declared = schemes.and_then(|s| s.get(scheme));
+    if let Some(s) = declared {
+        let bearer = s.get("type").and_then(Value::as_str) == Some("http")
+            && s.get("scheme").and_then(Value::as_str).is_some_and(|v| v.eq_ignore_ascii_case("bearer"));
+        if !bearer {
+            return Err(format!(
+                "/components/securitySchemes/{scheme}: only HTTP bearer schemes are supported (`type: http`, `scheme: bearer`)"
+            ));
+        }
+    }
+    match declared.and_then(|s| s.get("x-credential")).and_then(Value::as_str) {
+        Some("api-key") => Ok("ApiKey"),
+        Some("management-key") => Ok("ManagementKey"),
+        Some("per-call") => Ok("PerCall"),
+        Some(other) => Err(format!(
+            "/components/securitySchemes/{scheme}/x-credential: `{other}` is not api-key, management-key or per-call"
+        )),
+        None => {
+            let in_global = global
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|r| r.as_object().is_some_and(|o| o.contains_key(scheme.as_str())));
+            Ok(if in_global { "ApiKey" } else { "PerCall" })
+        }
+    }
+}
+
+/// A `$ref` to `#/components/schemas/X`: X and its schema.
+fn resolve<'a>(doc: &'a Value, schema: &Value) -> Option<(String, &'a Value)> {
+    let r = schema.get("$ref")?.as_str()?;
+    let name = r.strip_prefix("#/components/schemas/")?;
+    let target = doc.pointer(&format!("/components/schemas/{}", escape_pointer(name)))?;
+    Some((name.to_owned(), target))
+}
+
+pub(super) fn type_path(component: &str, replacements: &[(&str, &str)]) -> String {
+    match replacements.iter().find(|(name, _)| *name == component) {
+        Some((_, path)) => path.to_string(),
+        None => format!("crate::generated::types::{}", pascal(component)),
+    }
+}
+
+fn field(
+    at: &str,
+    name: &str,
+    location: In,
+    required: bool,
+    schema: &Value,
+    doc: Option<String>,
+    replacements: &[(&str, &str)],
+) -> Result<Field> {
+    let ty = ty_of(at, schema, replacements)?;
+    let num = |k: &str| schema.get(k).and_then(Value::as_f64);
+    let flag = |k: &str| schema.get(k).and_then(Value::as_bool).unwrap_or(false);
+    let rules = Rules {
+        minimum: num("minimum"),
+        maximum: num("maximum"),
+        exclusive_minimum: flag("exclusiveMinimum"),
+        exclusive_maximum: flag("exclusiveMaximum"),
+        min_length: schema.get("minLength").and_then(Value::as_u64),
+        max_length: schema.get("maxLength").and_then(Value::as_u64),
+        format: schema.get("format").and_then(Value::as_str).filter(|f| !is_numeric_format(f)).map(str::to_owned),
+        one_of: match (&ty, schema.get("enum").and_then(Value::as_array)) {
+            (Ty::String, Some(values)) => values.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+            _ => Vec::new(),
+        },
+    };
+    Ok(Field { ident: ident(name), name: name.to_owned(), location, required, ty, doc, rules })
+}
+
+fn is_numeric_format(f: &str) -> bool {
+    matches!(f, "double" | "float" | "int32" | "int64")
+}
+
+fn ty_of(at: &str, schema: &Value, replacements: &[(&str, &str)]) -> Result<Ty> {
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        let name = r.strip_prefix("#/components/schemas/").ok_or_else(|| format!("{at}: cannot follow `{r}`"))?;
+        return Ok(Ty::Named(type_path(name, replacements)));
+    }
+    if let Some([only]) = schema.get("allOf").and_then(Value::as_array).map(Vec::as_slice) {
+        return ty_of(at, only, replacements);
+    }
+    let format = schema.get("format").and_then(Value::as_str);
+    Ok(match schema.get("type").and_then(Value::as_str) {
+        Some("string") => Ty::String,
+        Some("number") if format == Some("float") => Ty::F32,
+        Some("number") => Ty::F64,
+        Some("integer") if format == Some("int32") => Ty::I32,
+        Some("integer") => Ty::I64,
+        Some("boolean") => Ty::Bool,
+        Some("array") => {
+            let items = schema.get("items").ok_or_else(|| format!("{at}: an array needs `items`"))?;
+            Ty::Vec(Box::new(ty_of(&format!("{at}/items"), items, replacements)?))
+        }
+        // An object with no properties of its own is a map (`additionalProperties`); one with
+        // properties must be a named component, which regen makes of every inline object.
+        Some("object") if schema.get("properties").and_then(Value::as_object).is_none_or(Map::is_empty) => Ty::Map,
+        other => {
+            return Err(format!(
+                "{at}: a parameter or body field of type {other:?} must be a primitive, an array, or a $ref to a component (regen hoists inline objects)"
+            ));
+        }
+    })
+}
