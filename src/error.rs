@@ -90,7 +90,8 @@ pub enum Error {
     /// stalled past the timeout). The server has probably acted on the request: for a charge,
     /// it was probably created. Check before sending it again.
     #[error(
-        "{operation}: HTTP {status} came, then the response body broke off ({source}); the server probably acted on the request: check before sending it again"
+        "{operation}: HTTP {status} came, then the response body broke off ({source}); {}",
+        if operation.is_idempotent() { "sending it again is safe" } else { "the server probably acted on the request: check before sending it again" }
     )]
     #[non_exhaustive]
     ResponseInterrupted {
@@ -226,6 +227,9 @@ impl Error {
                 "OpenRouter is having trouble: try again later"
             }
             Error::Timeout { .. } => "the server is slow or unreachable: try again or raise the timeout",
+            Error::ResponseInterrupted { operation, .. } if operation.is_idempotent() => {
+                "the connection broke while the answer was read: try again"
+            }
             Error::ResponseInterrupted { .. } => {
                 "the server probably acted on the request: check (e.g. the balance) before sending it again"
             }
