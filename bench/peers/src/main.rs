@@ -7,6 +7,7 @@
 //! peers alloc URL                       # allocations per call, every contender and operation
 //! peers latency URL OP ROUNDS PER_ROUND # sequential latency, rotating order, paired rounds
 //! peers throughput URL ROUNDS CALLS     # CALLS get_credits calls with 64 in flight, paired rounds
+//! peers rate URL N                      # sequential get_credits calls/s, this crate and bare reqwest
 //! ```
 //!
 //! NAME is one of `openrouter-credits`, `reqwest`, `openrouter-rs`, `openrouter_api`,
@@ -487,6 +488,35 @@ fn throughput(url: &str, rounds: usize, calls: usize) {
     }
 }
 
+/// `rate URL N`: sequential get_credits calls per second of this crate and of bare reqwest, N
+/// calls each in 10 interleaved rounds (`bench/compare_python.sh`). Prints `NAME RATE` lines.
+fn rate(url: &str, n: usize) {
+    let rt = runtime();
+    let clients = [build("openrouter-credits", url), build("reqwest", url)];
+    let mut time = [Duration::ZERO; 2];
+    let per_round = n.div_ceil(10);
+    rt.block_on(async {
+        for c in &clients {
+            for _ in 0..100 {
+                c.credits().await;
+            }
+        }
+        for round in 0..10 {
+            for k in 0..2 {
+                let i = (round + k) % 2;
+                let t = Instant::now();
+                for _ in 0..per_round {
+                    clients[i].credits().await;
+                }
+                time[i] += t.elapsed();
+            }
+        }
+    });
+    for (i, name) in ["openrouter-credits", "reqwest"].iter().enumerate() {
+        println!("{name} {:.0}", (per_round * 10) as f64 / time[i].as_secs_f64());
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let arg = |i: usize, what: &str| -> String {
@@ -505,8 +535,9 @@ fn main() {
             latency(&arg(1, "URL"), Op::parse(&arg(2, "OP")), num(3, "ROUNDS"), num(4, "PER_ROUND"));
         }
         Some("throughput") => throughput(&arg(1, "URL"), num(2, "ROUNDS"), num(3, "CALLS")),
+        Some("rate") => rate(&arg(1, "URL"), num(2, "N")),
         _ => {
-            eprintln!("usage: peers serve | client NAME OP N URL | alloc URL | latency URL OP ROUNDS PER_ROUND | throughput URL ROUNDS CALLS");
+            eprintln!("usage: peers serve | client NAME OP N URL | alloc URL | latency URL OP ROUNDS PER_ROUND | throughput URL ROUNDS CALLS | rate URL N");
             std::process::exit(2);
         }
     }
