@@ -10,6 +10,7 @@
 # and the build dependencies of this crate's build script that nothing else needs.
 #
 #   bash bench/build_cost.sh OUT_DIR
+#   VARIANTS="rustls native-tls ring" bash bench/build_cost.sh OUT_DIR   # default: rustls ring
 #
 # Writes OUT_DIR/build.jsonl (one line per variant, plus one for the build script's crates).
 # The dependent uses the library's Cargo.lock, so it resolves the versions the library tests.
@@ -51,7 +52,7 @@ dependent ring "openrouter-credits = { path = \"$root\", default-features = fals
 reqwest = { version = \"0.13.5\", default-features = false, features = [\"rustls-no-provider\"] }
 rustls = { version = \"0.23\", default-features = false, features = [\"ring\", \"std\", \"tls12\"] }"
 
-for variant in rustls native-tls ring; do
+for variant in ${VARIANTS:-rustls ring}; do
     dir=$work/$variant
     (cd "$dir" && cargo fetch --quiet)
     export CARGO_TARGET_DIR=$dir/target

@@ -11,6 +11,8 @@
 # the client process are counted. Writes:
 #   OUT_DIR/callgrind.jsonl    one line per contender and operation
 #   OUT_DIR/breakdown.md       the SDK-only costs (inclusive instructions per call), top 15
+# It also counts decoding the body alone (`peers decode NAME OP N`, N = 10000 and 20000) into the
+# types each contender decodes into, since the SDKs' types keep different amounts of the body.
 #   OUT_DIR/NAME.OP.N          the raw callgrind files (`callgrind_annotate --inclusive=yes FILE`)
 # Needs valgrind (callgrind_annotate comes with it).
 set -euo pipefail
@@ -37,6 +39,11 @@ for name in openrouter-credits reqwest openrouter-rs openrouter_api hyper-util; 
         for n in 1000 2000; do
             valgrind --tool=callgrind --callgrind-out-file="$out/$name.$op.$n" \
                 "$peers" client "$name" "$op" "$n" "$url" >/dev/null 2>"$out/$name.$op.$n.log"
+        done
+        # Decoding the body alone into the types this contender decodes into.
+        for n in 10000 20000; do
+            valgrind --tool=callgrind --callgrind-out-file="$out/decode.$name.$op.$n" \
+                "$peers" decode "$name" "$op" "$n" >/dev/null 2>"$out/decode.$name.$op.$n.log"
         done
     done
 done
@@ -75,8 +82,9 @@ for name in ["openrouter-credits", "reqwest", "openrouter-rs", "openrouter_api",
     for op in ["credits", "charge"]:
         if name == "openrouter_api" and op == "charge":
             continue
+        decode = (totals(f"{out}/decode.{name}.{op}.20000") - totals(f"{out}/decode.{name}.{op}.10000")) / 10000
         rows.append({"mode": "callgrind", "contender": name, "op": op,
-                     "instructions_per_call": round(per_call(name, op))})
+                     "instructions_per_call": round(per_call(name, op)), "decode_instructions": round(decode)})
 with open(f"{out}/callgrind.jsonl", "w") as f:
     for r in rows:
         f.write(json.dumps(r) + "\n")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sequential get_credits throughput: the official Python SDK (openrouter==0.6.0, in a throw-away
 # venv) against this crate and bare reqwest, all against the same server (`peers serve`, its own
-# process). Prints a markdown table. Optional: needs PyPI; without it, says so on stderr and
+# process), everything pinned to CPU 0 as in run_all.sh. Prints a markdown table. Optional: needs PyPI; without it, says so on stderr and
 # prints nothing.   N=2000 bash bench/compare_python.sh [PEERS_BINARY]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,12 +19,12 @@ fi
 
 source bench/lib.sh
 peers=${1:-$(peers_binary)}
-"$peers" serve > "$work/url" &
+taskset -c 0 "$peers" serve > "$work/url" &
 server_pid=$!
 for _ in $(seq 100); do [ -s "$work/url" ] && break; sleep 0.05; done
 url=$(head -n1 "$work/url")
 
-python_rate=$("$work/venv/bin/python" - "$url" "$N" <<'PY'
+python_rate=$(taskset -c 0 "$work/venv/bin/python" - "$url" "$N" <<'PY'
 import sys, time
 from openrouter import OpenRouter
 url, n = sys.argv[1], int(sys.argv[2])
@@ -37,7 +37,7 @@ for _ in range(n):
 print(f"{n / (time.perf_counter() - start):.0f}")
 PY
 )
-rates=$("$peers" rate "$url" "$N")
+rates=$(taskset -c 0 "$peers" rate "$url" "$N")
 sdk_rate=$(awk '$1 == "openrouter-credits" {print $2}' <<<"$rates")
 bare_rate=$(awk '$1 == "reqwest" {print $2}' <<<"$rates")
 py_version=$("$work/venv/bin/python" --version 2>&1)

@@ -6,8 +6,9 @@
 //! peers client NAME OP N URL            # N sequential calls of one contender (for callgrind)
 //! peers alloc URL                       # allocations per call, every contender and operation
 //! peers latency URL OP ROUNDS PER_ROUND # sequential latency, rotating order, paired rounds
-//! peers throughput URL ROUNDS CALLS     # CALLS get_credits calls with 64 in flight, paired rounds
+//! peers throughput URL OP ROUNDS CALLS  # CALLS calls with 64 in flight, paired rounds
 //! peers rate URL N                      # sequential get_credits calls/s, this crate and bare reqwest
+//! peers decode NAME OP N                # N decodes of the body into NAME's types (for callgrind)
 //! ```
 //!
 //! NAME is one of `openrouter-credits`, `reqwest`, `openrouter-rs`, `openrouter_api`,
@@ -311,6 +312,28 @@ fn const_bearer() -> hyper::header::HeaderValue {
     hyper::header::HeaderValue::from_static("Bearer sk-or-v1-bench-0123456789abcdef")
 }
 
+/// Decoding the body alone, into the types the contender decodes into: the SDKs' own, this
+/// crate's for bare reqwest and hyper-util. Separates what each client costs from how much of the
+/// body its types keep (openrouter-rs keeps 2 of the charge's 17 strings).
+fn decode(name: &str, op: Op) {
+    use serde::de::DeserializeOwned;
+    fn one<T: DeserializeOwned>(body: &[u8]) {
+        std::hint::black_box(serde_json::from_slice::<T>(std::hint::black_box(body)).expect("decode"));
+    }
+    match (name, op) {
+        ("openrouter-credits" | "reqwest" | "hyper-util", Op::Credits) => one::<CreditsResponse>(CREDITS_BODY),
+        ("openrouter-credits" | "reqwest" | "hyper-util", Op::Charge) => one::<CoinbaseChargeResponse>(CHARGE_BODY),
+        ("openrouter-rs", Op::Credits) => {
+            one::<openrouter_rs::types::ApiResponse<openrouter_rs::api::credits::CreditsData>>(CREDITS_BODY)
+        }
+        ("openrouter-rs", Op::Charge) => {
+            one::<openrouter_rs::types::ApiResponse<openrouter_rs::api::credits::CoinbaseChargeData>>(CHARGE_BODY)
+        }
+        ("openrouter_api", Op::Credits) => one::<openrouter_api::types::credits::CreditsResponse>(CREDITS_BODY),
+        _ => panic!("no decoder for {name} {}", op.name()),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Statistics.
 
@@ -377,11 +400,19 @@ fn alloc(url: &str) {
                 COUNTING.store(false, Ordering::SeqCst);
             });
             let (n, b) = (ALLOCATIONS.load(Ordering::SeqCst), BYTES.load(Ordering::SeqCst));
+            ALLOCATIONS.store(0, Ordering::SeqCst);
+            COUNTING.store(true, Ordering::SeqCst);
+            for _ in 0..CALLS {
+                decode(name, op);
+            }
+            COUNTING.store(false, Ordering::SeqCst);
+            let d = ALLOCATIONS.load(Ordering::SeqCst);
             println!(
-                r#"{{"mode":"alloc","contender":"{name}","op":"{}","calls":{CALLS},"allocs_per_call":{:.2},"bytes_per_call":{:.0}}}"#,
+                r#"{{"mode":"alloc","contender":"{name}","op":"{}","calls":{CALLS},"allocs_per_call":{:.2},"bytes_per_call":{:.0},"decode_allocs":{:.2}}}"#,
                 op.name(),
                 n as f64 / CALLS as f64,
-                b as f64 / CALLS as f64
+                b as f64 / CALLS as f64,
+                d as f64 / CALLS as f64
             );
         }
     }
@@ -434,14 +465,13 @@ fn latency(url: &str, op: Op, rounds: usize, per_round: usize) {
     }
 }
 
-/// `throughput URL ROUNDS CALLS`: CALLS get_credits calls per contender per round, by 64 tasks on
+/// `throughput URL OP ROUNDS CALLS`: CALLS calls per contender per round, by 64 tasks on
 /// one current-thread runtime (64 in flight), order rotating each round; calls/s per round,
 /// each round's rate compared with bare reqwest's rate of the same round.
-fn throughput(url: &str, rounds: usize, calls: usize) {
+fn throughput(url: &str, op: Op, rounds: usize, calls: usize) {
     const IN_FLIGHT: usize = 64;
-    let op = Op::Credits;
     let rt = runtime();
-    let names: Vec<&str> = CONTENDERS.to_vec();
+    let names: Vec<&str> = CONTENDERS.iter().copied().filter(|n| has(n, op)).collect();
     let clients: Vec<Rc<Contender>> = names.iter().map(|n| Rc::new(build(n, url))).collect();
     let mut rates: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
     let local = tokio::task::LocalSet::new();
@@ -534,10 +564,16 @@ fn main() {
         Some("latency") => {
             latency(&arg(1, "URL"), Op::parse(&arg(2, "OP")), num(3, "ROUNDS"), num(4, "PER_ROUND"));
         }
-        Some("throughput") => throughput(&arg(1, "URL"), num(2, "ROUNDS"), num(3, "CALLS")),
+        Some("throughput") => throughput(&arg(1, "URL"), Op::parse(&arg(2, "OP")), num(3, "ROUNDS"), num(4, "CALLS")),
         Some("rate") => rate(&arg(1, "URL"), num(2, "N")),
+        Some("decode") => {
+            let (name, op) = (arg(1, "NAME"), Op::parse(&arg(2, "OP")));
+            for _ in 0..num(3, "N") {
+                decode(&name, op);
+            }
+        }
         _ => {
-            eprintln!("usage: peers serve | client NAME OP N URL | alloc URL | latency URL OP ROUNDS PER_ROUND | throughput URL ROUNDS CALLS | rate URL N");
+            eprintln!("usage: peers serve | client NAME OP N URL | alloc URL | latency URL OP ROUNDS PER_ROUND | throughput URL OP ROUNDS CALLS | rate URL N | decode NAME OP N");
             std::process::exit(2);
         }
     }
