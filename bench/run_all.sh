@@ -34,8 +34,8 @@ peers=$(peers_binary)
 # Latency and throughput: client and server pinned to the same CPU.
 LAT_ROUNDS=${LAT_ROUNDS:-30}
 LAT_CALLS=${LAT_CALLS:-2000}
-THR_ROUNDS=${THR_ROUNDS:-20}
-THR_CALLS=${THR_CALLS:-12800}
+THR_ROUNDS=${THR_ROUNDS:-40}
+THR_CALLS=${THR_CALLS:-6400}
 taskset -c 0 "$peers" serve > "$out/url" &
 server_pid=$!
 for _ in $(seq 100); do [ -s "$out/url" ] && break; sleep 0.05; done

@@ -354,6 +354,19 @@ fn median(v: &[f64]) -> f64 {
     percentile(&sorted(v.to_vec()), 0.5)
 }
 
+/// `"KEY_median":…,"KEY_p25":…,"KEY_p75":…,"KEY_min":…,"KEY_max":…` of per-round values.
+fn spread_json(key: &str, v: &[f64]) -> String {
+    let s = sorted(v.to_vec());
+    format!(
+        r#""{key}_median":{:.2},"{key}_p25":{:.2},"{key}_p75":{:.2},"{key}_min":{:.2},"{key}_max":{:.2}"#,
+        percentile(&s, 0.5),
+        percentile(&s, 0.25),
+        percentile(&s, 0.75),
+        s[0],
+        s[s.len() - 1]
+    )
+}
+
 fn min_max(v: &[f64]) -> (f64, f64) {
     let s = sorted(v.to_vec());
     (s[0], s[s.len() - 1])
@@ -361,6 +374,16 @@ fn min_max(v: &[f64]) -> (f64, f64) {
 
 // ---------------------------------------------------------------------------------------------
 // Modes.
+
+/// CPU time this thread has run, in ns (`/proc/thread-self/schedstat`). Every client runs on a
+/// current-thread runtime on the main thread, so this is the client's CPU time, and unlike wall
+/// time it does not grow when other processes take the CPU away.
+fn thread_cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|n| n.parse().ok()))
+        .unwrap_or(0)
+}
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
@@ -428,6 +451,7 @@ fn latency(url: &str, op: Op, rounds: usize, per_round: usize) {
     let clients: Vec<Contender> = names.iter().map(|n| build(n, url)).collect();
     let mut samples: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
     let mut round_p50: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+    let mut cpu_us: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
     rt.block_on(async {
         for c in &clients {
             for _ in 0..500 {
@@ -439,11 +463,13 @@ fn latency(url: &str, op: Op, rounds: usize, per_round: usize) {
             for k in 0..names.len() {
                 let i = (round + k) % names.len();
                 lat.clear();
+                let cpu = thread_cpu_ns();
                 for _ in 0..per_round {
                     let t = Instant::now();
                     clients[i].call(op).await;
                     lat.push(t.elapsed().as_secs_f64() * 1e6);
                 }
+                cpu_us[i].push((thread_cpu_ns() - cpu) as f64 / 1e3 / per_round as f64);
                 round_p50[i].push(median(&lat));
                 samples[i].extend_from_slice(&lat);
             }
@@ -453,14 +479,16 @@ fn latency(url: &str, op: Op, rounds: usize, per_round: usize) {
     for (i, name) in names.iter().enumerate() {
         let all = sorted(std::mem::take(&mut samples[i]));
         let ratios: Vec<f64> = round_p50[i].iter().zip(&round_p50[base]).map(|(a, b)| (a / b - 1.0) * 100.0).collect();
-        let (rmin, rmax) = min_max(&ratios);
+        let cpu_ratios: Vec<f64> = cpu_us[i].iter().zip(&cpu_us[base]).map(|(a, b)| (a / b - 1.0) * 100.0).collect();
         let (pmin, pmax) = min_max(&round_p50[i]);
         println!(
-            r#"{{"mode":"latency","contender":"{name}","op":"{}","rounds":{rounds},"per_round":{per_round},"p50_us":{:.2},"p99_us":{:.2},"round_p50_min_us":{pmin:.2},"round_p50_max_us":{pmax:.2},"vs_reqwest_pct_median":{:.2},"vs_reqwest_pct_min":{rmin:.2},"vs_reqwest_pct_max":{rmax:.2}}}"#,
+            r#"{{"mode":"latency","contender":"{name}","op":"{}","rounds":{rounds},"per_round":{per_round},"p50_us":{:.2},"p99_us":{:.2},"round_p50_min_us":{pmin:.2},"round_p50_max_us":{pmax:.2},{},"client_cpu_us_per_call":{:.2},{}}}"#,
             op.name(),
             percentile(&all, 0.5),
             percentile(&all, 0.99),
-            median(&ratios)
+            spread_json("vs_reqwest_pct", &ratios),
+            median(&cpu_us[i]),
+            spread_json("cpu_vs_reqwest_pct", &cpu_ratios)
         );
     }
 }
@@ -474,6 +502,7 @@ fn throughput(url: &str, op: Op, rounds: usize, calls: usize) {
     let names: Vec<&str> = CONTENDERS.iter().copied().filter(|n| has(n, op)).collect();
     let clients: Vec<Rc<Contender>> = names.iter().map(|n| Rc::new(build(n, url))).collect();
     let mut rates: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+    let mut cpu_us: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
     let local = tokio::task::LocalSet::new();
     local.block_on(&rt, async {
         async fn burst(c: &Rc<Contender>, op: Op, calls: usize) -> Duration {
@@ -499,21 +528,25 @@ fn throughput(url: &str, op: Op, rounds: usize, calls: usize) {
         for round in 0..rounds {
             for k in 0..names.len() {
                 let i = (round + k) % names.len();
+                let cpu = thread_cpu_ns();
                 let wall = burst(&clients[i], op, calls).await;
-                rates[i].push((calls / IN_FLIGHT * IN_FLIGHT) as f64 / wall.as_secs_f64());
+                let done = (calls / IN_FLIGHT * IN_FLIGHT) as f64;
+                cpu_us[i].push((thread_cpu_ns() - cpu) as f64 / 1e3 / done);
+                rates[i].push(done / wall.as_secs_f64());
             }
         }
     });
     let base = names.iter().position(|n| *n == "reqwest").expect("reqwest");
     for (i, name) in names.iter().enumerate() {
         let ratios: Vec<f64> = rates[i].iter().zip(&rates[base]).map(|(a, b)| (a / b - 1.0) * 100.0).collect();
-        let (rmin, rmax) = min_max(&ratios);
-        let (min, max) = min_max(&rates[i]);
+        let cpu_ratios: Vec<f64> = cpu_us[i].iter().zip(&cpu_us[base]).map(|(a, b)| (a / b - 1.0) * 100.0).collect();
         println!(
-            r#"{{"mode":"throughput","contender":"{name}","op":"{}","rounds":{rounds},"calls":{calls},"in_flight":{IN_FLIGHT},"calls_per_s_median":{:.0},"calls_per_s_min":{min:.0},"calls_per_s_max":{max:.0},"vs_reqwest_pct_median":{:.2},"vs_reqwest_pct_min":{rmin:.2},"vs_reqwest_pct_max":{rmax:.2}}}"#,
+            r#"{{"mode":"throughput","contender":"{name}","op":"{}","rounds":{rounds},"calls":{calls},"in_flight":{IN_FLIGHT},{},{},"client_cpu_us_per_call":{:.2},{}}}"#,
             op.name(),
-            median(&rates[i]),
-            median(&ratios)
+            spread_json("calls_per_s", &rates[i]),
+            spread_json("vs_reqwest_pct", &ratios),
+            median(&cpu_us[i]),
+            spread_json("cpu_vs_reqwest_pct", &cpu_ratios)
         );
     }
 }
