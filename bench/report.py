@@ -202,7 +202,7 @@ if build:
     w("| dependency line | crates compiled | wall s | CPU s | C crypto compiled | slowest units (s) |")
     w("|---|---|---|---|---|---|")
     lines = {
-        "rustls": "`openrouter-credits = \"0.1\"` (default features: `rustls`)",
+        "rustls": "`openrouter-credits` with its default features (`rustls`, on aws-lc-rs)",
         "native-tls": "`openrouter-credits = { default-features = false, features = [\"native-tls\"] }`",
         "ring": "what a rustls-on-ring feature would build: no TLS feature, plus `reqwest` `rustls-no-provider` and `rustls` `ring` (*)",
     }
@@ -244,7 +244,8 @@ w("")
 if python_table:
     w("`bash bench/compare_python.sh`: `openrouter==0.6.0` in a throw-away venv against the same server (`peers serve`),")
     w("sequential `get_credits`, each client on one connection after warm-up; this crate and bare reqwest in")
-    w("interleaved rounds; server and clients pinned to CPU 0.")
+    w("interleaved rounds; server and clients pinned to CPU 0. The Rust rates here are means over 10 rounds of")
+    w("200 calls, tail included, one pass: a rough scale against Python, not the paired comparison above.")
     w("")
     w(python_table)
 else:
