@@ -136,7 +136,8 @@ fn serve() {
                             r
                         }
                     };
-                    resp.headers_mut().insert("content-type", hyper::header::HeaderValue::from_static("application/json"));
+                    resp.headers_mut()
+                        .insert("content-type", hyper::header::HeaderValue::from_static("application/json"));
                     Ok::<_, std::convert::Infallible>(resp)
                 });
                 let io = hyper_util::rt::TokioIo::new(stream);
@@ -279,8 +280,7 @@ impl Contender {
                     .send()
                     .await
                     .expect("send");
-                let body: CoinbaseChargeResponse =
-                    resp.error_for_status().expect("status").json().await.expect("json");
+                let body: CoinbaseChargeResponse = resp.error_for_status().expect("status").json().await.expect("json");
                 std::hint::black_box(body);
             }
             Contender::OpenrouterRs(c) => {
@@ -291,7 +291,8 @@ impl Contender {
             }
             Contender::OpenrouterApi(_) => unreachable!("openrouter_api 0.7.1 has no Coinbase charge"),
             Contender::Hyper(c, _, charge) => {
-                let body = serde_json::to_vec(&ChargeBody { amount: 100.0, sender: SENDER, chain_id: 1 }).expect("body");
+                let body =
+                    serde_json::to_vec(&ChargeBody { amount: 100.0, sender: SENDER, chain_id: 1 }).expect("body");
                 let req = hyper::Request::post(charge.clone())
                     .header(hyper::header::AUTHORIZATION, const_bearer())
                     .header(hyper::header::ACCEPT, hyper::header::HeaderValue::from_static("application/json"))
@@ -585,7 +586,8 @@ fn main() {
     let arg = |i: usize, what: &str| -> String {
         args.get(i).cloned().unwrap_or_else(|| panic!("missing {what}; see the usage at the top of main.rs"))
     };
-    let num = |i: usize, what: &str| -> usize { arg(i, what).parse().unwrap_or_else(|_| panic!("{what} must be a number")) };
+    let num =
+        |i: usize, what: &str| -> usize { arg(i, what).parse().unwrap_or_else(|_| panic!("{what} must be a number")) };
     match args.first().map(String::as_str) {
         Some("serve") => serve(),
         Some("client") => {
@@ -606,7 +608,9 @@ fn main() {
             }
         }
         _ => {
-            eprintln!("usage: peers serve | client NAME OP N URL | alloc URL | latency URL OP ROUNDS PER_ROUND | throughput URL OP ROUNDS CALLS | rate URL N | decode NAME OP N");
+            eprintln!(
+                "usage: peers serve | client NAME OP N URL | alloc URL | latency URL OP ROUNDS PER_ROUND | throughput URL OP ROUNDS CALLS | rate URL N | decode NAME OP N"
+            );
             std::process::exit(2);
         }
     }
