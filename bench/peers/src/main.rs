@@ -194,6 +194,24 @@ fn build(name: &str, url: &str) -> Contender {
             format!("{url}/credits").parse().expect("uri"),
             format!("{url}/credits/coinbase").parse().expect("uri"),
         ),
+        // Not in the tables: this crate on a reqwest client whose own retry layer is off (reqwest
+        // 0.13 clones every request for it), to measure what that layer costs this crate.
+        "openrouter-credits-noretry" => Contender::Sdk(
+            openrouter_credits::Client::builder()
+                .api_key(KEY)
+                .base_url(url)
+                .http_client(
+                    reqwest::Client::builder()
+                        .user_agent("bench")
+                        .connect_timeout(Duration::from_secs(10))
+                        .redirect(reqwest::redirect::Policy::none())
+                        .retry(reqwest::retry::never().max_retries_per_request(0))
+                        .build()
+                        .expect("reqwest"),
+                )
+                .build()
+                .expect("sdk"),
+        ),
         other => panic!("unknown contender {other:?}: one of {CONTENDERS:?}"),
     }
 }
