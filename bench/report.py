@@ -191,6 +191,9 @@ if os.path.exists(bd):
     w("")
     w(open(bd).read().strip())
     w("")
+    w("Where the allocations come from, site by site: `bash bench/alloc_sites.sh NAME OP` (valgrind's DHAT on 1000")
+    w("and 2000 calls; not part of this run).")
+    w("")
 
 if build:
     w("## A dependent's build")
