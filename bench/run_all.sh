@@ -6,7 +6,8 @@
 # (client and server on CPU 0); instructions per call under callgrind (bench/callgrind.sh); a
 # dependent's clean build (bench/build_cost.sh); the Python SDK comparison if PyPI answers
 # (bench/compare_python.sh). Raw results go to BENCH_OUT (else a temporary directory, removed).
-# About 6-10 minutes on 2 vCPUs, most of it the dependent's three clean builds.
+# About 5 minutes on 2 idle vCPUs (9 with other builds running), half of it the dependent's two clean
+# builds; the first run also builds bench/peers (5-7 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -n "${BENCH_OUT:-}" ]; then
