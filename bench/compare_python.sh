@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sequential get_credits throughput: the official Python SDK (openrouter==0.6.0, in a throw-away
-# venv) against this crate and bare reqwest, all against the same local server (the overhead
-# bench's `serve` mode). Prints a markdown table and the ratio.   N=2000 bash bench/compare_python.sh
+# venv) against this crate and bare reqwest, all against the same server (`peers serve`, its own
+# process), everything pinned to CPU 0 as in run_all.sh. Prints a markdown table. Optional: needs PyPI; without it, says so on stderr and
+# prints nothing.   N=2000 bash bench/compare_python.sh [PEERS_BINARY]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-2000}
@@ -10,21 +11,24 @@ server_pid=
 cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-python3 -m venv "$work/venv"
-"$work/venv/bin/pip" install --quiet --disable-pip-version-check "openrouter==0.6.0"
+if ! python3 -m venv "$work/venv" >/dev/null 2>&1 ||
+    ! timeout 120 "$work/venv/bin/pip" install --quiet --disable-pip-version-check "openrouter==0.6.0" >/dev/null 2>&1; then
+    echo "compare_python: no venv or no PyPI (openrouter==0.6.0): skipped" >&2
+    exit 0
+fi
 
 source bench/lib.sh
-bench=$(bench_binary)
-"$bench" serve > "$work/url" &
+peers=${1:-$(peers_binary)}
+taskset -c 0 "$peers" serve > "$work/url" &
 server_pid=$!
-for _ in $(seq 50); do [ -s "$work/url" ] && break; sleep 0.1; done
+for _ in $(seq 100); do [ -s "$work/url" ] && break; sleep 0.05; done
 url=$(head -n1 "$work/url")
 
-python_rate=$("$work/venv/bin/python" - "$url" "$N" <<'PY'
+python_rate=$(taskset -c 0 "$work/venv/bin/python" - "$url" "$N" <<'PY'
 import sys, time
 from openrouter import OpenRouter
 url, n = sys.argv[1], int(sys.argv[2])
-client = OpenRouter(api_key="sk-or-v1-bench", server_url=url)
+client = OpenRouter(api_key="sk-or-v1-bench-0123456789abcdef", server_url=url)
 for _ in range(100):
     client.credits.get_credits()
 start = time.perf_counter()
@@ -33,9 +37,9 @@ for _ in range(n):
 print(f"{n / (time.perf_counter() - start):.0f}")
 PY
 )
-rates=$("$bench" client "$url" "$N")
-sdk_rate=$(awk '$1 == "sdk" {print $2}' <<<"$rates")
-bare_rate=$(awk '$1 == "bare" {print $2}' <<<"$rates")
+rates=$(taskset -c 0 "$peers" rate "$url" "$N")
+sdk_rate=$(awk '$1 == "openrouter-credits" {print $2}' <<<"$rates")
+bare_rate=$(awk '$1 == "reqwest" {print $2}' <<<"$rates")
 py_version=$("$work/venv/bin/python" --version 2>&1)
 echo "| client | sequential get_credits calls/s ($N calls) | vs Python SDK |"
 echo "|---|---|---|"

@@ -1,63 +1,75 @@
 #!/usr/bin/env bash
-# Runs every benchmark and writes BENCHMARKS.md with the machine and the date.
-# Takes a few minutes; needs PyPI for the Python comparison.
+# Runs every benchmark and writes BENCHMARKS.md.   bash bench/run_all.sh
+#
+# Builds bench/peers (a workspace of its own; target directory PEERS_TARGET_DIR, else
+# bench/peers/target), then: allocations per call; pinned latency and 64-in-flight throughput
+# (client and server on CPU 0); instructions per call under callgrind (bench/callgrind.sh); a
+# dependent's clean build (bench/build_cost.sh); the Python SDK comparison if PyPI answers
+# (bench/compare_python.sh). Raw results go to BENCH_OUT (else a temporary directory, removed).
+# About 5 minutes on 2 idle vCPUs (9 with other builds running), half of it the dependent's two clean
+# builds; the first run also builds bench/peers (5-7 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-overhead=$(cargo bench --locked --bench overhead 2>/dev/null)
-python=$(bash bench/compare_python.sh)
-build=$(bash bench/build_cost.sh)
-profile=$(bash bench/callgrind.sh)
-cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
-{
-    echo "# Benchmarks"
-    echo
-    echo "Written by \`bash bench/run_all.sh\` on $(date -u +%Y-%m-%d): $(nproc) cores ($cpu), $(free -g | awk '/Mem:/{print $2}') GiB, $(rustc --version)."
-    echo "Every figure below comes from that run; rerun the script to reproduce it."
-    echo
-    echo "## SDK overhead over bare reqwest"
-    echo
-    echo "\`cargo bench --bench overhead\`: the SDK against a bare \`reqwest::Client\` with the same pool settings"
-    echo "(same timeouts, no redirects, same headers, decoding into the same types), against a minimal hyper"
-    echo "server on loopback on its own thread. Sequential rows interleave SDK and bare in rounds."
-    echo "Allocations are counted on the client thread only."
-    echo
-    echo "$overhead"
-    echo
-    echo "### Where the overhead goes"
-    echo
-    echo "\`bash bench/callgrind.sh\`: instructions counted by \`valgrind --tool=callgrind\` (repeatable where wall"
-    echo "time is not), per call, from the difference between runs of 1000 and 2000 calls of one side."
-    echo
-    echo "$profile"
-    echo
-    echo "Reading it: the SDK's extra work is a fixed couple of microseconds per call at most, small"
-    echo "beside one loopback round trip, which is why the sequential p50 rows stay within a few per"
-    echo "cent. With 64 calls in flight on one client thread the client's CPU is the bottleneck, so"
-    echo "that row shows the instruction ratio of the client side directly. What the extra work buys:"
-    echo
-    echo "- reading the body inside the attempt, under the size cap and the per-attempt timeout, then"
-    echo "  handing the generated code a rebuilt response (that is what makes a stalled body a retryable"
-    echo "  timeout and a 100 MB body a \`ResponseTooLarge\` instead of 100 MB of memory);"
-    echo "- the boxed future behind \`.await\` on a builder, and the per-call context (auth, policy, record);"
-    echo "- no copy of the request for retries: the loop re-runs the generated call, which builds the request"
-    echo "  afresh only when a retry happens (a copy made before every attempt cost 9 allocations a call)."
-    echo "- progenitor's own costs: the \`api-version\` header it always adds (and the \`pre\` hook removes),"
-    echo "  and the copy of the response headers it keeps in \`ResponseValue\`."
-    echo
-    echo "## Against the official Python SDK"
-    echo
-    echo "\`bash bench/compare_python.sh\` (N=2000): \`openrouter==0.6.0\` in a throw-away venv, same local server"
-    echo "(the bench's \`serve\` mode, in its own process), each client on one connection after 100 warm-up calls."
-    echo "Rates on this VM drift from run to run (a freshly started server answers the first few hundred"
-    echo "calls up to 3× faster), so the SDK and bare reqwest run in interleaved rounds and see the same drift;"
-    echo "the Python SDK spends about 0.9 ms of CPU a call and is hardly affected."
-    echo
-    echo "$python"
-    echo
-    echo "## Build cost"
-    echo
-    echo "\`bash bench/build_cost.sh\`: a fresh target directory, sources already fetched."
-    echo
-    echo "$build"
-} > BENCHMARKS.md
-cat BENCHMARKS.md
+if [ -n "${BENCH_OUT:-}" ]; then
+    out=$BENCH_OUT
+    mkdir -p "$out"
+else
+    out=$(mktemp -d)
+fi
+server_pid=
+cleanup() {
+    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
+    [ -z "${BENCH_OUT:-}" ] && rm -rf "$out"
+    return 0
+}
+trap cleanup EXIT
+for tool in taskset python3; do
+    command -v "$tool" >/dev/null || { echo "run_all: $tool is needed" >&2; exit 1; }
+done
+
+source bench/lib.sh
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "building bench/peers (release)" >&2
+peers=$(peers_binary)
+
+# Latency and throughput: client and server pinned to the same CPU.
+LAT_ROUNDS=${LAT_ROUNDS:-30}
+LAT_CALLS=${LAT_CALLS:-2000}
+THR_ROUNDS=${THR_ROUNDS:-40}
+THR_CALLS=${THR_CALLS:-6400}
+taskset -c 0 "$peers" serve > "$out/url" &
+server_pid=$!
+for _ in $(seq 100); do [ -s "$out/url" ] && break; sleep 0.05; done
+url=$(head -n1 "$out/url")
+echo "allocations per call" >&2
+"$peers" alloc "$url" > "$out/alloc.jsonl"
+echo "latency (pinned)" >&2
+taskset -c 0 "$peers" latency "$url" credits "$LAT_ROUNDS" "$LAT_CALLS" > "$out/latency.jsonl"
+taskset -c 0 "$peers" latency "$url" charge "$LAT_ROUNDS" "$((LAT_CALLS / 2))" >> "$out/latency.jsonl"
+echo "throughput, 64 in flight (pinned)" >&2
+taskset -c 0 "$peers" throughput "$url" credits "$THR_ROUNDS" "$THR_CALLS" > "$out/throughput.jsonl"
+taskset -c 0 "$peers" throughput "$url" charge "$THR_ROUNDS" "$((THR_CALLS / 2))" >> "$out/throughput.jsonl"
+kill "$server_pid" 2>/dev/null || true
+server_pid=
+
+echo "callgrind" >&2
+bash bench/callgrind.sh "$out" "$peers"
+echo "a dependent's clean build" >&2
+bash bench/build_cost.sh "$out"
+echo "the Python SDK (optional)" >&2
+bash bench/compare_python.sh "$peers" > "$out/python.md" || : > "$out/python.md"
+
+python3 - "$out/meta.json" "$load_before" "$LAT_ROUNDS" "$((LAT_CALLS / 2))" <<'PY'
+import json, os, subprocess, sys, time
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+mem = next(int(l.split()[1]) for l in open("/proc/meminfo") if l.startswith("MemTotal"))
+json.dump({
+    "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    "cpus": os.cpu_count(), "cpu": cpu, "mem_gib": round(mem / 1048576),
+    "rustc": subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip(),
+    "load_before": sys.argv[2], "load_after": " ".join(open("/proc/loadavg").read().split()[:3]),
+    "charge_rounds": f"peers latency URL charge {sys.argv[3]} {sys.argv[4]}",
+}, open(sys.argv[1], "w"))
+PY
+python3 bench/report.py "$out" "$out/python.md" > BENCHMARKS.md
+echo "wrote BENCHMARKS.md" >&2

@@ -2,6 +2,11 @@
 //! request made with a bare `reqwest::Client` (same pool settings), against a minimal hyper
 //! server on loopback started here, on its own thread.
 //!
+//! A quick in-process check (CI smoke-runs it with `--quick`). Its timings are not pinned and
+//! not reported: BENCHMARKS.md's figures come from `bench/peers` (instructions and allocations
+//! per call, pinned latency and throughput, the published SDKs side by side), through
+//! `bash bench/run_all.sh`.
+//!
 //! ```text
 //! cargo bench --bench overhead                 # full run, prints a markdown table
 //! cargo bench --bench overhead -- --quick      # smoke run with tiny N (CI runs it via cargo test)
