@@ -37,6 +37,11 @@ fn main() {
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
+    // `cfg(tls)`: this build can speak https, through any of the TLS features.
+    println!("cargo::rustc-check-cfg=cfg(tls)");
+    if ["RUSTLS", "NATIVE_TLS", "RUSTLS_RING"].iter().any(|f| env::var_os(format!("CARGO_FEATURE_{f}")).is_some()) {
+        println!("cargo::rustc-cfg=tls");
+    }
     println!("cargo:rerun-if-changed={SPEC}");
     println!("cargo:rerun-if-changed=build");
     let text = fs::read_to_string(SPEC).map_err(|e| format!("cannot read it: {e}"))?;

@@ -29,12 +29,13 @@ pub(super) fn emit_operation_enum(out: &mut String, ops: &[Op]) {
         let statuses: Vec<String> = op.statuses.iter().map(u16::to_string).collect();
         let _ = writeln!(
             out,
-            "crate::operation::Facts {{ id: {:?}, name: {:?}, method: reqwest::Method::{}, path: {:?}, tag: {:?}, \
+            "crate::operation::Facts {{ id: {:?}, name: {:?}, method: reqwest::Method::{}, path: {:?}, templated: {}, tag: {:?}, \
              credential: crate::operation::Credential::{}, idempotent: {}, deprecated: {}, statuses: &[{}] }},",
             op.id,
             op.snake,
             op.method,
             op.path,
+            op.path.contains('{'),
             op.tag,
             op.credential,
             op.idempotent,

@@ -5,8 +5,8 @@ use crate::Error;
 use reqwest::Url;
 use std::net::IpAddr;
 
-/// Whether this build can speak https at all (see the crate's `rustls` / `native-tls` features).
-const HAS_TLS: bool = cfg!(any(feature = "rustls", feature = "native-tls"));
+/// Whether this build can speak https at all (any TLS feature; `cfg(tls)` is set by build.rs).
+const HAS_TLS: bool = cfg!(tls);
 
 /// Checks a base URL: `https` only, except on loopback hosts. Returns it as text without a
 /// trailing slash, and parsed.
@@ -16,7 +16,7 @@ pub(crate) fn normalize_base_url(raw: &str) -> Result<(String, Url), Error> {
     match url.scheme() {
         "https" if !HAS_TLS => {
             return Err(rule(
-                "is https, but this build has no TLS: enable the `rustls` (default) or `native-tls` feature",
+                "is https, but this build has no TLS: enable the `rustls` (default), `rustls-ring` or `native-tls` feature",
             ));
         }
         "https" => {}
@@ -31,6 +31,15 @@ pub(crate) fn normalize_base_url(raw: &str) -> Result<(String, Url), Error> {
         return Err(rule("must not have a query or a fragment"));
     }
     Ok((url.as_str().trim_end_matches('/').to_owned(), url))
+}
+
+/// `base` with `segments` appended as path segments, each percent-encoded. http(s) URLs always
+/// have a path to extend; [`normalize_base_url`] refused anything else.
+pub(crate) fn join(mut base: Url, segments: &[&str]) -> Url {
+    if let Ok(mut path) = base.path_segments_mut() {
+        path.pop_if_empty().extend(segments);
+    }
+    base
 }
 
 pub(crate) fn is_loopback(url: &Url) -> bool {

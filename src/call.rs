@@ -7,13 +7,14 @@
 //! The generated builders hold a [`Call`] and end in [`Call::send`].
 
 use crate::auth::Bearer;
-use crate::base_url::normalize_base_url;
+use crate::base_url::{join, normalize_base_url};
 use crate::client::{Client, Shared};
 use crate::operation::{Credential, Facts};
 use crate::outcome::{self, Finished, Success};
 use crate::redact::Secrets;
 use crate::{Error, Operation, RetryConfig, retry, transport};
 use bytes::Bytes;
+use reqwest::Url;
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 use std::fmt;
 use std::future::Future;
@@ -137,7 +138,7 @@ impl Call {
         let facts = operation.facts();
         let shared: &Shared = &self.client.shared;
         let auth = credential(shared, facts, self.bearer.as_ref())?;
-        let url = url(shared, self.base_url.as_deref(), &request)?;
+        let url = url(shared, operation, self.base_url.as_deref(), &request)?;
         let policy = self.retries.as_ref().unwrap_or(&shared.retries);
         let timeout = self.timeout.or(shared.timeout);
         let idempotent = facts.idempotent || self.retry_non_idempotent;
@@ -212,7 +213,7 @@ fn credential(shared: &Shared, facts: &Facts, bearer: Option<&Bearer>) -> Result
 }
 
 /// The base URL (the client's, parsed once, or this call's) with the path and query appended.
-fn url(shared: &Shared, override_url: Option<&str>, request: &Request<'_>) -> Result<reqwest::Url, Error> {
+fn url(shared: &Shared, operation: Operation, override_url: Option<&str>, request: &Request<'_>) -> Result<Url, Error> {
     let mut url = match override_url {
         Some(raw) => {
             let url = normalize_base_url(raw)?.1;
@@ -222,14 +223,12 @@ fn url(shared: &Shared, override_url: Option<&str>, request: &Request<'_>) -> Re
                     "a loopback URL must be the client's own (ClientBuilder::base_url), so no proxy sees the request",
                 ));
             }
-            url
+            join(url, request.segments)
         }
-        None => shared.base_url.clone(),
+        // A fixed path on the client's base URL: joined once per client and operation.
+        None if !operation.facts().templated => shared.operation_url(operation, request.segments).clone(),
+        None => join(shared.base_url.clone(), request.segments),
     };
-    // http(s) URLs always have a path to extend; `normalize_base_url` refused anything else.
-    if let Ok(mut path) = url.path_segments_mut() {
-        path.pop_if_empty().extend(request.segments);
-    }
     if !request.query.is_empty() {
         url.query_pairs_mut().extend_pairs(request.query);
     }
@@ -240,7 +239,7 @@ fn url(shared: &Shared, override_url: Option<&str>, request: &Request<'_>) -> Re
 /// sends it, and building one costs less than keeping a copy in case it is needed.
 fn build(
     facts: &Facts,
-    url: &reqwest::Url,
+    url: &Url,
     auth: Option<&HeaderValue>,
     extra: &HeaderMap,
     body: Option<&Bytes>,

@@ -2,9 +2,9 @@
 //! accessors (`client.credits()`, `client.api_keys()`) are generated, one per tag of the spec.
 
 use crate::auth::bearer_header;
-use crate::base_url::{is_loopback, normalize_base_url};
+use crate::base_url::{is_loopback, join, normalize_base_url};
 use crate::http::HttpSettings;
-use crate::{Error, RetryConfig};
+use crate::{Error, Operation, RetryConfig};
 use reqwest::Url;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use secrecy::SecretString;
@@ -46,6 +46,8 @@ pub(crate) struct Shared {
     unpooled: Option<(HttpSettings, OnceLock<reqwest::Client>)>,
     /// Validated and parsed once; calls append their path to a clone.
     pub(crate) base_url: Url,
+    /// Each operation's URL, for operations with a fixed path: joined on the first call.
+    operation_urls: Box<[OnceLock<Url>]>,
     /// As given, without a trailing slash, for [`Client::base_url`].
     base_url_text: String,
     /// Whether the base URL is a loopback host (the client then uses no proxy).
@@ -95,6 +97,12 @@ impl fmt::Debug for Client {
 }
 
 impl Shared {
+    /// The base URL joined with `segments`, the fixed path of `operation`, once per client.
+    pub(crate) fn operation_url(&self, operation: Operation, segments: &[&str]) -> &Url {
+        let slot = &self.operation_urls[operation as usize];
+        slot.get_or_init(|| join(self.base_url.clone(), segments))
+    }
+
     /// The HTTP client for an operation: a fresh connection for one that is not idempotent.
     pub(crate) fn http_for(&self, idempotent: bool) -> &reqwest::Client {
         match &self.unpooled {
@@ -133,7 +141,7 @@ pub struct ClientBuilder {
     connect_timeout: Option<Duration>,
     max_response_bytes: Option<usize>,
     http_client: Option<reqwest::Client>,
-    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    #[cfg(tls)]
     root_certificates: Vec<reqwest::Certificate>,
 }
 
@@ -227,7 +235,7 @@ impl ClientBuilder {
 
     /// (With a TLS feature.) Trusts this certificate authority as well as the platform's (a corporate TLS proxy, a
     /// test server). Ignored with [`http_client`](Self::http_client): add it to that client.
-    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    #[cfg(tls)]
     pub fn add_root_certificate(mut self, certificate: reqwest::Certificate) -> Self {
         self.root_certificates.push(certificate);
         self
@@ -275,7 +283,7 @@ impl ClientBuilder {
                     headers,
                     connect_timeout: self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
                     loopback,
-                    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+                    #[cfg(tls)]
                     root_certificates: self.root_certificates,
                 };
                 let http = settings
@@ -288,6 +296,7 @@ impl ClientBuilder {
             shared: Arc::new(Shared {
                 http,
                 unpooled,
+                operation_urls: Operation::ALL.iter().map(|_| OnceLock::new()).collect(),
                 base_url,
                 base_url_text,
                 loopback,

@@ -16,7 +16,7 @@ pub(crate) struct HttpSettings {
     pub(crate) headers: HeaderMap,
     pub(crate) connect_timeout: Duration,
     pub(crate) loopback: bool,
-    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    #[cfg(tls)]
     pub(crate) root_certificates: Vec<reqwest::Certificate>,
 }
 
@@ -38,10 +38,14 @@ impl HttpSettings {
             // A proxy would see the key in clear text, and cannot reach our loopback anyway.
             builder = builder.no_proxy();
         }
-        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        #[cfg(tls)]
         for certificate in &self.root_certificates {
             builder = builder.add_root_certificate(certificate.clone());
         }
+        // `rustls-ring` without `rustls`: reqwest brings no crypto provider and takes the process
+        // default, so install ring's unless the application installed one (then theirs is used).
+        #[cfg(all(feature = "rustls-ring", not(feature = "rustls")))]
+        let _ = rustls::crypto::ring::default_provider().install_default();
         builder.build()
     }
 }

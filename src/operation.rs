@@ -16,6 +16,9 @@ pub(crate) struct Facts {
     pub(crate) method: reqwest::Method,
     /// The path template below the base URL (`/credits`).
     pub(crate) path: &'static str,
+    /// Whether the path has parameters (`/keys/{hash}`); a fixed path is joined to the base URL
+    /// once per client.
+    pub(crate) templated: bool,
     /// The spec's first tag; it names the accessor (`Credits` → `client.credits()`).
     pub(crate) tag: &'static str,
     pub(crate) credential: Credential,

@@ -100,7 +100,7 @@ pub(crate) async fn attempt(http: &reqwest::Client, request: reqwest::Request, l
 }
 
 /// How long the diagnosis of a connect timeout may take (see [`handshake_stalled`]).
-#[cfg(any(feature = "rustls", feature = "native-tls"))]
+#[cfg(tls)]
 const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// After connecting to an https URL timed out: whether a plain TCP connection to the same
@@ -110,7 +110,7 @@ const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 /// line, or a server that accepts and never answers). Without it that was a bare `Timeout`,
 /// retried for the whole budget. Costs one connection, only after a connect timeout, and at
 /// most [`PROBE_TIMEOUT`] (a host that does not answer at all stays a timeout).
-#[cfg(any(feature = "rustls", feature = "native-tls"))]
+#[cfg(tls)]
 async fn handshake_stalled(e: &reqwest::Error) -> bool {
     if !(e.is_connect() && e.is_timeout()) {
         return false;
@@ -122,7 +122,7 @@ async fn handshake_stalled(e: &reqwest::Error) -> bool {
 }
 
 /// Without TLS there is no https, and no handshake to stall.
-#[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+#[cfg(not(tls))]
 async fn handshake_stalled(_: &reqwest::Error) -> bool {
     false
 }

@@ -47,7 +47,7 @@ async fn loopback_calls_never_go_through_an_environment_proxy() {
 
     // The proxy is real: a non-loopback https base URL goes through it, as a CONNECT tunnel (the
     // key travels inside TLS, never in the proxy's view). No network: the fake proxy refuses.
-    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    #[cfg(tls)]
     {
         let remote = Client::builder()
             .api_key(KEY)

@@ -138,7 +138,7 @@ async fn connection_refused_is_named_and_retried_only_within_the_budget() {
 /// clock: the lookup runs on a blocking thread. A resolver that does not answer at all (no
 /// network and a resolver that waits instead of failing) ends in the 2 s connect timeout instead:
 /// that is a `Timeout` (which can heal), accepted here, and the test says so on stderr.
-#[cfg(any(feature = "rustls", feature = "native-tls"))]
+#[cfg(tls)]
 #[tokio::test]
 async fn an_unknown_host_is_a_dns_error_tried_once() {
     let client = Client::builder()

@@ -4,7 +4,7 @@
 //! `reqwest::Client`), untrusted, for another host name, and https to a port that speaks plain
 //! HTTP. Runs with each TLS backend: `cargo test --features mock --test tls` (rustls) and
 //! `cargo test --no-default-features --features mock,native-tls --test tls` (OpenSSL).
-#![cfg(any(feature = "rustls", feature = "native-tls"))]
+#![cfg(tls)]
 
 mod common;
 use common::*;
@@ -151,16 +151,21 @@ async fn https_with_add_root_certificate_reaches_the_server_by_name_and_by_addre
     }
 }
 
+/// A user's own client builder. With only `rustls-ring`, reqwest has no crypto provider of its
+/// own, and a client built before the crate's first `build()` needs one installed, as the
+/// feature's docs say.
+fn users_client() -> reqwest::ClientBuilder {
+    #[cfg(all(feature = "rustls-ring", not(feature = "rustls")))]
+    let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder().no_proxy()
+}
+
 #[tokio::test]
 async fn https_with_a_users_http_client_and_its_custom_root_reaches_the_server() {
     let ca = TestCa::new();
     let server = TlsServer::start(ca.issue(&["localhost"])).await;
-    let own = reqwest::Client::builder()
-        .add_root_certificate(ca.root())
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let own =
+        users_client().add_root_certificate(ca.root()).redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let client = https_builder(&server.url("localhost")).http_client(own).build().unwrap();
     both_operations_succeed(&client, &server).await;
 }
@@ -171,7 +176,7 @@ async fn https_with_a_users_http_client_and_its_custom_root_reaches_the_server()
 async fn a_users_http_client_over_https_still_gets_the_timeout_and_the_size_cap() {
     let ca = TestCa::new();
     let server = TlsServer::start(ca.issue(&["localhost"])).await;
-    let own = reqwest::Client::builder().add_root_certificate(ca.root()).no_proxy().build().unwrap();
+    let own = users_client().add_root_certificate(ca.root()).build().unwrap();
     let client = https_builder(&server.url("localhost"))
         .http_client(own)
         .timeout(Duration::from_millis(300))
