@@ -16,6 +16,7 @@ peers_binary() {
     local dir
     dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/peers" && pwd)
     local target=${PEERS_TARGET_DIR:-$dir/target}
-    CARGO_TARGET_DIR=$target cargo build --locked --release --quiet --manifest-path "$dir/Cargo.toml" >&2
+    # A failed build must stop the run, not leave an older binary to be measured.
+    CARGO_TARGET_DIR=$target cargo build --locked --release --quiet --manifest-path "$dir/Cargo.toml" >&2 || return 1
     echo "$target/release/peers"
 }

@@ -30,7 +30,7 @@ done
 source bench/lib.sh
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "building bench/peers (release)" >&2
-peers=$(peers_binary)
+peers=$(peers_binary) || { echo "run_all: bench/peers did not build" >&2; exit 1; }
 
 # Latency and throughput: client and server pinned to the same CPU.
 LAT_ROUNDS=${LAT_ROUNDS:-30}
