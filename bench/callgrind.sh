@@ -33,9 +33,10 @@ server_pid=$!
 for _ in $(seq 100); do [ -s "$out/server.url" ] && break; sleep 0.05; done
 url=$(head -n1 "$out/server.url")
 
-for name in openrouter-credits reqwest openrouter-rs openrouter_api hyper-util; do
+for name in openrouter-credits openrouter-credits-fresh reqwest openrouter-rs openrouter_api hyper-util; do
     for op in credits charge; do
         [ "$name/$op" = openrouter_api/charge ] && continue # it has no Coinbase charge
+        [ "$name/$op" = openrouter-credits-fresh/credits ] && continue # the option changes only the charge
         for n in 1000 2000; do
             valgrind --tool=callgrind --callgrind-out-file="$out/$name.$op.$n" \
                 "$peers" client "$name" "$op" "$n" "$url" >/dev/null 2>"$out/$name.$op.$n.log"
@@ -78,9 +79,9 @@ def per_call(name, op):
     return (totals(b) - totals(a)) / 1000
 
 rows = []
-for name in ["openrouter-credits", "reqwest", "openrouter-rs", "openrouter_api", "hyper-util"]:
+for name in ["openrouter-credits", "openrouter-credits-fresh", "reqwest", "openrouter-rs", "openrouter_api", "hyper-util"]:
     for op in ["credits", "charge"]:
-        if name == "openrouter_api" and op == "charge":
+        if (name, op) in (("openrouter_api", "charge"), ("openrouter-credits-fresh", "credits")):
             continue
         decode = (totals(f"{out}/decode.{name}.{op}.20000") - totals(f"{out}/decode.{name}.{op}.10000")) / 10000
         rows.append({"mode": "callgrind", "contender": name, "op": op,

@@ -34,6 +34,7 @@ def get(mode, contender, op):
 
 CONTENDERS = [
     ("openrouter-credits", "openrouter-credits (this crate)"),
+    ("openrouter-credits-fresh", "openrouter-credits, `fresh_connections_for_non_idempotent(true)`"),
     ("reqwest", "reqwest 0.13 (bare, the overhead bench's `bare_get`)"),
     ("openrouter-rs", "openrouter-rs 0.23.0"),
     ("openrouter_api", "openrouter_api 0.7.1"),
@@ -98,7 +99,8 @@ for op, title in OPS:
     for c, label in CONTENDERS:
         cg, al, la, th = get("callgrind", c, op), get("alloc", c, op), get("latency", c, op), get("throughput", c, op)
         if cg is None and al is None and la is None:
-            w(f"| {label} | has no Coinbase charge | | | | |")
+            why = "same as the default: the option changes only calls that are not idempotent" if c.endswith("-fresh") else "has no Coinbase charge"
+            w(f"| {label} | {why} | | | | |")
             continue
         cgs = num(cg and cg['instructions_per_call']) + (f" ({cg['decode_instructions']:,})" if cg and 'decode_instructions' in cg else "")
         als = num(al and al['allocs_per_call'], '{:.0f}') + (f" ({al['decode_allocs']:.0f})" if al and 'decode_allocs' in al else "")

@@ -37,12 +37,9 @@ pub struct Client {
 
 pub(crate) struct Shared {
     pub(crate) http: reqwest::Client,
-    /// The same settings without a connection pool, for operations that are not idempotent
-    /// (the charge): a request written onto a pooled connection the server closed a moment
-    /// before is reset unread, and cannot be told apart from one the server acted on, so it
-    /// could not be retried. A fresh connection costs a handshake per charge and has no such
-    /// race. Built on the first such call (building a client loads the TLS roots). `None` with
-    /// the user's own client ([`ClientBuilder::http_client`]).
+    /// With [`ClientBuilder::fresh_connections_for_non_idempotent`]: the same settings without a
+    /// connection pool, for operations that are not idempotent (the charge). Built on the first
+    /// such call (building a client loads the TLS roots).
     unpooled: Option<(HttpSettings, OnceLock<reqwest::Client>)>,
     /// Validated and parsed once; calls append their path to a clone.
     pub(crate) base_url: Url,
@@ -141,6 +138,7 @@ pub struct ClientBuilder {
     connect_timeout: Option<Duration>,
     max_response_bytes: Option<usize>,
     http_client: Option<reqwest::Client>,
+    fresh_connections_for_non_idempotent: bool,
     #[cfg(tls)]
     root_certificates: Vec<reqwest::Certificate>,
 }
@@ -241,6 +239,21 @@ impl ClientBuilder {
         self
     }
 
+    /// Sends each call of an operation that is not idempotent (the charge) on a fresh
+    /// connection, never a pooled one; off by default.
+    ///
+    /// A request written onto a pooled connection that the server closed a moment before is reset
+    /// unread, and the client cannot tell it from one the server acted on, so it is not retried:
+    /// the call fails with [`Error::Transport`](crate::Error::Transport) and `may_have_acted()`.
+    /// Closing idle connections after 20 s, before common servers do, makes that rare with servers
+    /// that keep connections alive; a server that closes each connection right after answering
+    /// makes it frequent. A fresh connection rules it out, for a TCP and TLS handshake per call
+    /// (measured in `BENCHMARKS.md`). Ignored with [`http_client`](Self::http_client).
+    pub fn fresh_connections_for_non_idempotent(mut self, yes: bool) -> Self {
+        self.fresh_connections_for_non_idempotent = yes;
+        self
+    }
+
     /// Sends every call through your own `reqwest::Client` (proxies, custom roots, connection
     /// limits), instead of one the builder makes.
     ///
@@ -289,7 +302,8 @@ impl ClientBuilder {
                 let http = settings
                     .build(true)
                     .map_err(|e| Error::invalid_input("client", format!("the HTTP client could not be built: {e}")))?;
-                (http, Some((settings, OnceLock::new())))
+                let unpooled = self.fresh_connections_for_non_idempotent.then(|| (settings, OnceLock::new()));
+                (http, unpooled)
             }
         };
         Ok(Client {
@@ -343,6 +357,7 @@ impl fmt::Debug for ClientBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("http_client", &self.http_client.is_some())
+            .field("fresh_connections_for_non_idempotent", &self.fresh_connections_for_non_idempotent)
             .finish()
     }
 }

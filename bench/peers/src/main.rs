@@ -77,7 +77,8 @@ const CREDITS_BODY: &[u8] = br#"{"data":{"total_credits":100.5,"total_usage":25.
 /// so that one body serves every contender; each ignores the fields it does not know.
 const CHARGE_BODY: &[u8] = br#"{"data":{"id":"00000000-0000-4000-8000-000000000001","created_at":"2026-11-24T12:00:00Z","expires_at":"2026-11-24T13:00:00Z","web3_data":{"transfer_intent":{"call_data":{"deadline":"2026-11-24T13:00:00Z","fee_amount":"5000000","id":"0x01","operator":"0x8fccd0f3f2e8b1ab9a1d38b1b3a5b2d0f5b2c3d4","prefix":"0x4b3220496e766f69636520","recipient":"0x1f9840a85d5af5bf1d1762f925bdaddc4201f984","recipient_amount":"95000000","recipient_currency":"0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48","refund_destination":"0x1234567890123456789012345678901234567890","signature":"0x02"},"metadata":{"chain_id":1,"contract_address":"0x3a4f3f0c6c1b9b1c5d0e2f1a7b8c9d0e1f2a3b4c","sender":"0x1234567890123456789012345678901234567890"}}},"addresses":{},"calldata":{},"chain_id":1,"sender":"0x1234567890123456789012345678901234567890"}}"#;
 
-const CONTENDERS: [&str; 5] = ["openrouter-credits", "reqwest", "openrouter-rs", "openrouter_api", "hyper-util"];
+const CONTENDERS: [&str; 6] =
+    ["openrouter-credits", "openrouter-credits-fresh", "reqwest", "openrouter-rs", "openrouter_api", "hyper-util"];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Op {
@@ -103,7 +104,12 @@ impl Op {
 
 /// Whether a contender has the operation at all (openrouter_api 0.7.1 has no Coinbase charge).
 fn has(contender: &str, op: Op) -> bool {
-    !(contender == "openrouter_api" && op == Op::Charge)
+    match (contender, op) {
+        ("openrouter_api", Op::Charge) => false,
+        // Only the charge (not idempotent) goes on a fresh connection with that option.
+        ("openrouter-credits-fresh", Op::Credits) => false,
+        _ => true,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -167,6 +173,15 @@ fn build(name: &str, url: &str) -> Contender {
         "openrouter-credits" => {
             Contender::Sdk(openrouter_credits::Client::builder().api_key(KEY).base_url(url).build().expect("sdk"))
         }
+        // This crate with each charge on a fresh connection (`fresh_connections_for_non_idempotent`).
+        "openrouter-credits-fresh" => Contender::Sdk(
+            openrouter_credits::Client::builder()
+                .api_key(KEY)
+                .base_url(url)
+                .fresh_connections_for_non_idempotent(true)
+                .build()
+                .expect("sdk"),
+        ),
         "reqwest" => Contender::Reqwest(
             // The settings the SDK gives its own reqwest client.
             reqwest::Client::builder()
@@ -340,8 +355,12 @@ fn decode(name: &str, op: Op) {
         std::hint::black_box(serde_json::from_slice::<T>(std::hint::black_box(body)).expect("decode"));
     }
     match (name, op) {
-        ("openrouter-credits" | "reqwest" | "hyper-util", Op::Credits) => one::<CreditsResponse>(CREDITS_BODY),
-        ("openrouter-credits" | "reqwest" | "hyper-util", Op::Charge) => one::<CoinbaseChargeResponse>(CHARGE_BODY),
+        ("openrouter-credits" | "openrouter-credits-fresh" | "reqwest" | "hyper-util", Op::Credits) => {
+            one::<CreditsResponse>(CREDITS_BODY)
+        }
+        ("openrouter-credits" | "openrouter-credits-fresh" | "reqwest" | "hyper-util", Op::Charge) => {
+            one::<CoinbaseChargeResponse>(CHARGE_BODY)
+        }
         ("openrouter-rs", Op::Credits) => {
             one::<openrouter_rs::types::ApiResponse<openrouter_rs::api::credits::CreditsData>>(CREDITS_BODY)
         }
