@@ -4,9 +4,7 @@
 # sources fetched first so downloads are not timed), once per TLS choice:
 #   rustls      the default features (reqwest's rustls on aws-lc-rs: aws-lc-sys compiles C)
 #   native-tls  `default-features = false, features = ["native-tls"]` (links the system OpenSSL)
-#   ring        what a rustls-on-ring feature would compile: the crate without TLS plus reqwest's
-#               `rustls-no-provider` and rustls' `ring` provider (no such feature exists yet;
-#               this measures its build, not a working client)
+#   ring        `default-features = false, features = ["rustls-ring"]` (rustls on ring: no aws-lc-sys)
 # and the build dependencies of this crate's build script that nothing else needs.
 #
 #   bash bench/build_cost.sh OUT_DIR
@@ -48,9 +46,7 @@ EOF
 
 dependent rustls "openrouter-credits = { path = \"$root\" }"
 dependent native-tls "openrouter-credits = { path = \"$root\", default-features = false, features = [\"native-tls\"] }"
-dependent ring "openrouter-credits = { path = \"$root\", default-features = false }
-reqwest = { version = \"0.13.5\", default-features = false, features = [\"rustls-no-provider\"] }
-rustls = { version = \"0.23\", default-features = false, features = [\"ring\", \"std\", \"tls12\"] }"
+dependent ring "openrouter-credits = { path = \"$root\", default-features = false, features = [\"rustls-ring\"] }"
 
 for variant in ${VARIANTS:-rustls ring}; do
     dir=$work/$variant

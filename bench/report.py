@@ -209,7 +209,7 @@ if build:
     lines = {
         "rustls": "`openrouter-credits` with its default features (`rustls`, on aws-lc-rs)",
         "native-tls": "`openrouter-credits = { default-features = false, features = [\"native-tls\"] }`",
-        "ring": "what a rustls-on-ring feature would build: no TLS feature, plus `reqwest` `rustls-no-provider` and `rustls` `ring` (*)",
+        "ring": "`openrouter-credits = { default-features = false, features = [\"rustls-ring\"] }` (*)",
     }
     for b in build:
         if b["mode"] != "build":
@@ -227,20 +227,11 @@ if build:
         w(f"This crate's build script needs {s['build_dependency_crates']} crates, {s['only_for_the_build_script']} of them for nothing else "
           f"(every dependent compiles them): {', '.join(s['crates'])}.")
         w("")
-    w("(*) reqwest 0.13 has a `rustls-no-provider` feature: rustls without aws-lc-rs (the crate's `rustls` dependency")
-    w("and `rustls-platform-verifier` both turn rustls' default features off, so no aws-lc-sys). With it, a crypto")
-    w("provider must be installed before a `reqwest::Client` is built, or `ClientBuilder::build` panics")
-    w("(\"No rustls crypto provider is configured\"). A `rustls-ring` feature of this crate would need: the")
-    w("feature `rustls-ring = [\"reqwest/rustls-no-provider\", \"dep:rustls\"]`, an optional dependency")
-    w("`rustls = { version = \"0.23\", default-features = false, features = [\"ring\", \"std\", \"tls12\"] }`, and in")
-    w("`ClientBuilder::build` (when that feature is on and `rustls` is off) either")
-    w("`let _ = rustls::crypto::ring::default_provider().install_default();` (process-wide; an application's own")
-    w("choice, installed first, wins) or a `rustls::ClientConfig` built on the ring provider and handed over with")
-    w("`reqwest::ClientBuilder::tls_backend_preconfigured` (keeps it to this client, but then the crate must also")
-    w("set up the platform verifier itself). It must also count as a TLS feature wherever the crate checks for")
-    w("`rustls` or `native-tls` (the https refusal). The row above measures what such a build compiles. ring is not")
-    w("free of C either: its build script compiles ring's C and assembly with `cc` (no cmake, and a fraction of")
-    w("aws-lc's size); a provider with no C at all would have to be a pure-Rust one (RustCrypto-based), not tried here.")
+    w("(*) rustls on the ring crypto provider, through reqwest 0.13's `rustls-no-provider` feature: no aws-lc-sys,")
+    w("no cmake. ring is not free of C: its build script compiles ring's C and assembly with `cc` (a fraction of")
+    w("aws-lc's size); a provider with no C at all would be a pure-Rust one (RustCrypto-based), not offered. The")
+    w("client installs ring as the process's default rustls provider when it is built, unless the application")
+    w("installed one first (then that one is used); a `reqwest::Client` built before needs one installed.")
     w("For a native-tls row too: `VARIANTS=\"rustls native-tls ring\" bash bench/build_cost.sh OUT`.")
     w("")
 
