@@ -146,9 +146,18 @@ async fn https_with_add_root_certificate_reaches_the_server_by_name_and_by_addre
         let server = TlsServer::start(ca.issue(&["localhost", "127.0.0.1"])).await;
         let client = https_builder(&server.url(host)).add_root_certificate(ca.root()).build().unwrap();
         both_operations_succeed(&client, &server).await;
-        // get_credits on a pooled connection, the charge on a fresh one of its own.
-        assert_eq!(server.connections(), 2, "{host}");
+        // One TLS connection, pooled, for both calls.
+        assert_eq!(server.connections(), 1, "{host}");
     }
+    // With fresh connections for the charge: get_credits pooled, the charge on its own.
+    let server = TlsServer::start(ca.issue(&["localhost"])).await;
+    let client = https_builder(&server.url("localhost"))
+        .add_root_certificate(ca.root())
+        .fresh_connections_for_non_idempotent(true)
+        .build()
+        .unwrap();
+    both_operations_succeed(&client, &server).await;
+    assert_eq!((server.connections(), server.handshakes()), (2, 2));
 }
 
 /// A user's own client builder. With only `rustls-ring`, reqwest has no crypto provider of its
