@@ -5,7 +5,7 @@
 //! facts say which credential each operation sends ([`Credential`](crate::operation::Credential)),
 //! and [`crate::call`] picks it from here.
 
-use crate::Error;
+use crate::error::Error;
 use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt;

@@ -1,7 +1,7 @@
 //! The base URL rules: absolute, `https` (plain `http` only for loopback hosts, which are also
 //! kept off any proxy), no credentials, query or fragment.
 
-use crate::Error;
+use crate::error::Error;
 use reqwest::Url;
 use std::net::IpAddr;
 

@@ -9,10 +9,13 @@
 use crate::auth::Bearer;
 use crate::base_url::{join, normalize_base_url};
 use crate::client::{Client, Shared};
+use crate::error::Error;
+use crate::generated::Operation;
 use crate::operation::{Credential, Facts};
 use crate::outcome::{self, Finished, Success};
 use crate::redact::Secrets;
-use crate::{Error, Operation, RetryConfig, retry, transport};
+use crate::retry::{self, RetryConfig};
+use crate::transport;
 use bytes::Bytes;
 use reqwest::Url;
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};

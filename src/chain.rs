@@ -1,6 +1,6 @@
 //! [`ChainId`]: the three networks a Coinbase charge can be paid on.
 
-use crate::Error;
+use crate::error::Error;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::str::FromStr;

@@ -3,8 +3,10 @@
 
 use crate::auth::bearer_header;
 use crate::base_url::{is_loopback, join, normalize_base_url};
+use crate::error::Error;
+use crate::generated::Operation;
 use crate::http::HttpSettings;
-use crate::{Error, Operation, RetryConfig};
+use crate::retry::RetryConfig;
 use reqwest::Url;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use secrecy::SecretString;

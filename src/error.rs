@@ -1,11 +1,11 @@
 //! [`Error`]: every way a call can fail. The types only: statuses become variants in one
 //! function, `outcome::finish`.
 
-use crate::Operation;
+use crate::generated::Operation;
+use crate::generated::types::ErrorResponse;
 use crate::operation::Credential;
 use crate::response::RateLimit;
 use crate::transport::TransportError;
-use crate::types::ErrorResponse;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use std::fmt;
@@ -234,8 +234,8 @@ impl Error {
                 "the server probably acted on the request: check (e.g. the balance) before sending it again"
             }
             Error::Transport { source, .. } => match source.kind() {
-                crate::TransportKind::Dns => "check the host name in the base URL",
-                crate::TransportKind::Tls => match source.what() {
+                crate::transport::TransportKind::Dns => "check the host name in the base URL",
+                crate::transport::TransportKind::Tls => match source.what() {
                     "certificate not trusted" => {
                         "the server's certificate is not signed by a trusted authority; for a private one, see ClientBuilder::add_root_certificate"
                     }
@@ -245,7 +245,7 @@ impl Error {
                     "certificate expired" => "the server's certificate has expired (or this machine's clock is wrong)",
                     _ => "the port does not seem to speak TLS: check the base URL's scheme (http or https) and port",
                 },
-                crate::TransportKind::Protocol => {
+                crate::transport::TransportKind::Protocol => {
                     "the server did not answer in HTTP: check the base URL's scheme and port"
                 }
                 _ => "check the network and the base URL",

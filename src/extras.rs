@@ -1,6 +1,6 @@
 //! Hand-written conveniences on generated types: what every integration computes by hand.
 
-use crate::types::Credits;
+use crate::generated::types::Credits;
 
 impl Credits {
     /// Credits left to spend: `total_credits − total_usage`, in USD.

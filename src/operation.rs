@@ -3,7 +3,7 @@
 //! (one variant per `operationId`); this file gives it its public methods. Nothing here, or
 //! anywhere in the runtime, names a specific operation.
 
-use crate::Operation;
+use crate::generated::Operation;
 use std::fmt;
 
 /// One operation's facts, as `build.rs` read them from `openapi/credits.yaml`.

@@ -5,11 +5,12 @@
 //! Everything taken from the server is redacted (see `redact.rs`) before it is parsed, cut or
 //! quoted into an error.
 
+use crate::error::Error;
 use crate::error::{ApiError, ApiErrorParts};
+use crate::generated::Operation;
 use crate::redact::Secrets;
 use crate::response::Response;
 use crate::transport::{Attempt, TransportKind, classify_failure};
-use crate::{Error, Operation};
 use bytes::Bytes;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderValue};

@@ -16,7 +16,7 @@
 //!
 //! `.retry_non_idempotent(true)` on a call gives it the idempotent column.
 
-use crate::Operation;
+use crate::generated::Operation;
 use crate::transport::{Attempt, Failure, TransportKind};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};

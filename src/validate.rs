@@ -5,7 +5,7 @@
 //! Messages name the rule in words; the error names the field (`invalid amount: must be a
 //! finite number greater than 0`).
 
-use crate::Error;
+use crate::error::Error;
 
 /// Bounds of a number field.
 #[derive(Debug, Default)]

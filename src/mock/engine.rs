@@ -4,7 +4,7 @@
 
 use super::response::{MockBody, MockResponse};
 use super::{MAX_REQUEST_BODY, RecordedRequest, State, lock, schema};
-use crate::Operation;
+use crate::generated::Operation;
 use crate::operation::Credential;
 use bytes::Bytes;
 use http_body_util::BodyExt;

@@ -41,7 +41,7 @@ mod schema;
 
 pub use response::MockResponse;
 
-use crate::Operation;
+use crate::generated::Operation;
 use account::Account;
 use bytes::Bytes;
 use hyper::Method;
