@@ -14,10 +14,8 @@ peers=${3:-$(peers_binary)}
 work=$(mktemp -d)
 server_pid=
 trap '[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"' EXIT
-"$peers" serve > "$work/url" &
-server_pid=$!
-for _ in $(seq 100); do [ -s "$work/url" ] && break; sleep 0.05; done
-url=$(head -n1 "$work/url")
+start_server "$peers" "$work/url"
+url=$server_url
 for n in 1000 2000; do
     valgrind --tool=dhat --dhat-out-file="$work/$n.json" "$peers" client "$name" "$op" "$n" "$url" >/dev/null 2>&1
 done

@@ -28,10 +28,8 @@ peers=${2:-$(peers_binary)}
 
 server_pid=
 trap '[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true' EXIT
-"$peers" serve > "$out/server.url" &
-server_pid=$!
-for _ in $(seq 100); do [ -s "$out/server.url" ] && break; sleep 0.05; done
-url=$(head -n1 "$out/server.url")
+start_server "$peers" "$out/server.url"
+url=$server_url
 
 for name in openrouter-credits openrouter-credits-fresh reqwest openrouter-rs openrouter_api hyper-util; do
     for op in credits charge; do

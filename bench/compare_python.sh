@@ -19,10 +19,8 @@ fi
 
 source bench/lib.sh
 peers=${1:-$(peers_binary)}
-taskset -c 0 "$peers" serve > "$work/url" &
-server_pid=$!
-for _ in $(seq 100); do [ -s "$work/url" ] && break; sleep 0.05; done
-url=$(head -n1 "$work/url")
+start_server "$peers" "$work/url" taskset -c 0
+url=$server_url
 
 python_rate=$(taskset -c 0 "$work/venv/bin/python" - "$url" "$N" <<'PY'
 import sys, time

@@ -20,3 +20,15 @@ peers_binary() {
     CARGO_TARGET_DIR=$target cargo build --locked --release --quiet --manifest-path "$dir/Cargo.toml" >&2 || return 1
     echo "$target/release/peers"
 }
+
+# Starts `peers serve` in the background, with the command words after FILE before it (for
+# example `taskset -c 0`), waits for the URL it prints into FILE, and sets server_pid and
+# server_url in the caller's shell.   start_server PEERS FILE [PREFIX...]
+start_server() {
+    local peers=$1 file=$2
+    shift 2
+    "$@" "$peers" serve > "$file" &
+    server_pid=$!
+    for _ in $(seq 100); do [ -s "$file" ] && break; sleep 0.05; done
+    server_url=$(head -n1 "$file")
+}

@@ -37,10 +37,8 @@ LAT_ROUNDS=${LAT_ROUNDS:-30}
 LAT_CALLS=${LAT_CALLS:-2000}
 THR_ROUNDS=${THR_ROUNDS:-40}
 THR_CALLS=${THR_CALLS:-6400}
-taskset -c 0 "$peers" serve > "$out/url" &
-server_pid=$!
-for _ in $(seq 100); do [ -s "$out/url" ] && break; sleep 0.05; done
-url=$(head -n1 "$out/url")
+start_server "$peers" "$out/url" taskset -c 0
+url=$server_url
 echo "allocations per call" >&2
 "$peers" alloc "$url" > "$out/alloc.jsonl"
 echo "latency (pinned)" >&2
