@@ -266,6 +266,15 @@ pub(crate) fn classify_failure(failure: Failure) -> TransportError {
     TransportError { kind, written: !error.is_connect(), root, stalled_handshake, source: error }
 }
 
+/// What the causes' own words say, in order: the first kind with a word in a cause's lower-cased
+/// text. (hyper's chunked decoder says "Invalid chunk size line: missing size digit", …)
+const CAUSE_WORDS: [(TransportKind, &[&str]); 4] = [
+    (TransportKind::Dns, &["dns error", "failed to lookup address"]),
+    (TransportKind::Tls, &["certificate", "tls", "ssl", "handshake", "corrupt message"]),
+    (TransportKind::Protocol, &["invalid http version", "invalid status", "http/0.9", "parse", "chunk"]),
+    (TransportKind::Reset, &["connection closed before message completed", "reset"]),
+];
+
 fn inspect(e: &reqwest::Error) -> (TransportKind, String) {
     use std::error::Error as _;
     let mut kind = None;
@@ -288,28 +297,7 @@ fn inspect(e: &reqwest::Error) -> (TransportKind, String) {
             None
         };
         let found = found.or_else(|| {
-            if lower.contains("dns error") || lower.contains("failed to lookup address") {
-                Some(TransportKind::Dns)
-            } else if lower.contains("certificate")
-                || lower.contains("tls")
-                || lower.contains("ssl")
-                || lower.contains("handshake")
-                || lower.contains("corrupt message")
-            {
-                Some(TransportKind::Tls)
-            } else if lower.contains("invalid http version")
-                || lower.contains("invalid status")
-                || lower.contains("http/0.9")
-                || lower.contains("parse")
-                // hyper's chunked decoder: "Invalid chunk size line: missing size digit", …
-                || lower.contains("chunk")
-            {
-                Some(TransportKind::Protocol)
-            } else if lower.contains("connection closed before message completed") || lower.contains("reset") {
-                Some(TransportKind::Reset)
-            } else {
-                None
-            }
+            CAUSE_WORDS.iter().find(|(_, words)| words.iter().any(|w| lower.contains(w))).map(|(kind, _)| *kind)
         });
         // The outermost specific kind wins (a TLS error wraps an io error); the root cause is
         // the innermost words, unless the cause around them already says them and more
