@@ -10,7 +10,7 @@ use crate::error::{ApiError, ApiErrorParts};
 use crate::generated::Operation;
 use crate::redact::Secrets;
 use crate::response::Response;
-use crate::transport::{Attempt, TransportKind, classify_failure};
+use crate::transport::{Attempt, TransportKind};
 use bytes::Bytes;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderValue};
@@ -51,12 +51,11 @@ pub(crate) fn finish(attempt: Attempt, f: Finished) -> Result<Success, Error> {
         Attempt::Response(r) => Err(api_error(operation, r.status, &r.headers, &r.body, attempts, &secrets)),
         Attempt::TooLarge(status) => Err(Error::ResponseTooLarge { operation, status, limit }),
         Attempt::BodyFailed(status, _, e) if status.is_success() => {
-            Err(Error::ResponseInterrupted { operation, status, attempts, source: classify_failure(e) })
+            Err(Error::ResponseInterrupted { operation, status, attempts, source: e })
         }
         // An error status whose body broke: the status is what matters.
         Attempt::BodyFailed(status, headers, _) => Err(api_error(operation, status, &headers, &[], attempts, &secrets)),
-        Attempt::Failed(e) => {
-            let source = classify_failure(e);
+        Attempt::Failed(source) => {
             if source.kind() == TransportKind::Timeout && source.request_written() {
                 Err(Error::Timeout { operation, attempts, timeout })
             } else {

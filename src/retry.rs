@@ -17,7 +17,7 @@
 //! `.retry_non_idempotent(true)` on a call gives it the idempotent column.
 
 use crate::generated::Operation;
-use crate::transport::{Attempt, Failure, TransportKind};
+use crate::transport::{Attempt, TransportKind};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use std::time::{Duration, SystemTime};
@@ -131,17 +131,10 @@ pub(crate) fn classify(attempt: &Attempt) -> Outcome {
         Attempt::Response(r) if r.status.is_success() => Outcome::Status(r.status, None),
         Attempt::Response(r) => Outcome::Status(r.status, retry_after(&r.headers, SystemTime::now())),
         Attempt::TooLarge(_) => Outcome::TooLarge,
-        Attempt::Failed(e) => {
-            let (kind, written) = failure(e);
-            Outcome::Failed { kind, written }
-        }
+        Attempt::Failed(e) => Outcome::Failed { kind: e.kind(), written: e.request_written() },
         // The headers came: the request was written, whatever the body did.
-        Attempt::BodyFailed(_, _, e) => Outcome::Failed { kind: failure(e).0, written: true },
+        Attempt::BodyFailed(_, _, e) => Outcome::Failed { kind: e.kind(), written: true },
     }
-}
-
-fn failure(e: &Failure) -> (TransportKind, bool) {
-    (e.kind(), e.written())
 }
 
 /// Whether `outcome` may be retried. Pure: the table in this module's docs. `idempotent` is the

@@ -23,39 +23,12 @@ pub(crate) enum Attempt {
     Response(Buffered),
     /// The body would pass the cap; the connection is dropped unread.
     TooLarge(StatusCode),
-    /// No response at all (refused, DNS, TLS, reset, timeout before the headers).
-    Failed(Failure),
+    /// No response at all (refused, DNS, TLS, reset, timeout before the headers), classified
+    /// once, here: the retry decision and the call's error read the same verdict.
+    Failed(TransportError),
     /// The headers came, then the body broke off (reset, truncated, stalled past the timeout).
     /// The status is kept: a 200 whose body broke means the server acted.
-    BodyFailed(StatusCode, HeaderMap, Failure),
-}
-
-/// A failed attempt's error, and what was found out about it beyond the error itself.
-#[derive(Debug)]
-pub(crate) struct Failure {
-    error: reqwest::Error,
-    /// Connecting to an https URL timed out, yet the port accepts TCP connections at once: the
-    /// TLS handshake is what never finished (a port that speaks plain HTTP and waits for a
-    /// request line, or a server that accepts and never answers).
-    stalled_handshake: bool,
-}
-
-impl From<reqwest::Error> for Failure {
-    fn from(error: reqwest::Error) -> Self {
-        Self { error, stalled_handshake: false }
-    }
-}
-
-impl Failure {
-    /// What kind of failure it was, for the retry decision.
-    pub(crate) fn kind(&self) -> TransportKind {
-        if self.stalled_handshake { TransportKind::Tls } else { inspect(&self.error).0 }
-    }
-
-    /// Whether the request may have been written: false only when connecting failed.
-    pub(crate) fn written(&self) -> bool {
-        !self.error.is_connect()
-    }
+    BodyFailed(StatusCode, HeaderMap, TransportError),
 }
 
 pub(crate) async fn attempt(http: &reqwest::Client, request: reqwest::Request, limit: usize) -> Attempt {
@@ -63,7 +36,7 @@ pub(crate) async fn attempt(http: &reqwest::Client, request: reqwest::Request, l
         Ok(r) => r,
         Err(e) => {
             let stalled_handshake = handshake_stalled(&e).await;
-            return Attempt::Failed(Failure { error: e, stalled_handshake });
+            return Attempt::Failed(classify(e, stalled_handshake));
         }
     };
     let status = response.status();
@@ -92,7 +65,7 @@ pub(crate) async fn attempt(http: &reqwest::Client, request: reqwest::Request, l
                 }
             }
             Ok(None) => break,
-            Err(e) => return Attempt::BodyFailed(status, headers, e.into()),
+            Err(e) => return Attempt::BodyFailed(status, headers, classify(e, false)),
         }
     }
     let body = if rest.is_empty() { first.unwrap_or_default() } else { rest.freeze() };
@@ -259,8 +232,9 @@ impl std::error::Error for TransportError {
 
 /// Reads a reqwest error's cause chain. reqwest and hyper expose no stable kind for most of
 /// these, so the chain's `io::ErrorKind`s come first and the causes' own words second.
-pub(crate) fn classify_failure(failure: Failure) -> TransportError {
-    let Failure { error, stalled_handshake } = failure;
+/// `stalled_handshake`: connecting to an https URL timed out, yet the port accepts TCP at once
+/// (see [`handshake_stalled`]), so the TLS handshake is what never finished.
+fn classify(error: reqwest::Error, stalled_handshake: bool) -> TransportError {
     let (kind, root) = inspect(&error);
     let kind = if stalled_handshake { TransportKind::Tls } else { kind };
     TransportError { kind, written: !error.is_connect(), root, stalled_handshake, source: error }
