@@ -227,7 +227,7 @@ pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Durati
 pub(crate) fn trace(operation: Operation, attempt: u32, outcome: Outcome, delay: Option<Duration>) {
     let (status, error) = match outcome {
         Outcome::Status(s, _) => (Some(s.as_u16()), None),
-        Outcome::Failed { kind, .. } => (None, Some(kind_name(kind))),
+        Outcome::Failed { kind, .. } => (None, Some(kind.describe())),
         Outcome::TooLarge => (None, Some("response too large")),
     };
     let retry_in_ms = delay.map(|d| d.as_millis() as u64);
@@ -241,18 +241,6 @@ pub(crate) fn trace(operation: Operation, attempt: u32, outcome: Outcome, delay:
         "{}",
         if delay.is_some() { "attempt failed, retrying" } else { "attempt finished" }
     );
-}
-
-fn kind_name(kind: TransportKind) -> &'static str {
-    match kind {
-        TransportKind::Dns => "dns",
-        TransportKind::Refused => "connection refused",
-        TransportKind::Tls => "tls",
-        TransportKind::Reset => "connection reset",
-        TransportKind::Protocol => "protocol",
-        TransportKind::Timeout => "timeout",
-        _ => "connection failed",
-    }
 }
 
 #[cfg(test)]

@@ -130,7 +130,8 @@ impl TransportKind {
         matches!(self, TransportKind::Refused | TransportKind::Reset | TransportKind::Timeout | TransportKind::Other)
     }
 
-    fn describe(self) -> &'static str {
+    /// The kind in a few words, for messages and the per-attempt tracing event.
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             TransportKind::Dns => "DNS lookup failed",
             TransportKind::Refused => "connection refused",
