@@ -15,18 +15,13 @@
 #[path = "build/operations.rs"]
 mod operations;
 
-use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypePatch};
+use operations::TYPES;
+
+use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl, TypePatch};
+use schemars::schema::{InstanceType, SchemaObject};
 use std::{env, fs, path::PathBuf};
 
 const SPEC: &str = "openapi/credits.yaml";
-
-/// Components replaced by hand-written types, by component name. Shared with the operation
-/// generator, so a builder setter takes the same type the generated types use.
-const REPLACEMENTS: [(&str, &str); 1] = [
-    // The integer enum 1/137/8453 would be a validated newtype over i64; ours is a real enum
-    // with names (`ChainId::Base`) and parsing from either form.
-    ("ChainId", "crate::ChainId"),
-];
 
 fn main() {
     if let Err(e) = run() {
@@ -51,7 +46,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     // JSON pointer of anything it cannot use, before progenitor could panic on it.
     let document: serde_json::Value =
         serde_yaml_ng::from_str(&text).map_err(|e| format!("is not a YAML document: {e}"))?;
-    let generated = operations::generate(&document, &REPLACEMENTS)?;
+    let generated = operations::generate(&document, &TYPES)?;
     write_rust(&out.join("operations.rs"), generated.operations.parse()?)?;
     write_rust(&out.join("exports.rs"), generated.exports.parse()?)?;
     fs::write(out.join("fragment.json"), serde_json::to_string(&document)?)?;
@@ -68,15 +63,25 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         .with_tag(TagStyle::Merged)
         // Users compare responses in their tests.
         .with_derive("PartialEq");
-    for (component, path) in REPLACEMENTS {
+    for &(component, path) in TYPES.components {
         settings.with_replacement(component, path, std::iter::empty());
+    }
+    // typify matches a conversion on the schema without its description: any string field of
+    // the format, wherever it is.
+    for &(format, path) in TYPES.formats {
+        let schema = SchemaObject {
+            instance_type: Some(InstanceType::String.into()),
+            format: Some(format.to_owned()),
+            ..SchemaObject::default()
+        };
+        settings.with_conversion(schema, path, [TypeImpl::Display, TypeImpl::FromStr].into_iter());
     }
     // Semver: upstream adds fields and enum values without notice. Every generated type is
     // `#[non_exhaustive]`, so that reaching users in a minor release is not a breaking change
     // (they get values by decoding, never by struct literal).
     let components = document.pointer("/components/schemas").and_then(|c| c.as_object());
     for name in components.into_iter().flat_map(|c| c.keys()) {
-        if !REPLACEMENTS.iter().any(|(r, _)| r == name) {
+        if !TYPES.components.iter().any(|(r, _)| r == name) {
             settings.with_patch(name, TypePatch::default().with_attr("#[non_exhaustive]"));
         }
     }

@@ -130,7 +130,7 @@ fn rust_ty(ty: &Ty) -> String {
         Ty::I64 => "i64".into(),
         Ty::I32 => "i32".into(),
         Ty::Bool => "bool".into(),
-        Ty::Named(p) => p.clone(),
+        Ty::Named(p) | Ty::Parsed(p) => p.clone(),
         Ty::Vec(inner) => format!("Vec<{}>", rust_ty(inner)),
         Ty::Map => "serde_json::Map<String, serde_json::Value>".into(),
     }
@@ -154,7 +154,7 @@ pub(super) fn emit_builder(out: &mut String, op: &Op) {
             "#[derive(Clone, Debug)]\npub struct {v}Security(crate::auth::Bearer);\n\
              impl {v}Security {{\n\
              #[doc = \" Uses `token` as `Authorization: Bearer <token>` on this one call.\"]\n\
-             pub fn bearer(token: impl Into<String>) -> Self {{ Self(crate::auth::Bearer::new(token.into())) }}\n}}\n",
+             pub fn bearer(token: impl AsRef<str>) -> Self {{ Self(crate::auth::Bearer::new(token.as_ref())) }}\n}}\n",
             v = op.variant
         );
     }
@@ -174,7 +174,12 @@ pub(super) fn emit_builder(out: &mut String, op: &Op) {
         "#[derive(Debug)]\n#[must_use = \"a request does nothing until it is sent or awaited\"]\npub struct {builder} {{\ncall: crate::call::Call,"
     );
     for f in op.all_fields() {
-        let _ = writeln!(out, "{}: Option<{}>,", f.ident, rust_ty(&f.ty));
+        let stored = match &f.ty {
+            // Parsed when given; the rule it broke waits for `send` to report it.
+            Ty::Parsed(p) => format!("Result<{p}, &'static str>"),
+            other => rust_ty(other),
+        };
+        let _ = writeln!(out, "{}: Option<{stored}>,", f.ident);
     }
     let _ = writeln!(out, "}}\n\nimpl {builder} {{");
 
@@ -187,8 +192,12 @@ pub(super) fn emit_builder(out: &mut String, op: &Op) {
         }
         doc_attr(out, &text);
         let (arg, store) = match &f.ty {
-            Ty::String => ("impl Into<String>".to_owned(), "value.into()"),
-            other => (rust_ty(other), "value"),
+            Ty::String => ("impl Into<String>".to_owned(), "value.into()".to_owned()),
+            // Text or the type itself (it is `AsRef<str>`), parsed here without allocating.
+            Ty::Parsed(p) => {
+                ("impl AsRef<str>".to_owned(), format!("<{p} as crate::validate::Parsed>::parse_rule(value.as_ref())"))
+            }
+            other => (rust_ty(other), "value".to_owned()),
         };
         let _ = writeln!(
             out,
@@ -228,6 +237,18 @@ pub(super) fn emit_builder(out: &mut String, op: &Op) {
     for f in op.all_fields() {
         if f.required {
             let _ = writeln!(out, "let {id} = crate::validate::required({:?}, {id})?;", f.name, id = f.ident);
+        }
+        if let Ty::Parsed(_) = f.ty {
+            let _ = if f.required {
+                writeln!(out, "let {id} = crate::validate::parsed({:?}, {id})?;", f.name, id = f.ident)
+            } else {
+                writeln!(
+                    out,
+                    "let {id} = {id}.map(|v| crate::validate::parsed({:?}, v)).transpose()?;",
+                    f.name,
+                    id = f.ident
+                )
+            };
         }
         if let Some(check) = check_call(f) {
             if f.required {

@@ -1,8 +1,8 @@
 //! Reading the fragment: each operation as the facts, parameters, body fields and response type
 //! the emitter needs, or an error naming the JSON pointer of what breaks the contract.
 
-use super::Result;
 use super::naming::{ident, pascal, snake};
+use super::{Result, TypeMap};
 use serde_json::{Map, Value};
 
 pub(super) struct Op {
@@ -52,6 +52,8 @@ pub(super) enum Ty {
     Bool,
     /// A generated or replacement type, by path.
     Named(String),
+    /// A string of a format the crate parses into its own type (`crate::EvmAddress`), by path.
+    Parsed(String),
     Vec(Box<Ty>),
     /// An object of any shape (`additionalProperties`).
     Map,
@@ -75,7 +77,7 @@ fn escape_pointer(s: &str) -> String {
     s.replace('~', "~0").replace('/', "~1")
 }
 
-pub(super) fn read_operations(doc: &Value, replacements: &[(&str, &str)]) -> Result<Vec<Op>> {
+pub(super) fn read_operations(doc: &Value, types: &TypeMap<'_>) -> Result<Vec<Op>> {
     let paths = doc.get("paths").and_then(Value::as_object).ok_or("has no `paths` object")?;
     let global = doc.get("security").cloned().unwrap_or(Value::Array(Vec::new()));
     let schemes = doc.pointer("/components/securitySchemes").and_then(Value::as_object);
@@ -85,7 +87,7 @@ pub(super) fn read_operations(doc: &Value, replacements: &[(&str, &str)]) -> Res
         for method in METHODS {
             let Some(op) = item.get(method) else { continue };
             let at = format!("/paths/{}/{method}", escape_pointer(path));
-            ops.push(read_operation(doc, &at, path, method, op, &global, schemes, replacements)?);
+            ops.push(read_operation(doc, &at, path, method, op, &global, schemes, types)?);
         }
         if item.contains_key("parameters") || item.contains_key("$ref") {
             return Err(format!(
@@ -106,7 +108,7 @@ fn read_operation(
     op: &Value,
     global: &Value,
     schemes: Option<&Map<String, Value>>,
-    replacements: &[(&str, &str)],
+    types: &TypeMap<'_>,
 ) -> Result<Op> {
     let text = |key: &str| op.get(key).and_then(Value::as_str).map(str::to_owned);
     let id = text("operationId").ok_or_else(|| format!("{at}: no operationId"))?;
@@ -139,7 +141,7 @@ fn read_operation(
         let schema = p.get("schema").ok_or_else(|| format!("{pat}: no schema"))?;
         let required = location == In::Path || p.get("required").and_then(Value::as_bool).unwrap_or(false);
         let doc = p.get("description").and_then(Value::as_str).map(str::to_owned);
-        params.push(field(&format!("{pat}/schema"), name, location, required, schema, doc, replacements)?);
+        params.push(field(&format!("{pat}/schema"), name, location, required, schema, doc, types)?);
     }
 
     let body = match op.get("requestBody") {
@@ -165,7 +167,7 @@ fn read_operation(
                 let pat = format!("/components/schemas/{name}/properties/{}", escape_pointer(prop));
                 let doc = schema.get("description").and_then(Value::as_str).map(str::to_owned);
                 let req = required.contains(&prop.as_str());
-                fields.push(field(&pat, prop, In::Body, req, schema, doc, replacements)?);
+                fields.push(field(&pat, prop, In::Body, req, schema, doc, types)?);
             }
             Some(fields)
         }
@@ -192,7 +194,7 @@ fn read_operation(
                     let (name, _) = resolve(doc, s).ok_or_else(|| {
                         format!("{at}/responses/{code}: the success schema must be a $ref to a named component")
                     })?;
-                    Some(type_path(&name, replacements))
+                    Some(type_path(&name, types))
                 }
             };
         } else if status >= 400 {
@@ -273,8 +275,8 @@ fn resolve<'a>(doc: &'a Value, schema: &Value) -> Option<(String, &'a Value)> {
     Some((name.to_owned(), target))
 }
 
-pub(super) fn type_path(component: &str, replacements: &[(&str, &str)]) -> String {
-    match replacements.iter().find(|(name, _)| *name == component) {
+pub(super) fn type_path(component: &str, types: &TypeMap<'_>) -> String {
+    match types.components.iter().find(|(name, _)| *name == component) {
         Some((_, path)) => path.to_string(),
         None => format!("crate::generated::types::{}", pascal(component)),
     }
@@ -287,9 +289,9 @@ fn field(
     required: bool,
     schema: &Value,
     doc: Option<String>,
-    replacements: &[(&str, &str)],
+    types: &TypeMap<'_>,
 ) -> Result<Field> {
-    let ty = ty_of(at, schema, replacements)?;
+    let ty = ty_of(at, schema, types)?;
     let num = |k: &str| schema.get(k).and_then(Value::as_f64);
     let flag = |k: &str| schema.get(k).and_then(Value::as_bool).unwrap_or(false);
     let rules = Rules {
@@ -312,17 +314,20 @@ fn is_numeric_format(f: &str) -> bool {
     matches!(f, "double" | "float" | "int32" | "int64")
 }
 
-fn ty_of(at: &str, schema: &Value, replacements: &[(&str, &str)]) -> Result<Ty> {
+fn ty_of(at: &str, schema: &Value, types: &TypeMap<'_>) -> Result<Ty> {
     if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
         let name = r.strip_prefix("#/components/schemas/").ok_or_else(|| format!("{at}: cannot follow `{r}`"))?;
-        return Ok(Ty::Named(type_path(name, replacements)));
+        return Ok(Ty::Named(type_path(name, types)));
     }
     if let Some([only]) = schema.get("allOf").and_then(Value::as_array).map(Vec::as_slice) {
-        return ty_of(at, only, replacements);
+        return ty_of(at, only, types);
     }
     let format = schema.get("format").and_then(Value::as_str);
     Ok(match schema.get("type").and_then(Value::as_str) {
-        Some("string") => Ty::String,
+        Some("string") => match types.formats.iter().find(|(name, _)| Some(*name) == format) {
+            Some((_, path)) => Ty::Parsed(path.to_string()),
+            None => Ty::String,
+        },
         Some("number") if format == Some("float") => Ty::F32,
         Some("number") => Ty::F64,
         Some("integer") if format == Some("int32") => Ty::I32,
@@ -330,7 +335,7 @@ fn ty_of(at: &str, schema: &Value, replacements: &[(&str, &str)]) -> Result<Ty> 
         Some("boolean") => Ty::Bool,
         Some("array") => {
             let items = schema.get("items").ok_or_else(|| format!("{at}: an array needs `items`"))?;
-            Ty::Vec(Box::new(ty_of(&format!("{at}/items"), items, replacements)?))
+            Ty::Vec(Box::new(ty_of(&format!("{at}/items"), items, types)?))
         }
         // An object with no properties of its own is a map (`additionalProperties`); one with
         // properties must be a named component, which regen makes of every inline object.

@@ -27,9 +27,32 @@ pub struct Generated {
     pub exports: String,
 }
 
+/// Where the generated code uses hand-written types instead of generated ones.
+pub struct TypeMap<'a> {
+    /// By component name: `("ChainId", "crate::ChainId")`.
+    pub components: &'a [(&'a str, &'a str)],
+    /// Strings of a format, by format name: `("evm-address", "crate::EvmAddress")`.
+    pub formats: &'a [(&'a str, &'a str)],
+}
+
+/// The crate's: progenitor's settings (`build.rs`) and the builders use the same table, so a
+/// setter takes the type the generated types hold.
+pub const TYPES: TypeMap<'static> = TypeMap {
+    components: &[
+        // The integer enum 1/137/8453 would be a validated newtype over i64; ours is a real
+        // enum with names (`ChainId::Base`) and parsing from either form.
+        ("ChainId", "crate::ChainId"),
+    ],
+    formats: &[
+        // `0x` and 40 hex digits: checked once where a value is made (a response decoded, a
+        // setter's argument), inline and `Copy` (no allocation), equal whatever the case.
+        ("evm-address", "crate::EvmAddress"),
+    ],
+};
+
 /// The fragment's operations, in path order then method order, as generated code.
-pub fn generate(doc: &Value, replacements: &[(&str, &str)]) -> Result<Generated> {
-    let ops = read_operations(doc, replacements)?;
+pub fn generate(doc: &Value, types: &TypeMap<'_>) -> Result<Generated> {
+    let ops = read_operations(doc, types)?;
     if ops.is_empty() {
         return Err("has no operations (see openapi/regen.yaml `operations`)".into());
     }
@@ -40,7 +63,7 @@ pub fn generate(doc: &Value, replacements: &[(&str, &str)]) -> Result<Generated>
         emit_builder(&mut out, op);
     }
     emit_decoders(&mut out, &ops);
-    emit_types_module(&mut out, doc, replacements);
+    emit_types_module(&mut out, doc, types.components);
     Ok(Generated { operations: out, exports: exports(&ops) })
 }
 

@@ -19,6 +19,7 @@ use crate::transport;
 use bytes::Bytes;
 use reqwest::Url;
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
+use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -140,7 +141,7 @@ impl Call {
         let operation = self.operation;
         let facts = operation.facts();
         let shared: &Shared = &self.client.shared;
-        let auth = credential(shared, facts, self.bearer.as_ref())?;
+        let auth = credential(shared, facts, self.bearer)?;
         let url = url(shared, operation, self.base_url.as_deref(), &request)?;
         let policy = self.retries.as_ref().unwrap_or(&shared.retries);
         let timeout = self.timeout.or(shared.timeout);
@@ -152,8 +153,8 @@ impl Call {
         let mut attempts = 0u32;
         loop {
             attempts += 1;
-            let http_request = build(facts, &url, auth.as_ref(), &self.headers, request.body.as_ref(), timeout);
-            let attempt = transport::attempt(http, http_request, shared.max_response_bytes).await;
+            let http_request = build(facts, &url, auth.as_ref(), &self.headers, request.body.as_ref());
+            let attempt = transport::attempt(http, http_request, &url, shared.max_response_bytes, timeout).await;
             let outcome = retry::classify(&attempt);
             let wait = retry::decide(policy, idempotent, outcome, attempts, started.elapsed());
             retry::trace(operation, attempts, outcome, wait);
@@ -187,12 +188,12 @@ impl fmt::Debug for Call {
 }
 
 /// The `Authorization` value the operation's credential calls for, or why there is none.
-fn credential(shared: &Shared, facts: &Facts, bearer: Option<&Bearer>) -> Result<Option<HeaderValue>, Error> {
+fn credential(shared: &Shared, facts: &Facts, bearer: Option<Bearer>) -> Result<Option<HeaderValue>, Error> {
     let missing = |field, rule: String| Err(Error::invalid_input(field, rule));
     match facts.credential {
         Credential::None => Ok(None),
         Credential::PerCall => match bearer {
-            Some(b) => b.header().map(Some),
+            Some(b) => b.into_header().map(Some),
             None => missing("bearer", format!("is required for {}", facts.name)),
         },
         Credential::ApiKey => match &shared.api_key {
@@ -216,7 +217,14 @@ fn credential(shared: &Shared, facts: &Facts, bearer: Option<&Bearer>) -> Result
 }
 
 /// The base URL (the client's, parsed once, or this call's) with the path and query appended.
-fn url(shared: &Shared, operation: Operation, override_url: Option<&str>, request: &Request<'_>) -> Result<Url, Error> {
+/// A fixed path on the client's base URL is borrowed from the client: each attempt's request
+/// clones it once, and nothing else does.
+fn url<'s>(
+    shared: &'s Shared,
+    operation: Operation,
+    override_url: Option<&str>,
+    request: &Request<'_>,
+) -> Result<Cow<'s, Url>, Error> {
     let mut url = match override_url {
         Some(raw) => {
             let url = normalize_base_url(raw)?.1;
@@ -226,14 +234,14 @@ fn url(shared: &Shared, operation: Operation, override_url: Option<&str>, reques
                     "a loopback URL must be the client's own (ClientBuilder::base_url), so no proxy sees the request",
                 ));
             }
-            join(url, request.segments)
+            Cow::Owned(join(url, request.segments))
         }
         // A fixed path on the client's base URL: joined once per client and operation.
-        None if !operation.facts().templated => shared.operation_url(operation, request.segments).clone(),
-        None => join(shared.base_url.clone(), request.segments),
+        None if !operation.facts().templated => Cow::Borrowed(shared.operation_url(operation, request.segments)),
+        None => Cow::Owned(join(shared.base_url.clone(), request.segments)),
     };
     if !request.query.is_empty() {
-        url.query_pairs_mut().extend_pairs(request.query);
+        url.to_mut().query_pairs_mut().extend_pairs(request.query);
     }
     Ok(url)
 }
@@ -246,7 +254,6 @@ fn build(
     auth: Option<&HeaderValue>,
     extra: &HeaderMap,
     body: Option<&Bytes>,
-    timeout: Option<Duration>,
 ) -> reqwest::Request {
     let mut request = reqwest::Request::new(facts.method.clone(), url.clone());
     let headers = request.headers_mut();
@@ -261,7 +268,6 @@ fn build(
     for (name, value) in extra {
         request.headers_mut().insert(name, value.clone());
     }
-    *request.timeout_mut() = timeout;
     request
 }
 

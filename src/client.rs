@@ -9,7 +9,7 @@ use crate::http::HttpSettings;
 use crate::retry::RetryConfig;
 use reqwest::Url;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -280,8 +280,9 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, Error> {
         let (base_url_text, base_url) = normalize_base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
         let loopback = is_loopback(&base_url);
-        let api_key = self.api_key.as_ref().map(|k| bearer_header(k, "api_key")).transpose()?;
-        let management_key = self.management_key.as_ref().map(|k| bearer_header(k, "management_key")).transpose()?;
+        let api_key = self.api_key.as_ref().map(|k| bearer_header(k.expose_secret(), "api_key")).transpose()?;
+        let management_key =
+            self.management_key.as_ref().map(|k| bearer_header(k.expose_secret(), "management_key")).transpose()?;
         let headers = self.default_headers()?;
         let (http, unpooled) = match self.http_client {
             Some(client) => {

@@ -30,7 +30,15 @@ impl HttpSettings {
             .pool_idle_timeout(POOL_IDLE_TIMEOUT)
             // Never follow redirects: OpenRouter does not send them, following one would replay
             // a charge POST somewhere else, and the 3xx comes back as an error.
-            .redirect(redirect::Policy::none());
+            .redirect(redirect::Policy::none())
+            // HTTP/1.1 even when another crate in the graph turns on reqwest's `http2`: one
+            // protocol, whose failures `transport.rs` classifies and `retry.rs` decides on.
+            .http1_only()
+            // The crate retries by its own policy (`retry.rs`), which knows which calls may be
+            // resent. reqwest's default policy retries only HTTP/2 and HTTP/3 refusals, which an
+            // HTTP/1 client never gets, yet it copies every request (headers, body, extensions)
+            // in case it does. Zero retries makes it copy nothing.
+            .retry(reqwest::retry::never().max_retries_per_request(0));
         if !pooled {
             builder = builder.pool_max_idle_per_host(0);
         }

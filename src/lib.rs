@@ -4,6 +4,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 // The hand-written runtime: the same for every operation.
+mod address;
 mod auth;
 mod base_url;
 mod call;
@@ -26,6 +27,7 @@ mod http;
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;
 
+pub use address::{EvmAddress, InvalidEvmAddress};
 pub use chain::ChainId;
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,

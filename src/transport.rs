@@ -1,12 +1,17 @@
-//! One attempt: send the request and read the whole body, but never past the size cap.
+//! One attempt: send the request and read the whole body, but never past the size cap, and
+//! never past the attempt's deadline.
 //!
 //! Reading the body here, inside the per-attempt timeout, means a body that stalls half way is a
 //! timeout of that attempt (and can be retried), and a 100 MB body is refused after the cap,
 //! not read into memory by the JSON decoder.
 
 use bytes::{Bytes, BytesMut};
-use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
+use reqwest::{StatusCode, Url};
+use std::future::Future;
+use std::time::Duration;
+use tokio::time::Instant;
+use tokio::time::error::Elapsed;
 
 /// A response read to the end (within the cap).
 #[derive(Debug)]
@@ -31,45 +36,70 @@ pub(crate) enum Attempt {
     BodyFailed(StatusCode, HeaderMap, TransportError),
 }
 
-pub(crate) async fn attempt(http: &reqwest::Client, request: reqwest::Request, limit: usize) -> Attempt {
-    let mut response = match http.execute(request).await {
-        Ok(r) => r,
-        Err(e) => {
+/// Sends `request` (to `url`, named in a timeout's error) and reads its response within
+/// `timeout`.
+///
+/// The deadline is kept here, not handed to reqwest as the request's timeout: reqwest's costs
+/// four allocations a call (the request's extension map, its entry, a boxed timer), this one
+/// none, and one deadline covers the headers and the whole body alike.
+pub(crate) async fn attempt(
+    http: &reqwest::Client,
+    request: reqwest::Request,
+    url: &Url,
+    limit: usize,
+    timeout: Option<Duration>,
+) -> Attempt {
+    let deadline = timeout.map(|t| Instant::now() + t);
+    let mut response = match within(deadline, http.execute(request)).await {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => {
             let stalled_handshake = handshake_stalled(&e).await;
             return Attempt::Failed(classify(e, stalled_handshake));
         }
+        Err(elapsed) => return Attempt::Failed(TransportError::elapsed(url, elapsed)),
     };
     let status = response.status();
     let headers = std::mem::take(response.headers_mut());
     if response.content_length().is_some_and(|n| n > limit as u64) {
         return Attempt::TooLarge(status);
     }
+    match within(deadline, read_body(&mut response, limit)).await {
+        Ok(Ok(Some(body))) => Attempt::Response(Buffered { status, headers, body }),
+        Ok(Ok(None)) => Attempt::TooLarge(status),
+        Ok(Err(e)) => Attempt::BodyFailed(status, headers, classify(e, false)),
+        Err(elapsed) => Attempt::BodyFailed(status, headers, TransportError::elapsed(url, elapsed)),
+    }
+}
+
+/// `future`, unless `deadline` passes first.
+async fn within<F: Future>(deadline: Option<Instant>, future: F) -> Result<F::Output, Elapsed> {
+    match deadline {
+        Some(deadline) => tokio::time::timeout_at(deadline, future).await,
+        None => Ok(future.await),
+    }
+}
+
+/// The whole body, or `None` once it passes `limit`.
+async fn read_body(response: &mut reqwest::Response, limit: usize) -> Result<Option<Bytes>, reqwest::Error> {
     // Most bodies arrive in one chunk: keep it as is and copy only when there are several.
     let mut first: Option<Bytes> = None;
     let mut rest = BytesMut::new();
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                let so_far = first.as_ref().map_or(0, Bytes::len) + rest.len();
-                if so_far + chunk.len() > limit {
-                    return Attempt::TooLarge(status);
+    while let Some(chunk) = response.chunk().await? {
+        let so_far = first.as_ref().map_or(0, Bytes::len) + rest.len();
+        if so_far + chunk.len() > limit {
+            return Ok(None);
+        }
+        match &first {
+            None => first = Some(chunk),
+            Some(f) => {
+                if rest.is_empty() {
+                    rest.extend_from_slice(f);
                 }
-                match &first {
-                    None => first = Some(chunk),
-                    Some(f) => {
-                        if rest.is_empty() {
-                            rest.extend_from_slice(f);
-                        }
-                        rest.extend_from_slice(&chunk);
-                    }
-                }
+                rest.extend_from_slice(&chunk);
             }
-            Ok(None) => break,
-            Err(e) => return Attempt::BodyFailed(status, headers, classify(e, false)),
         }
     }
-    let body = if rest.is_empty() { first.unwrap_or_default() } else { rest.freeze() };
-    Attempt::Response(Buffered { status, headers, body })
+    Ok(Some(if rest.is_empty() { first.unwrap_or_default() } else { rest.freeze() }))
 }
 
 /// How long the diagnosis of a connect timeout may take (see [`handshake_stalled`]).
@@ -154,7 +184,36 @@ pub struct TransportError {
     root: String,
     /// What was found out beyond the error (see [`handshake_stalled`]).
     stalled_handshake: bool,
-    source: reqwest::Error,
+    source: Cause,
+}
+
+/// The error underneath: reqwest's, or the attempt's own deadline.
+#[derive(Debug)]
+enum Cause {
+    Http(reqwest::Error),
+    /// The attempt's deadline passed; the URL is kept to name the host.
+    Elapsed(Box<Url>, Elapsed),
+}
+
+impl TransportError {
+    /// The attempt's deadline passed before the response was whole. Whether the request was
+    /// written is unknown, so it counts as written: a charge is not resent.
+    fn elapsed(url: &Url, elapsed: Elapsed) -> Self {
+        Self {
+            kind: TransportKind::Timeout,
+            written: true,
+            root: String::new(),
+            stalled_handshake: false,
+            source: Cause::Elapsed(Box::new(url.clone()), elapsed),
+        }
+    }
+
+    fn url(&self) -> Option<&Url> {
+        match &self.source {
+            Cause::Http(e) => e.url(),
+            Cause::Elapsed(url, _) => Some(url),
+        }
+    }
 }
 
 impl TransportError {
@@ -178,7 +237,7 @@ impl std::fmt::Display for TransportError {
     /// `certificate not trusted for openrouter.ai:443 (invalid peer certificate: UnknownIssuer)`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.what())?;
-        if let Some(url) = self.source.url() {
+        if let Some(url) = self.url() {
             let host = url.host_str().unwrap_or_default();
             match url.port_or_known_default() {
                 Some(port) => write!(f, " for {host}:{port}")?,
@@ -227,7 +286,10 @@ impl TransportError {
 
 impl std::error::Error for TransportError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.source)
+        match &self.source {
+            Cause::Http(e) => Some(e),
+            Cause::Elapsed(_, e) => Some(e),
+        }
     }
 }
 
@@ -238,7 +300,7 @@ impl std::error::Error for TransportError {
 fn classify(error: reqwest::Error, stalled_handshake: bool) -> TransportError {
     let (kind, root) = inspect(&error);
     let kind = if stalled_handshake { TransportKind::Tls } else { kind };
-    TransportError { kind, written: !error.is_connect(), root, stalled_handshake, source: error }
+    TransportError { kind, written: !error.is_connect(), root, stalled_handshake, source: Cause::Http(error) }
 }
 
 /// What the causes' own words say, in order: the first kind with a word in a cause's lower-cased

@@ -157,23 +157,36 @@ async fn a_body_that_stalls_half_way_hits_the_attempt_timeout() {
 async fn bad_success_bodies_are_decode_errors_and_not_retried() {
     // Numbers sent as strings: the message carries the field's whole path.
     let credits_as_strings = r#"{"data":{"total_credits":"1.0","total_usage":"0.5"}}"#.to_owned();
-    let charge_as_strings = r#"{"data":{"id":"c1","created_at":"t","expires_at":"t","web3_data":{"transfer_intent":{
-        "call_data":{"deadline":"t","fee_amount":"1","id":"0x1","operator":"0x2","prefix":"0x3","recipient":"0x4",
-        "recipient_amount":"9","recipient_currency":"0x5","refund_destination":"0x6","signature":"0x7"},
-        "metadata":{"chain_id":"1","contract_address":"0x8","sender":"0x9"}}}}}"#
-        .to_owned();
+    let charge = |operator: &str, chain_id: &str| {
+        format!(
+            r#"{{"data":{{"id":"c1","created_at":"t","expires_at":"t","web3_data":{{"transfer_intent":{{
+            "call_data":{{"deadline":"t","fee_amount":"1","id":"0x1","operator":"{operator}","prefix":"0x3",
+            "recipient":"0x{a}","recipient_amount":"9","recipient_currency":"0x{a}","refund_destination":"0x{a}",
+            "signature":"0x7"}},"metadata":{{"chain_id":{chain_id},"contract_address":"0x{a}","sender":"0x{a}"}}}}}}}}}}"#,
+            a = "ab".repeat(20)
+        )
+    };
+    let address = format!("0x{}", "12".repeat(20));
     for op in OPS {
-        let (as_strings, path) = match op {
-            Operation::GetCredits => (credits_as_strings.clone(), "data.total_credits"),
-            _ => (charge_as_strings.clone(), "data.web3_data.transfer_intent.metadata.chain_id"),
+        let (as_strings, path, bad_address) = match op {
+            Operation::GetCredits => (credits_as_strings.clone(), "data.total_credits", None),
+            _ => (
+                charge(&address, "\"1\""),
+                "data.web3_data.transfer_intent.metadata.chain_id",
+                // An address that is not one: refused, naming the field and the rule.
+                Some(charge("0x2", "1")),
+            ),
         };
-        let cases = [
+        let mut cases = vec![
             ("application/json", r#"{"data":{"total_credits":1.0,"#.to_owned(), "EOF"),
             ("text/html", "<html>maintenance</html>".to_owned(), "expected value"),
             ("application/json", as_strings, path),
             ("application/json", r#"{"data":{}}"#.to_owned(), "missing field"),
             ("application/json", String::new(), "EOF"),
         ];
+        if let Some(body) = bad_address {
+            cases.push(("application/json", body, "call_data.operator: not an EVM address: must be 0x followed by 40"));
+        }
         for (content_type, body, needle) in cases {
             let (err, seen) =
                 failing(op, || MockResponse::status(200).content_type(content_type).body(body.clone())).await;

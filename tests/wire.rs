@@ -226,3 +226,32 @@ async fn a_success_with_its_metadata() {
     assert_eq!((limit.limit, limit.remaining, limit.reset_ms), (Some(100), Some(99), Some(1_764_000_000_000)));
     assert_eq!(response.headers()["content-type"], "application/json");
 }
+
+/// An address is sent as it was written (an EIP-55 mixed-case one keeps its case), whether the
+/// setter got text or an `EvmAddress`; the charge's addresses come back typed.
+#[tokio::test]
+async fn addresses_go_out_as_written_and_come_back_typed() {
+    let server = server().await;
+    let client = client(&server);
+    let checksummed = "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48";
+    let typed: openrouter_credits::EvmAddress = checksummed.parse().unwrap();
+    let charge = || {
+        client
+            .credits()
+            .create_coinbase_charge(CreateCoinbaseChargeSecurity::bearer(BEARER))
+            .amount(5.5)
+            .chain_id(ChainId::Base)
+    };
+    let from_text = charge().sender(checksummed).await.unwrap();
+    let from_type = charge().sender(typed).await.unwrap();
+    let sent: Vec<String> =
+        server.requests().iter().map(|r| r.json().unwrap()["sender"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(sent, [checksummed, checksummed]);
+    for charge in [from_text, from_type] {
+        let intent = &charge.data.web3_data.transfer_intent;
+        // The mock echoes the sender; equal to the typed value whatever the case.
+        assert_eq!(intent.metadata.sender, typed);
+        assert_eq!(intent.call_data.refund_destination, checksummed.to_lowercase().as_str());
+        assert_eq!(intent.call_data.recipient_currency.to_bytes()[..2], [0xa0, 0xb8]);
+    }
+}

@@ -174,7 +174,7 @@ pub fn http_response(status: &str, extra: &str, body: &str) -> String {
 }
 
 /// A charge's success body, as upstream sends it (the mock's default answer).
-pub const CHARGE_OK: &str = r#"{"data":{"id":"c1","created_at":"2025-01-01T00:00:00Z","expires_at":"2025-01-01T01:00:00Z","web3_data":{"transfer_intent":{"call_data":{"deadline":"2025-01-01T01:00:00Z","fee_amount":"1","id":"0x1","operator":"0x2","prefix":"0x3","recipient":"0x4","recipient_amount":"99","recipient_currency":"0x5","refund_destination":"0x6","signature":"0x7"},"metadata":{"chain_id":1,"contract_address":"0x8","sender":"0x9"}}}}}"#;
+pub const CHARGE_OK: &str = r#"{"data":{"id":"c1","created_at":"2025-01-01T00:00:00Z","expires_at":"2025-01-01T01:00:00Z","web3_data":{"transfer_intent":{"call_data":{"deadline":"2025-01-01T01:00:00Z","fee_amount":"1","id":"0x1","operator":"0x2222222222222222222222222222222222222222","prefix":"0x3","recipient":"0x4444444444444444444444444444444444444444","recipient_amount":"99","recipient_currency":"0x5555555555555555555555555555555555555555","refund_destination":"0x6666666666666666666666666666666666666666","signature":"0x7"},"metadata":{"chain_id":1,"contract_address":"0x8888888888888888888888888888888888888888","sender":"0x9999999999999999999999999999999999999999"}}}}}"#;
 
 /// A port nothing listens on (bound, noted, closed): `http://127.0.0.1:<port>/api/v1`.
 pub async fn refused_url() -> String {

@@ -40,7 +40,7 @@ pub(crate) async fn run(client: &Client, args: ChargeArgs, bearer: String, json:
     let charge = &response.data;
     let intent = &charge.web3_data.transfer_intent;
     let (call_data, meta) = (&intent.call_data, &intent.metadata);
-    let currency = &call_data.recipient_currency;
+    let currency = call_data.recipient_currency.as_str();
     let chain_id = meta.chain_id.to_string();
     let chain = match chain_id.parse::<openrouter_credits::ChainId>() {
         Ok(chain) => format!("{chain} ({chain_id})"),
@@ -51,15 +51,15 @@ pub(crate) async fn run(client: &Client, args: ChargeArgs, bearer: String, json:
         ("created at", charge.created_at.clone()),
         ("expires at", charge.expires_at.clone()),
         ("chain", chain),
-        ("sender", meta.sender.clone()),
+        ("sender", meta.sender.to_string()),
         ("recipient amount", output::token_amount(&call_data.recipient_amount, currency)),
         ("fee amount", output::token_amount(&call_data.fee_amount, currency)),
         ("currency", output::currency(currency)),
-        ("recipient", call_data.recipient.clone()),
+        ("recipient", call_data.recipient.to_string()),
         ("deadline", call_data.deadline.clone()),
-        ("operator", call_data.operator.clone()),
-        ("refund destination", call_data.refund_destination.clone()),
-        ("contract address", meta.contract_address.clone()),
+        ("operator", call_data.operator.to_string()),
+        ("refund destination", call_data.refund_destination.to_string()),
+        ("contract address", meta.contract_address.to_string()),
     ]);
     Ok(Outcome::Done)
 }
