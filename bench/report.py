@@ -179,8 +179,9 @@ w("openrouter_api as its documentation shows, `client.credits()?.get_balance()` 
 w("`client.credits().get_credits().send()` and `create_coinbase_charge(..).amount(..).sender(..).chain_id(..).send()`.")
 w("The charge body served is the spec's, plus the four fields openrouter-rs decodes its charge into, so one body")
 w("serves every client. The clients' types keep different amounts of it: this crate's `CoinbaseChargeResponse` (which")
-w("bare reqwest and hyper-util decode into too) keeps all 17 strings; openrouter-rs' `CoinbaseChargeData` keeps the")
-w("sender and the id and two empty maps. The figures in parentheses (decoding the body alone into each client's")
+w("bare reqwest and hyper-util decode into too) keeps every field of the spec's charge, 15 strings, 6 of them addresses")
+w("held inline as `EvmAddress` (9 allocations); openrouter-rs' `CoinbaseChargeData` keeps the sender and the id and two")
+w("empty maps. The figures in parentheses (decoding the body alone into each client's")
 w("types: `peers decode NAME OP N` under callgrind, and the counting allocator) show how much of a call that is.")
 w("")
 
