@@ -1,8 +1,9 @@
 //! EVM addresses as values: checked once where they are made (a setter's argument, a field of a
 //! response), kept inline (no allocation, `Copy`), compared as the account they name.
 //!
-//! Every string the fragment marks `format: evm-address` is one (build.rs maps the format to
-//! this type, in the generated types and in the builders alike).
+//! Every string the fragment marks `format: evm-address` is one (`TYPES` in
+//! `build/operations.rs` maps the format to this type, in the generated types and the builders
+//! alike).
 
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use serde::{Serialize, Serializer};
@@ -173,14 +174,6 @@ impl<'de> Deserialize<'de> for EvmAddress {
         }
         // Borrowed from the body where the format allows: no allocation.
         deserializer.deserialize_str(AddressVisitor)
-    }
-}
-
-/// A builder's argument in this format: the address, or the rule the text breaks (reported by
-/// `send`, which then sends nothing).
-impl crate::validate::Parsed for EvmAddress {
-    fn parse_rule(text: &str) -> Result<Self, &'static str> {
-        Self::parse(text).map_err(|_| RULE)
     }
 }
 

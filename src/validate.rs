@@ -38,6 +38,12 @@ pub(crate) trait Parsed: Sized {
     fn parse_rule(text: &str) -> Result<Self, &'static str>;
 }
 
+impl Parsed for crate::EvmAddress {
+    fn parse_rule(text: &str) -> Result<Self, &'static str> {
+        Self::parse(text).map_err(|_| crate::address::RULE)
+    }
+}
+
 /// A setter's parsed argument, or the error naming the field and the rule it broke.
 pub(crate) fn parsed<T>(field: &'static str, value: Result<T, &'static str>) -> Result<T, Error> {
     value.map_err(|rule| Error::invalid_input(field, rule))
@@ -104,7 +110,7 @@ pub(crate) type FormatCheck = fn(&str) -> Result<(), String>;
 /// (`date-time`, `uuid`) are removed by regen; a format not listed here is not checked.
 pub(crate) fn format(name: &str) -> Option<FormatCheck> {
     match name {
-        "evm-address" => Some(|v| crate::EvmAddress::parse(v).map(drop).map_err(|_| crate::address::RULE.to_owned())),
+        "evm-address" => Some(|v| crate::EvmAddress::parse_rule(v).map(drop).map_err(str::to_owned)),
         _ => None,
     }
 }
@@ -129,18 +135,10 @@ mod tests {
     }
 
     #[test]
-    fn evm_addresses() {
+    fn the_evm_address_format_is_evm_addresss_parse() {
+        // What `EvmAddress` accepts is tested in `address.rs`; the mock's check is the same.
         let rule = StringRule { format: Some("evm-address"), ..Default::default() };
-        for bad in [
-            "",
-            "0x",
-            "1234567890123456789012345678901234567890",
-            "0x123456789012345678901234567890123456789g",
-            "0x12345678901234567890123456789012345678901",
-            "0x123456789012345678901234567890123456789",
-        ] {
-            assert_eq!(string_rule(bad, &rule).unwrap_err(), "must be 0x followed by 40 hexadecimal digits", "{bad}");
-        }
+        assert_eq!(string_rule("0x1234", &rule).unwrap_err(), "must be 0x followed by 40 hexadecimal digits");
         assert!(string_rule("0xABCDEFabcdef1234567890123456789012345678", &rule).is_ok());
     }
 
