@@ -77,7 +77,38 @@ fn escape_pointer(s: &str) -> String {
     s.replace('~', "~0").replace('/', "~1")
 }
 
+/// Keywords a string of a typed format may carry: the type says the rest. typify maps such a
+/// string to the crate's type only when its schema is exactly `type` and `format` (annotations
+/// aside), so `nullable`, `maxLength`, `enum`… would leave it a `String` in the generated types
+/// while the builder parsed it, and a rule the type does not check would be documented.
+const TYPED_FORMAT_KEYWORDS: [&str; 8] =
+    ["type", "format", "description", "example", "title", "deprecated", "readOnly", "writeOnly"];
+
+/// Every string of a typed format in the document, request or response, is one the crate's type
+/// can stand for; the first that is not is named by its JSON pointer.
+pub(super) fn check_typed_formats(value: &Value, at: &str, types: &TypeMap<'_>) -> Result<()> {
+    match value {
+        Value::Object(map) => {
+            let format = map.get("format").and_then(Value::as_str);
+            let typed = types.formats.iter().find(|(name, _)| Some(*name) == format);
+            let is_string = map.get("type").and_then(Value::as_str) == Some("string");
+            let extra = map.keys().find(|k| !TYPED_FORMAT_KEYWORDS.contains(&k.as_str()));
+            if let (Some((name, path)), true, Some(extra)) = (typed, is_string, extra) {
+                return Err(format!(
+                    "{at}: a `format: {name}` string is `{path}`, which `{extra}` does not fit: remove `{extra}` (or the format) in openapi/overlay.yaml"
+                ));
+            }
+            map.iter().try_for_each(|(k, v)| check_typed_formats(v, &format!("{at}/{}", escape_pointer(k)), types))
+        }
+        Value::Array(items) => {
+            items.iter().enumerate().try_for_each(|(i, v)| check_typed_formats(v, &format!("{at}/{i}"), types))
+        }
+        _ => Ok(()),
+    }
+}
+
 pub(super) fn read_operations(doc: &Value, types: &TypeMap<'_>) -> Result<Vec<Op>> {
+    check_typed_formats(doc, "", types)?;
     let paths = doc.get("paths").and_then(Value::as_object).ok_or("has no `paths` object")?;
     let global = doc.get("security").cloned().unwrap_or(Value::Array(Vec::new()));
     let schemes = doc.pointer("/components/securitySchemes").and_then(Value::as_object);

@@ -62,6 +62,18 @@ impl EvmAddress {
         out
     }
 
+    /// The address of these 20 bytes, in lower case.
+    pub fn from_bytes(bytes: [u8; 20]) -> Self {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut text = [0u8; 42];
+        text[..2].copy_from_slice(b"0x");
+        for (pair, byte) in text[2..].chunks_exact_mut(2).zip(bytes) {
+            pair[0] = DIGITS[usize::from(byte >> 4)];
+            pair[1] = DIGITS[usize::from(byte & 0xf)];
+        }
+        Self(text)
+    }
+
     /// The 40 digits, lower-cased: what equality and hashing compare.
     fn digits(&self) -> impl Iterator<Item = u8> + '_ {
         self.0[2..].iter().map(u8::to_ascii_lowercase)
@@ -150,6 +162,24 @@ impl PartialEq<&str> for EvmAddress {
     }
 }
 
+impl PartialEq<EvmAddress> for str {
+    fn eq(&self, other: &EvmAddress) -> bool {
+        *other == *self
+    }
+}
+
+impl PartialEq<EvmAddress> for &str {
+    fn eq(&self, other: &EvmAddress) -> bool {
+        *other == **self
+    }
+}
+
+impl From<[u8; 20]> for EvmAddress {
+    fn from(bytes: [u8; 20]) -> Self {
+        Self::from_bytes(bytes)
+    }
+}
+
 impl Serialize for EvmAddress {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
@@ -212,6 +242,9 @@ mod tests {
         assert_eq!(mixed.to_bytes(), lower.to_bytes());
         assert_eq!(&mixed.to_bytes()[..3], &[0xa0, 0xb8, 0x69]);
         assert!(mixed != "0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb49" && mixed != "not an address");
+        assert!("0xA0B86991C6218B36C1D19D4A2E9EB0CE3606EB48" == mixed);
+        let from_bytes = EvmAddress::from(mixed.to_bytes());
+        assert_eq!((from_bytes, from_bytes.as_str()), (mixed, lower.as_str()));
     }
 
     #[test]

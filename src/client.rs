@@ -267,10 +267,17 @@ impl ClientBuilder {
     /// - set a connect timeout (`connect_timeout`), else only the per-attempt timeout bounds a
     ///   TLS handshake that never finishes;
     /// - keep loopback hosts off any proxy (`no_proxy()`): `HTTP_PROXY` would see the key;
-    /// - keep idle connections below the server's keep-alive (`pool_idle_timeout`): the
-    ///   builder's own client sends each charge on a fresh connection, so a connection the
-    ///   server closes as the charge is written cannot fail it; yours reuses its pool for charges;
+    /// - keep idle connections below the server's keep-alive (`pool_idle_timeout`; the
+    ///   builder's own client uses 20 s), so a connection the server is closing is not picked
+    ///   for a charge;
+    /// - leave its own `timeout` unset (or longer than the crate's): the crate keeps the
+    ///   per-attempt deadline itself, so a shorter one of yours fires first, and is reported as
+    ///   [`Error::Timeout`] with the crate's timeout in the message;
     /// - set the `User-Agent` and attribution headers as its default headers.
+    ///
+    /// Optional: `retry(reqwest::retry::never().max_retries_per_request(0))` stops reqwest
+    /// copying every request for its own retries, which only ever resend HTTP/2 and HTTP/3
+    /// refusals (the builder's own client does this, and speaks HTTP/1.1 only).
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self

@@ -49,7 +49,9 @@ pub(crate) async fn attempt(
     limit: usize,
     timeout: Option<Duration>,
 ) -> Attempt {
-    let deadline = timeout.map(|t| Instant::now() + t);
+    // A timeout too long to add to the clock (`Duration::MAX` for "none") is no deadline at all,
+    // as it is for `tokio::time::timeout`; `+` would panic.
+    let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
     let mut response = match within(deadline, http.execute(request)).await {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => {

@@ -180,6 +180,16 @@ async fn a_timeout_is_explained_in_command_line_terms() {
     assert!(!stderr.contains(".timeout(") && !stderr.contains("ClientBuilder"), "{stderr}");
 }
 
+/// More seconds than a `Duration` holds is no timeout, not a panic.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timeout_too_long_for_a_duration_is_none() {
+    let server = server().await;
+    let url = server.base_url();
+    let (out, _, stderr) = run(&["--base-url", &url, "--timeout", "1e30"], &[("OPENROUTER_API_KEY", KEY)]).await;
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(server.requests().len(), 1);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_missing_charge_value_is_reported_at_once_before_the_fake_server_starts() {
     let (out, stdout, stderr) = run(&["charge"], &[]).await;

@@ -148,9 +148,26 @@ async fn a_body_that_stalls_half_way_hits_the_attempt_timeout() {
         // The status came before the stall: the server acted.
         let Error::ResponseInterrupted { source, .. } = &err else { panic!("{op}: {err:?}") };
         assert_eq!(source.kind(), openrouter_credits::TransportKind::Timeout, "{op}");
+        // The crate's own deadline: the host named, the request counted as written (a charge is
+        // not resent), tokio's `Elapsed` underneath.
+        assert!(source.request_written(), "{op}");
+        assert!(source.to_string().starts_with("timed out for 127.0.0.1:"), "{op}: {source}");
+        let cause = std::error::Error::source(source).expect("a cause");
+        assert!(cause.downcast_ref::<tokio::time::error::Elapsed>().is_some(), "{op}: {cause:?}");
         assert_eq!(err.status(), Some(200));
         assert_eq!(seen, expected_attempts(op), "{op}");
     }
+}
+
+/// `Duration::MAX` as a timeout means none (it cannot be added to the clock): the call goes
+/// through, client-wide or per call.
+#[tokio::test]
+async fn a_timeout_too_long_for_the_clock_is_no_timeout() {
+    let server = server().await;
+    let client = builder(&server).timeout(Duration::MAX).build().unwrap();
+    client.credits().get_credits().await.unwrap();
+    charge(&client).timeout(Duration::MAX).await.unwrap();
+    assert_eq!(server.requests().len(), 2);
 }
 
 #[tokio::test(start_paused = true)]

@@ -57,7 +57,7 @@ fn an_operation_can_opt_out_of_idempotency() {
 #[test]
 fn contract_breaches_are_refused_with_their_pointer() {
     type Breach = fn(&mut Value);
-    let cases: [(&str, Breach); 6] = [
+    let cases: [(&str, Breach); 7] = [
         ("/paths/~1key/get/parameters/0", |d| {
             d["paths"]["/key"]["get"]["parameters"] =
                 json!([{"name": "X-Title", "in": "header", "schema": {"type": "string"}}]);
@@ -78,6 +78,10 @@ fn contract_breaches_are_refused_with_their_pointer() {
         }),
         ("/components/securitySchemes/apiKey/x-credential", |d| {
             d["components"]["securitySchemes"]["apiKey"]["x-credential"] = json!("cookie");
+        }),
+        // A typed format with a keyword its type cannot stand for, in a response type.
+        ("/components/schemas/CallData/properties/operator", |d| {
+            d["components"]["schemas"]["CallData"]["properties"]["operator"]["nullable"] = json!(true);
         }),
     ];
     for (pointer, breach) in cases {

@@ -2,7 +2,7 @@
 //! Values are checked here, so a bad one is a usage error (exit 2) before anything starts.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use openrouter_credits::ChainId;
+use openrouter_credits::{ChainId, EvmAddress};
 
 /// Exit statuses, shown at the end of `--help` (and in the README).
 pub(crate) const EXIT_CODES: &str = "\
@@ -93,7 +93,7 @@ pub(crate) struct ChargeArgs {
     pub(crate) amount: Option<f64>,
     /// The paying EVM address: 0x followed by 40 hexadecimal digits.
     #[arg(long, value_name = "0xADDRESS", value_parser = evm_address)]
-    pub(crate) sender: Option<String>,
+    pub(crate) sender: Option<EvmAddress>,
     /// The chain paid on: ethereum, polygon or base (or its id: 1, 137, 8453).
     #[arg(long, value_name = "CHAIN", value_parser = chain)]
     pub(crate) chain: Option<ChainId>,
@@ -114,12 +114,8 @@ fn positive_amount(s: &str) -> Result<f64, String> {
     finite_number(s).ok().filter(|n| *n > 0.0).ok_or_else(|| "must be a number greater than 0".to_owned())
 }
 
-fn evm_address(s: &str) -> Result<String, String> {
-    let hex = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X"));
-    match hex {
-        Some(hex) if hex.len() == 40 && hex.bytes().all(|b| b.is_ascii_hexdigit()) => Ok(s.to_owned()),
-        _ => Err("must be 0x followed by 40 hexadecimal digits".to_owned()),
-    }
+fn evm_address(s: &str) -> Result<EvmAddress, String> {
+    EvmAddress::parse(s).map_err(|_| "must be 0x followed by 40 hexadecimal digits".to_owned())
 }
 
 fn chain(s: &str) -> Result<ChainId, String> {

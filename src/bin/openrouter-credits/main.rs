@@ -211,7 +211,8 @@ async fn run(
         builder = builder.base_url(url);
     }
     if let Some(seconds) = global.timeout {
-        builder = builder.timeout(Duration::from_secs_f64(seconds));
+        // Too many seconds for a `Duration` (`1e30`) is as good as none: no panic.
+        builder = builder.timeout(Duration::try_from_secs_f64(seconds).unwrap_or(Duration::MAX));
     }
     if global.retries == Retries::None {
         builder = builder.retries(RetryConfig::none());
