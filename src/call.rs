@@ -144,7 +144,7 @@ impl Call {
         let auth = credential(shared, facts, self.bearer)?;
         let url = url(shared, operation, self.base_url.as_deref(), &request)?;
         let policy = self.retries.as_ref().unwrap_or(&shared.retries);
-        let timeout = self.timeout.or(shared.timeout);
+        let timeout = self.timeout.unwrap_or(shared.timeout);
         let idempotent = facts.idempotent || self.retry_non_idempotent;
         // A charge goes on a fresh connection, never on a pooled one the server may have closed.
         let http = shared.http_for(facts.idempotent);
@@ -165,7 +165,13 @@ impl Call {
                 }
                 None => {
                     let secrets = Secrets::new(auth, Some(Arc::clone(&shared.keys)));
-                    let finished = Finished { operation, attempts, timeout, limit: shared.max_response_bytes, secrets };
+                    let finished = Finished {
+                        operation,
+                        attempts,
+                        timeout: Some(timeout),
+                        limit: shared.max_response_bytes,
+                        secrets,
+                    };
                     return outcome::finish(attempt, finished);
                 }
             }

@@ -58,7 +58,7 @@ pub(crate) struct Shared {
     /// Both keys, for redaction: a server echoing either is redacted from every error.
     pub(crate) keys: Arc<[HeaderValue]>,
     pub(crate) retries: RetryConfig,
-    pub(crate) timeout: Option<Duration>,
+    pub(crate) timeout: Duration,
     pub(crate) max_response_bytes: usize,
 }
 
@@ -328,7 +328,7 @@ impl ClientBuilder {
                 api_key,
                 management_key,
                 retries: self.retries.unwrap_or_default(),
-                timeout: Some(self.timeout.unwrap_or(DEFAULT_TIMEOUT)),
+                timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
                 max_response_bytes: self.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
             }),
         })

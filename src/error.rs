@@ -233,23 +233,7 @@ impl Error {
             Error::ResponseInterrupted { .. } => {
                 "the server probably acted on the request: check (e.g. the balance) before sending it again"
             }
-            Error::Transport { source, .. } => match source.kind() {
-                crate::transport::TransportKind::Dns => "check the host name in the base URL",
-                crate::transport::TransportKind::Tls => match source.what() {
-                    "certificate not trusted" => {
-                        "the server's certificate is not signed by a trusted authority; for a private one, see ClientBuilder::add_root_certificate"
-                    }
-                    "certificate not valid for this host name" => {
-                        "the certificate is for another host name: check the host in the base URL"
-                    }
-                    "certificate expired" => "the server's certificate has expired (or this machine's clock is wrong)",
-                    _ => "the port does not seem to speak TLS: check the base URL's scheme (http or https) and port",
-                },
-                crate::transport::TransportKind::Protocol => {
-                    "the server did not answer in HTTP: check the base URL's scheme and port"
-                }
-                _ => "check the network and the base URL",
-            },
+            Error::Transport { source, .. } => source.explain().1,
             _ => return None,
         })
     }

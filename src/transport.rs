@@ -47,11 +47,11 @@ pub(crate) async fn attempt(
     request: reqwest::Request,
     url: &Url,
     limit: usize,
-    timeout: Option<Duration>,
+    timeout: Duration,
 ) -> Attempt {
     // A timeout too long to add to the clock (`Duration::MAX` for "none") is no deadline at all,
     // as it is for `tokio::time::timeout`; `+` would panic.
-    let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+    let deadline = Instant::now().checked_add(timeout);
     let mut response = match within(deadline, http.execute(request)).await {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => {
@@ -238,7 +238,7 @@ impl TransportError {
 impl std::fmt::Display for TransportError {
     /// `certificate not trusted for openrouter.ai:443 (invalid peer certificate: UnknownIssuer)`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.what())?;
+        f.write_str(self.explain().0)?;
         if let Some(url) = self.url() {
             let host = url.host_str().unwrap_or_default();
             match url.port_or_known_default() {
@@ -257,31 +257,40 @@ impl std::fmt::Display for TransportError {
 }
 
 impl TransportError {
-    /// The failure in a few words, as specific as the root cause allows.
-    pub(crate) fn what(&self) -> &'static str {
+    /// The failure in a few words, as specific as the root cause allows, and what a person can
+    /// do about it: one verdict, so the message and the hint cannot disagree.
+    pub(crate) fn explain(&self) -> (&'static str, &'static str) {
+        const NOT_TLS: &str =
+            "the port does not seem to speak TLS: check the base URL's scheme (http or https) and port";
         let root = self.root.to_ascii_lowercase();
+        let says = |words: &[&str]| words.iter().any(|w| root.contains(w));
         match self.kind {
-            TransportKind::Tls if self.stalled_handshake => "TLS handshake timed out",
+            TransportKind::Tls if self.stalled_handshake => ("TLS handshake timed out", NOT_TLS),
             TransportKind::Tls
-                if root.contains("unknownissuer")
-                    || root.contains("unable to get local issuer")
-                    || root.contains("self-signed")
-                    || root.contains("self signed") =>
+                if says(&["unknownissuer", "unable to get local issuer", "self-signed", "self signed"]) =>
             {
-                "certificate not trusted"
+                (
+                    "certificate not trusted",
+                    "the server's certificate is not signed by a trusted authority; for a private one, see ClientBuilder::add_root_certificate",
+                )
             }
-            TransportKind::Tls
-                if root.contains("notvalidforname")
-                    || root.contains("hostname mismatch")
-                    || root.contains("not valid for") =>
-            {
-                "certificate not valid for this host name"
+            TransportKind::Tls if says(&["notvalidforname", "hostname mismatch", "not valid for"]) => (
+                "certificate not valid for this host name",
+                "the certificate is for another host name: check the host in the base URL",
+            ),
+            TransportKind::Tls if says(&["expired"]) => {
+                ("certificate expired", "the server's certificate has expired (or this machine's clock is wrong)")
             }
-            TransportKind::Tls if root.contains("expired") => "certificate expired",
-            TransportKind::Tls if root.contains("corrupt message") || root.contains("wrong version number") => {
-                "the server does not speak TLS on this port"
+            TransportKind::Tls if says(&["corrupt message", "wrong version number"]) => {
+                ("the server does not speak TLS on this port", NOT_TLS)
             }
-            kind => kind.describe(),
+            TransportKind::Tls => (TransportKind::Tls.describe(), NOT_TLS),
+            TransportKind::Dns => (TransportKind::Dns.describe(), "check the host name in the base URL"),
+            TransportKind::Protocol => (
+                TransportKind::Protocol.describe(),
+                "the server did not answer in HTTP: check the base URL's scheme and port",
+            ),
+            kind => (kind.describe(), "check the network and the base URL"),
         }
     }
 }
