@@ -66,6 +66,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     for &(component, path) in TYPES.components {
         settings.with_replacement(component, path, std::iter::empty());
     }
+    // String enums are generated open (an unknown value decodes, with its text kept).
+    for (component, path) in &generated.open_enums {
+        settings.with_replacement(component, path, std::iter::empty());
+    }
     // typify matches a conversion on the schema without its description: any string field of
     // the format, wherever it is.
     for &(format, path) in TYPES.formats {
@@ -81,7 +85,8 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     // (they get values by decoding, never by struct literal).
     let components = document.pointer("/components/schemas").and_then(|c| c.as_object());
     for name in components.into_iter().flat_map(|c| c.keys()) {
-        if !TYPES.components.iter().any(|(r, _)| r == name) {
+        let replaced = TYPES.components.iter().any(|(r, _)| r == name);
+        if !replaced && !generated.open_enums.iter().any(|(r, _)| r == name) {
             settings.with_patch(name, TypePatch::default().with_attr("#[non_exhaustive]"));
         }
     }

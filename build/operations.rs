@@ -11,6 +11,7 @@
 mod emit;
 mod model;
 mod naming;
+mod open_enum;
 
 use emit::{emit_accessors, emit_builder, emit_decoders, emit_operation_enum};
 use model::{Op, read_operations};
@@ -25,6 +26,9 @@ pub(crate) type Result<T> = std::result::Result<T, String>;
 pub struct Generated {
     pub operations: String,
     pub exports: String,
+    /// The string-enum components generated here as open enums (`open_enum.rs`), each with the
+    /// path progenitor must use instead of making its own closed enum.
+    pub open_enums: Vec<(String, String)>,
 }
 
 /// Where the generated code uses hand-written types instead of generated ones.
@@ -63,22 +67,32 @@ pub fn generate(doc: &Value, types: &TypeMap<'_>) -> Result<Generated> {
         emit_builder(&mut out, op);
     }
     emit_decoders(&mut out, &ops);
-    emit_types_module(&mut out, doc, types.components);
-    Ok(Generated { operations: out, exports: exports(&ops) })
+    let enums = open_enum::read(doc);
+    for e in &enums {
+        out.push_str(&open_enum::emit(e)?.to_string());
+        out.push('\n');
+    }
+    emit_types_module(&mut out, doc, types.components, &enums);
+    let open_enums = enums.iter().map(|e| (e.name.clone(), format!("crate::generated::{}", pascal(&e.name)))).collect();
+    Ok(Generated { operations: out, exports: exports(&ops), open_enums })
 }
 
 /// `pub mod types`: every generated schema type, re-exported by name (the replacements are the
-/// crate's own types and are exported where they are written).
-fn emit_types_module(out: &mut String, doc: &Value, replacements: &[(&str, &str)]) {
+/// crate's own types and are exported where they are written; the open enums are generated
+/// beside this module).
+fn emit_types_module(out: &mut String, doc: &Value, replacements: &[(&str, &str)], enums: &[open_enum::OpenEnum]) {
     let mut names: Vec<String> = doc
         .pointer("/components/schemas")
         .and_then(Value::as_object)
         .into_iter()
         .flat_map(|m| m.keys())
         .filter(|name| !replacements.iter().any(|(r, _)| r == name))
+        .filter(|name| !enums.iter().any(|e| &e.name == *name))
         .map(|name| pascal(name))
         .collect();
     names.sort();
+    let mut open: Vec<String> = enums.iter().map(|e| pascal(&e.name)).collect();
+    open.sort();
     doc_attr(
         out,
         "Request and response types, generated from the schemas of `openapi/credits.yaml` (docs from its descriptions).",
@@ -87,9 +101,11 @@ fn emit_types_module(out: &mut String, doc: &Value, replacements: &[(&str, &str)
         out,
         "pub mod types {{
 pub use super::progenitor::types::{{{}}};
+{}
 }}
 ",
-        names.join(", ")
+        names.join(", "),
+        if open.is_empty() { String::new() } else { format!("pub use super::{{{}}};", open.join(", ")) }
     );
 }
 

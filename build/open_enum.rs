@@ -1,0 +1,146 @@
+//! String enums as *open* enums: one variant per documented value, and `Unknown(String)` for a
+//! value upstream starts sending before the spec (and this crate) documents it.
+//!
+//! typify makes a closed enum of a string `enum`, so a new value upstream adds (a new budget
+//! `scope`, a new data region) would fail the whole response's decoding. Every string-enum
+//! component of the fragment is generated here instead, and progenitor is told to use it
+//! (`with_replacement`), so the types that hold one decode whatever text comes.
+
+use super::naming::pascal;
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+use serde_json::Value;
+
+/// One string-enum component: its name and the values it documents.
+pub struct OpenEnum {
+    pub name: String,
+    description: Option<String>,
+    values: Vec<String>,
+}
+
+/// Every component that is a string with an `enum` (a `null` among the values is dropped: the
+/// property that holds the enum says whether it is nullable).
+pub fn read(doc: &Value) -> Vec<OpenEnum> {
+    let Some(schemas) = doc.pointer("/components/schemas").and_then(Value::as_object) else { return Vec::new() };
+    schemas
+        .iter()
+        .filter(|(_, s)| s.get("type").and_then(Value::as_str) == Some("string"))
+        .filter_map(|(name, s)| {
+            let values: Vec<String> =
+                s.get("enum")?.as_array()?.iter().filter_map(Value::as_str).map(str::to_owned).collect();
+            let description = s.get("description").and_then(Value::as_str).map(str::to_owned);
+            Some(OpenEnum { name: name.clone(), description, values })
+        })
+        .collect()
+}
+
+/// The Rust variant for a value: `workspace_default_key` → `WorkspaceDefaultKey`. A value with
+/// no letters or digits to name it by, or one that starts with a digit, gets a `V` in front;
+/// `Unknown` is taken by the catch-all, so a value spelled that way becomes `UnknownValue`.
+fn variant(value: &str) -> Ident {
+    let mut name = pascal(value);
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert(0, 'V');
+    }
+    if name == "Unknown" {
+        name.push_str("Value");
+    }
+    Ident::new(&name, Span::call_site())
+}
+
+fn docs(text: &str) -> TokenStream {
+    let text = text.replace("](/", "](https://openrouter.ai/");
+    let lines = text.lines().map(|l| format!(" {l}"));
+    quote! { #( #[doc = #lines] )* }
+}
+
+/// The enum, its accessors, `Display`/`FromStr` and serde, for one component.
+pub fn emit(e: &OpenEnum) -> Result<TokenStream, String> {
+    let name = Ident::new(&pascal(&e.name), Span::call_site());
+    let variants: Vec<Ident> = e.values.iter().map(|v| variant(v)).collect();
+    for (i, v) in variants.iter().enumerate() {
+        if let Some(j) = variants[..i].iter().position(|w| w == v) {
+            return Err(format!(
+                "/components/schemas/{}/enum: `{}` and `{}` both become the Rust variant `{v}`",
+                e.name, e.values[j], e.values[i]
+            ));
+        }
+    }
+    let values = &e.values;
+    let variant_docs = values.iter().map(|v| format!(" `{v}`"));
+    let type_doc = docs(e.description.as_deref().unwrap_or("A value of a string enum of the API."));
+    let list = values.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ");
+    let open_doc = docs(&format!(
+        "\nDocumented values: {list}. A value upstream adds before this crate documents it decodes as\n`Unknown` with the text as sent, never as an error; compare with [`{}::as_str`] to match it.",
+        pascal(&e.name)
+    ));
+    let expecting = format!("a string (one of {list}, or another)");
+    Ok(quote! {
+        #type_doc
+        #open_doc
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum #name {
+            #( #[doc = #variant_docs] #variants, )*
+            /// A value this version of the crate does not know, as the server sent it.
+            Unknown(String),
+        }
+
+        impl #name {
+            /// The value as on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #( Self::#variants => #values, )*
+                    Self::Unknown(other) => other,
+                }
+            }
+
+            /// Whether the value is one the spec documents (not [`Self::Unknown`]).
+            pub fn is_known(&self) -> bool {
+                !matches!(self, Self::Unknown(_))
+            }
+        }
+
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for #name {
+            type Err = ::std::convert::Infallible;
+            fn from_str(s: &str) -> ::std::result::Result<Self, Self::Err> {
+                Ok(match s {
+                    #( #values => Self::#variants, )*
+                    other => Self::Unknown(other.to_owned()),
+                })
+            }
+        }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                struct Visitor;
+                impl ::serde::de::Visitor<'_> for Visitor {
+                    type Value = #name;
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(#expecting)
+                    }
+                    // A known value is matched on the borrowed text: no allocation.
+                    fn visit_str<E: ::serde::de::Error>(self, s: &str) -> ::std::result::Result<#name, E> {
+                        Ok(match s {
+                            #( #values => #name::#variants, )*
+                            other => #name::Unknown(other.to_owned()),
+                        })
+                    }
+                }
+                deserializer.deserialize_str(Visitor)
+            }
+        }
+    })
+}
