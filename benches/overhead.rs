@@ -94,7 +94,7 @@ fn start_server() -> String {
 }
 
 fn sdk(url: &str) -> Client {
-    Client::builder().api_key(KEY).base_url(url).build().expect("client")
+    Client::builder().api_key(KEY).api_key_is_management_key(true).base_url(url).build().expect("client")
 }
 
 /// The same settings the SDK gives its reqwest client.

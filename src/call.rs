@@ -45,6 +45,8 @@ pub(crate) struct Call {
     /// The first invalid `.header(..)`, reported by `send` before anything is sent.
     invalid_header: Option<Error>,
     retry_non_idempotent: bool,
+    /// No attempt runs, and no retry waits, past this instant (`client.spendable()`'s deadline).
+    deadline: Option<Instant>,
 }
 
 /// What the generated builder computed from its arguments, after validating them.
@@ -87,7 +89,12 @@ impl Call {
             headers: HeaderMap::new(),
             invalid_header: None,
             retry_non_idempotent: false,
+            deadline: None,
         }
+    }
+
+    pub(crate) fn deadline(&mut self, at: Instant) {
+        self.deadline = Some(at);
     }
 
     pub(crate) fn with_bearer(mut self, bearer: Bearer) -> Self {
@@ -153,10 +160,17 @@ impl Call {
         let mut attempts = 0u32;
         loop {
             attempts += 1;
+            // Under a deadline, an attempt gets what is left of it when that is less.
+            let timeout = match self.deadline {
+                Some(at) => timeout.min(at.saturating_duration_since(Instant::now())),
+                None => timeout,
+            };
             let http_request = build(facts, &url, auth.as_ref(), &self.headers, request.body.as_ref());
             let attempt = transport::attempt(http, http_request, &url, shared.max_response_bytes, timeout).await;
             let outcome = retry::classify(&attempt);
-            let wait = retry::decide(policy, idempotent, outcome, attempts, started.elapsed());
+            let wait = retry::decide(policy, idempotent, outcome, attempts, started.elapsed())
+                // A wait that would end at or past the deadline is not taken: this attempt is the last.
+                .filter(|wait| self.deadline.is_none_or(|at| Instant::now() + *wait < at));
             retry::trace(operation, attempts, outcome, wait);
             match wait {
                 Some(wait) => {
@@ -189,6 +203,7 @@ impl fmt::Debug for Call {
             .field("base_url", &self.base_url)
             .field("headers", &self.headers.keys().collect::<Vec<_>>())
             .field("retry_non_idempotent", &self.retry_non_idempotent)
+            .field("deadline", &self.deadline)
             .finish()
     }
 }
@@ -209,17 +224,32 @@ fn credential(shared: &Shared, facts: &Facts, bearer: Option<Bearer>) -> Result<
                 format!("is required for {}: set ClientBuilder::api_key or OPENROUTER_API_KEY", facts.name),
             ),
         },
-        Credential::ManagementKey => match shared.management_key.as_ref().or(shared.api_key.as_ref()) {
+        // Never the API key by default: the live API answers an ordinary key's `GET /credits`
+        // with 200 and zeros, which would read as an empty account. Only a caller who says the
+        // API key is a management key gets it sent here.
+        Credential::ManagementKey => match shared.management_key.as_ref() {
             Some(key) => Ok(Some(key.clone())),
-            None => missing(
-                "management_key",
-                format!(
-                    "is required for {}: set ClientBuilder::management_key or OPENROUTER_MANAGEMENT_KEY (an ordinary API key gets 403)",
-                    facts.name
-                ),
-            ),
+            None => match shared.api_key.as_ref().filter(|_| shared.api_key_is_management_key) {
+                Some(key) => Ok(Some(key.clone())),
+                None => missing("management_key", management_key_rule(facts.name, shared.api_key.is_some())),
+            },
         },
     }
+}
+
+/// Why an operation that needs a management key was not sent, and what to do.
+pub(crate) fn management_key_rule(operation: &str, has_api_key: bool) -> String {
+    let mut rule = format!(
+        "is required for {operation}: set ClientBuilder::management_key(..) or OPENROUTER_MANAGEMENT_KEY \
+         (create one at openrouter.ai/settings/management-keys)"
+    );
+    if has_api_key {
+        rule.push_str(
+            "; the API key was not sent: OpenRouter answers an ordinary key with 200 and zeros, not a balance \
+             (if it is a management key, say so with ClientBuilder::api_key_is_management_key(true))",
+        );
+    }
+    rule
 }
 
 /// The base URL (the client's, parsed once, or this call's) with the path and query appended.
@@ -305,6 +335,13 @@ macro_rules! call_options {
         /// as it does for an invalid name or value.
         pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
             self.call.header(name.as_ref(), value.as_ref());
+            self
+        }
+
+        /// No attempt runs, and no retry waits, past `at` (`Client::spendable`'s one deadline
+        /// over its requests).
+        pub(crate) fn deadline(mut self, at: tokio::time::Instant) -> Self {
+            self.call.deadline(at);
             self
         }
 

@@ -55,6 +55,9 @@ pub(crate) struct Shared {
     pub(crate) api_key: Option<HeaderValue>,
     /// `Bearer <management key>`, sensitive.
     pub(crate) management_key: Option<HeaderValue>,
+    /// The caller said the API key is a management key
+    /// ([`ClientBuilder::api_key_is_management_key`]): operations that need one may send it.
+    pub(crate) api_key_is_management_key: bool,
     /// Both keys, for redaction: a server echoing either is redacted from every error.
     pub(crate) keys: Arc<[HeaderValue]>,
     pub(crate) retries: RetryConfig,
@@ -131,6 +134,7 @@ impl Shared {
 pub struct ClientBuilder {
     api_key: Option<SecretString>,
     management_key: Option<SecretString>,
+    api_key_is_management_key: bool,
     base_url: Option<String>,
     http_referer: Option<String>,
     app_title: Option<String>,
@@ -165,17 +169,29 @@ impl ClientBuilder {
     }
 
     /// The API key, sent as `Authorization: Bearer <key>` by the operations that use it
-    /// (`get_current_key`), and by those that need a management key when none is set. Never
-    /// sent on a call that takes its own bearer token (the charge).
+    /// (`get_current_key`). Never sent on a call that takes its own bearer token (the charge),
+    /// nor on one that needs a management key (`get_credits`), unless you say it is one with
+    /// [`api_key_is_management_key`](Self::api_key_is_management_key).
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(SecretString::from(key.into()));
         self
     }
 
-    /// The management key, sent by the operations that need one (`get_credits`); those fall
-    /// back to the API key when this is not set.
+    /// The management key, sent by the operations that need one (`get_credits`). Without it
+    /// those fail before sending anything ([`Error::InvalidInput`] naming `management_key`):
+    /// OpenRouter answers `GET /credits` made with an ordinary key with 200 and zeros, which
+    /// would read as an empty account.
     pub fn management_key(mut self, key: impl Into<String>) -> Self {
         self.management_key = Some(SecretString::from(key.into()));
+        self
+    }
+
+    /// Says that the key given to [`api_key`](Self::api_key) is a management key, so the
+    /// operations that need one send it when no [`management_key`](Self::management_key) is
+    /// set; off by default. Only say so of a management key: an ordinary key's `GET /credits`
+    /// answers zeros, not the balance.
+    pub fn api_key_is_management_key(mut self, yes: bool) -> Self {
+        self.api_key_is_management_key = yes;
         self
     }
 
@@ -327,6 +343,7 @@ impl ClientBuilder {
                 keys: api_key.iter().chain(&management_key).cloned().collect(),
                 api_key,
                 management_key,
+                api_key_is_management_key: self.api_key_is_management_key,
                 retries: self.retries.unwrap_or_default(),
                 timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
                 max_response_bytes: self.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
@@ -358,6 +375,7 @@ impl fmt::Debug for ClientBuilder {
         f.debug_struct("ClientBuilder")
             .field("api_key", &self.api_key.as_ref().map(|_| "[redacted]"))
             .field("management_key", &self.management_key.as_ref().map(|_| "[redacted]"))
+            .field("api_key_is_management_key", &self.api_key_is_management_key)
             .field("base_url", &self.base_url)
             .field("http_referer", &self.http_referer)
             .field("app_title", &self.app_title)

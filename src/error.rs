@@ -1,6 +1,7 @@
 //! [`Error`]: every way a call can fail. The types only: statuses become variants in one
 //! function, `outcome::finish`.
 
+use crate::blocked::BlockedBy;
 use crate::generated::Operation;
 use crate::generated::types::ErrorResponse;
 use crate::operation::Credential;
@@ -207,6 +208,13 @@ impl Error {
         }
     }
 
+    /// What refused the request when it was money, a budget layer, the kind of key or a rate
+    /// limit: 402, 403 "Key limit exceeded", 403 naming a budget, 403 "Only management keys…",
+    /// 429. `None` for anything else (a plain 403 included).
+    pub fn blocked_by(&self) -> Option<BlockedBy> {
+        BlockedBy::of(self)
+    }
+
     /// What a person can do about it, in a few words, when there is something.
     pub fn hint(&self) -> Option<&'static str> {
         let credential = self.api().map(|e| e.operation().credential());
@@ -216,13 +224,14 @@ impl Error {
                 "check the management key (OPENROUTER_MANAGEMENT_KEY) or API key (OPENROUTER_API_KEY)"
             }
             Error::Unauthorized(_) => "check the API key (OPENROUTER_API_KEY)",
-            Error::Forbidden(_) if credential == Some(Credential::ManagementKey) => {
-                "this needs a management key: create one at openrouter.ai/settings/management-keys and pass it with ClientBuilder::management_key (or OPENROUTER_MANAGEMENT_KEY)"
+            Error::Forbidden(_) | Error::PaymentRequired(_) | Error::TooManyRequests(_)
+                if self.blocked_by().is_some() =>
+            {
+                return self.blocked_by().map(BlockedBy::hint);
             }
+            Error::Forbidden(_) if credential == Some(Credential::ManagementKey) => BlockedBy::NotAManagementKey.hint(),
             Error::Forbidden(_) => "the key may not do this",
-            Error::PaymentRequired(_) => "add credits, or raise the key's limit",
             Error::Gone(_) => "this endpoint is retired upstream; see the message for what replaces it",
-            Error::TooManyRequests(_) => "rate limited: wait and try again",
             Error::InternalServer(_) | Error::Api(_) if self.status().is_some_and(|s| s >= 500) => {
                 "OpenRouter is having trouble: try again later"
             }

@@ -38,8 +38,10 @@ pub enum Credential {
     ApiKey,
     /// The client's management key
     /// ([`ClientBuilder::management_key`](crate::ClientBuilder::management_key)), or its API key
-    /// when it has none. OpenRouter's account-level endpoints (`GET /credits`) answer 403 to an
-    /// ordinary key.
+    /// only when the caller said it is one
+    /// ([`ClientBuilder::api_key_is_management_key`](crate::ClientBuilder::api_key_is_management_key)).
+    /// OpenRouter documents a 403 for an ordinary key on its account-level endpoints; the live
+    /// `GET /credits` answers one with 200 and zeros instead.
     ManagementKey,
     /// A bearer token passed to the call itself; the client's keys are not sent.
     PerCall,

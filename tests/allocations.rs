@@ -86,7 +86,13 @@ where
 #[test]
 fn calls_allocate_no_more_than_benchmarks_md_reports() {
     let url = server_elsewhere();
-    let client = Client::builder().api_key(KEY).base_url(url).retries(RetryConfig::none()).build().expect("client");
+    let client = Client::builder()
+        .api_key(KEY)
+        .api_key_is_management_key(true)
+        .base_url(url)
+        .retries(RetryConfig::none())
+        .build()
+        .expect("client");
     // The bench's server answers with fewer headers than the mock; these are the mock's figures,
     // measured when the bench reported 41 and 56.
     let credits = per_call(&client, |c| async move {

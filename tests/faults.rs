@@ -264,7 +264,7 @@ async fn redirects_are_not_followed_so_credentials_stay_put() {
 #[tokio::test(start_paused = true)]
 async fn plain_http_to_a_remote_host_is_refused_before_sending() {
     for url in ["http://openrouter.ai/api/v1", "http://192.168.1.10:8080/api/v1"] {
-        let err = Client::builder().api_key(KEY).base_url(url).build().unwrap_err();
+        let err = Client::builder().api_key(KEY).api_key_is_management_key(true).base_url(url).build().unwrap_err();
         assert!(matches!(err, Error::InvalidInput { field: "base_url", .. }), "{url}: {err:?}");
         let server = server().await;
         let err = client_for(&server).credits().get_credits().base_url(url).await.unwrap_err();

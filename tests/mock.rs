@@ -32,10 +32,20 @@ async fn get_credits_needs_the_bearer_key() {
     assert_eq!((status, code), (401, 401));
     let (status, code, _) = error_of(http.get(&url).bearer_auth("sk-or-v1-wrong")).await;
     assert_eq!((status, code), (401, 401));
+    // The API key is an ordinary key: the live API's 200 with zeros, not the balance.
     let (status, body) = send(http.get(&url).bearer_auth("sk-or-v1-right")).await;
     assert_eq!(status, 200);
-    assert!(body["data"]["total_credits"].is_f64() && body["data"]["total_usage"].is_f64(), "{body}");
-    assert_eq!(server.requests_for(Operation::GetCredits).len(), 3);
+    assert_eq!(body["data"], serde_json::json!({"total_credits": 0, "total_usage": 0}), "{body}");
+    // …or the documented 403 when the test asks for it.
+    server.forbid_ordinary_keys(true);
+    let (status, code, message) = error_of(http.get(&url).bearer_auth("sk-or-v1-right")).await;
+    assert_eq!((status, code, message.as_str()), (403, 403, "Only management keys can perform this operation"));
+    // The management key gets the balance.
+    server.require_management_key("sk-or-v1-management");
+    let (status, body) = send(http.get(&url).bearer_auth("sk-or-v1-management")).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["data"], serde_json::json!({"total_credits": 100.5, "total_usage": 25.75}), "{body}");
+    assert_eq!(server.requests_for(Operation::GetCredits).len(), 5);
 }
 
 #[tokio::test]

@@ -32,6 +32,7 @@ async fn loopback_calls_never_go_through_an_environment_proxy() {
     let by_address = builder(&mock).build().unwrap();
     let by_name = Client::builder()
         .api_key(KEY)
+        .api_key_is_management_key(true)
         .base_url(format!("http://localhost:{}/api/v1", mock.addr().port()))
         .retries(openrouter_credits::RetryConfig::none())
         .build()
@@ -51,6 +52,7 @@ async fn loopback_calls_never_go_through_an_environment_proxy() {
     {
         let remote = Client::builder()
             .api_key(KEY)
+            .api_key_is_management_key(true)
             .base_url("https://api.example.invalid/api/v1")
             .retries(openrouter_credits::RetryConfig::none())
             .build()

@@ -16,7 +16,7 @@ const CREDITS_OK: &str = r#"{"data":{"total_credits":1.0,"total_usage":0.5}}"#;
 
 /// A client with the crate's default retry policy (the one users get).
 fn default_client(base_url: &str) -> Client {
-    Client::builder().api_key(KEY).base_url(base_url).build().unwrap()
+    Client::builder().api_key(KEY).api_key_is_management_key(true).base_url(base_url).build().unwrap()
 }
 
 async fn call(client: &Client, op: Operation) -> Result<(), Error> {
@@ -126,6 +126,7 @@ async fn connection_refused_is_named_and_retried_only_within_the_budget() {
     // Without connection retries: exactly one attempt.
     let client = Client::builder()
         .api_key(KEY)
+        .api_key_is_management_key(true)
         .base_url(&url)
         .retries(RetryConfig::default().retry_connection_errors(false))
         .build()
@@ -143,6 +144,7 @@ async fn connection_refused_is_named_and_retried_only_within_the_budget() {
 async fn an_unknown_host_is_a_dns_error_tried_once() {
     let client = Client::builder()
         .api_key(KEY)
+        .api_key_is_management_key(true)
         .base_url("https://nosuchhost.invalid/api/v1")
         .connect_timeout(Duration::from_secs(2))
         .retries(RetryConfig::default().max_attempts(3))
@@ -187,7 +189,7 @@ async fn a_reset_connection_is_named_and_the_charge_is_not_resent() {
 }
 
 fn builder_for(base_url: &str) -> openrouter_credits::ClientBuilder {
-    Client::builder().api_key(KEY).base_url(base_url)
+    Client::builder().api_key(KEY).api_key_is_management_key(true).base_url(base_url)
 }
 
 /// Defect 2, protocol: a server that answers something other than HTTP/1.x. Permanent: one

@@ -260,15 +260,26 @@ async fn refused_url() -> String {
 #[tokio::test(start_paused = true)]
 async fn connection_refused_is_retried_only_when_enabled() {
     let url = refused_url().await;
-    let with = Client::builder().api_key(KEY).base_url(&url).retries(fast().max_attempts(4)).build().unwrap();
+    let with = Client::builder()
+        .api_key(KEY)
+        .api_key_is_management_key(true)
+        .base_url(&url)
+        .retries(fast().max_attempts(4))
+        .build()
+        .unwrap();
     let err = with.credits().get_credits().await.unwrap_err();
     assert!(matches!(err, Error::Transport { connect: true, attempts: 4, .. }), "{err:?}");
     // The charge too: a refused connection never reached the server.
     let err = charge(&with).await.unwrap_err();
     assert_eq!(err.attempts(), Some(4));
 
-    let without =
-        Client::builder().api_key(KEY).base_url(&url).retries(fast().retry_connection_errors(false)).build().unwrap();
+    let without = Client::builder()
+        .api_key(KEY)
+        .api_key_is_management_key(true)
+        .base_url(&url)
+        .retries(fast().retry_connection_errors(false))
+        .build()
+        .unwrap();
     let err = without.credits().get_credits().await.unwrap_err();
     assert!(matches!(err, Error::Transport { connect: true, attempts: 1, .. }), "{err:?}");
     assert!(err.to_string().contains("could not connect"), "{err}");

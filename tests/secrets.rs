@@ -63,7 +63,8 @@ async fn no_error_variant_shows_a_secret() {
             errors.push(result.unwrap_err());
         }
     }
-    let refused = Client::builder().api_key(KEY).base_url("http://127.0.0.1:1").build().unwrap();
+    let refused =
+        Client::builder().api_key(KEY).api_key_is_management_key(true).base_url("http://127.0.0.1:1").build().unwrap();
     errors.push(refused.credits().get_credits().retries(openrouter_credits::RetryConfig::none()).await.unwrap_err());
     // Invalid input carrying a secret: a bearer and a header value with a line break.
     let bad_bearer = CreateCoinbaseChargeSecurity::bearer(format!("{BEARER}\n"));

@@ -125,7 +125,7 @@ impl Drop for TlsServer {
 }
 
 fn https_builder(url: &str) -> ClientBuilder {
-    Client::builder().api_key(KEY).base_url(url).retries(RetryConfig::none())
+    Client::builder().api_key(KEY).api_key_is_management_key(true).base_url(url).retries(RetryConfig::none())
 }
 
 /// Both operations over https; the mock behind the TLS front saw them, key included.
@@ -210,7 +210,12 @@ async fn a_users_http_client_over_https_still_gets_the_timeout_and_the_size_cap(
 async fn an_untrusted_certificate_is_named_and_not_retried() {
     let server = TlsServer::start(TestCa::new().issue(&["localhost"])).await;
     // The default retry policy: a TLS failure must still be tried only once.
-    let client = Client::builder().api_key(KEY).base_url(server.url("localhost")).build().unwrap();
+    let client = Client::builder()
+        .api_key(KEY)
+        .api_key_is_management_key(true)
+        .base_url(server.url("localhost"))
+        .build()
+        .unwrap();
     let started = std::time::Instant::now();
     let err = client.credits().get_credits().await.unwrap_err();
     let Error::Transport { source, connect: true, attempts: 1, .. } = &err else { panic!("{err:?}") };
@@ -237,6 +242,7 @@ async fn an_untrusted_certificate_is_named_and_not_retried() {
 async fn refused_certificate(server: &TlsServer, ca: &TestCa, message: &str, hint: &str) {
     let client = Client::builder()
         .api_key(KEY)
+        .api_key_is_management_key(true)
         .base_url(server.url("localhost"))
         .add_root_certificate(ca.root())
         .build()
@@ -277,7 +283,7 @@ async fn an_expired_certificate_is_named_and_not_retried() {
 async fn https_to_a_plain_http_port_fails_fast_as_a_tls_error() {
     let mock = server().await;
     let url = format!("https://localhost:{}/api/v1", mock.addr().port());
-    let client = Client::builder().api_key(KEY).base_url(&url).build().unwrap();
+    let client = Client::builder().api_key(KEY).api_key_is_management_key(true).base_url(&url).build().unwrap();
     let started = std::time::Instant::now();
     let err = client.credits().get_credits().await.unwrap_err();
     let elapsed = started.elapsed();
@@ -302,7 +308,7 @@ async fn https_to_a_silent_plain_port_is_reported_as_a_tls_handshake_timeout() {
     })
     .await;
     let url = format!("https://localhost:{}/api/v1", server.addr.port());
-    let client = Client::builder().api_key(KEY).base_url(&url).build().unwrap();
+    let client = Client::builder().api_key(KEY).api_key_is_management_key(true).base_url(&url).build().unwrap();
     let started = tokio::time::Instant::now();
     let err = client.credits().get_credits().await.unwrap_err();
     let Error::Transport { source, connect: true, attempts: 1, .. } = &err else { panic!("{err:?}") };

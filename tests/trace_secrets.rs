@@ -58,8 +58,13 @@ async fn errors_and_trace_output_of_failing_calls_hold_no_secret() {
     for e in [&e1, &e2] {
         assert_clean(&format!("{e} {e:?} {:?}", e.api()));
     }
-    let dead =
-        Client::builder().api_key(KEY).base_url("http://127.0.0.1:1").retries(RetryConfig::none()).build().unwrap();
+    let dead = Client::builder()
+        .api_key(KEY)
+        .api_key_is_management_key(true)
+        .base_url("http://127.0.0.1:1")
+        .retries(RetryConfig::none())
+        .build()
+        .unwrap();
     let e3 = dead.credits().get_credits().await.unwrap_err();
     assert_clean(&format!("{e3} {e3:?}"));
 

@@ -170,8 +170,8 @@ async fn charges_show_up_in_the_balance() {
     assert_eq!(client.credits().get_credits().await.unwrap().data.total_credits, 110.5);
 }
 
-/// `GET /credits` sends the management key when the client has one (falling back to the API
-/// key), `GET /key` the API key; upstream's 403 for an ordinary key says what to do.
+/// `GET /credits` sends the management key, `GET /key` the API key; without a management key
+/// `GET /credits` is not sent at all (the live API answers an ordinary key with zeros).
 #[tokio::test]
 async fn each_operation_sends_the_key_its_security_names() {
     const MANAGEMENT: &str = "sk-or-v1-management-0123";
@@ -184,12 +184,31 @@ async fn each_operation_sends_the_key_its_security_names() {
     let sent: Vec<_> = server.requests().iter().map(|r| (r.path.clone(), r.bearer().map(str::to_owned))).collect();
     assert_eq!(sent, [("/api/v1/credits".into(), Some(MANAGEMENT.into())), ("/api/v1/key".into(), Some(KEY.into()))]);
 
-    // Only the API key: GET /credits falls back to it, and the server answers 403.
+    // Only the API key: GET /credits is refused before anything is sent, naming the fix.
+    server.clear_requests();
+    let only_api_key = Client::builder().api_key(KEY).base_url(server.base_url()).build().unwrap();
+    let err = only_api_key.credits().get_credits().await.unwrap_err();
+    assert!(matches!(err, Error::InvalidInput { field: "management_key", .. }), "{err:?}");
+    for words in
+        ["ClientBuilder::management_key(..)", "OPENROUTER_MANAGEMENT_KEY", "zeros", "api_key_is_management_key"]
+    {
+        assert!(err.to_string().contains(words), "{words}: {err}");
+    }
+    assert!(server.requests().is_empty(), "nothing is sent");
+
+    // Said to be a management key, the API key is sent; an ordinary one gets upstream's 403
+    // (when the server documents it so), whose hint says what to do.
+    server.forbid_ordinary_keys(true);
     let err = client(&server).credits().get_credits().await.unwrap_err();
     assert!(matches!(err, Error::Forbidden(_)), "{err:?}");
     assert_eq!(server.requests().last().unwrap().bearer(), Some(KEY));
-    assert!(err.to_string().contains("Only management keys"), "{err}");
+    assert_eq!(err.blocked_by(), Some(openrouter_credits::BlockedBy::NotAManagementKey));
     assert!(err.hint().unwrap().contains("ClientBuilder::management_key"), "{err:?}");
+
+    // A management key given as the only key keeps working.
+    let only_management = Client::builder().management_key(MANAGEMENT).base_url(server.base_url()).build().unwrap();
+    assert_eq!(only_management.credits().get_credits().await.unwrap().data.total_credits, 100.5);
+    assert_eq!(server.requests().last().unwrap().bearer(), Some(MANAGEMENT));
 }
 
 /// `GET /key`: method, path, headers, no `api-version`, the typed answer.

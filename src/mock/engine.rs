@@ -75,8 +75,14 @@ fn answer(s: &mut State, op: Operation, headers: &HeaderMap, query: &str, body: 
     if let Some(message) = s.gone.get(&op) {
         return MockResponse::error(410, message);
     }
-    if let Err(refused) = check_credential(s, op, headers) {
-        return refused;
+    let caller = match check_credential(s, op, headers) {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
+    };
+    // An ordinary key on an operation that needs a management key: the live API's 200 with
+    // zeros (`GET /credits`), or the documented 403 when the test asks for it.
+    if caller == Caller::Ordinary && op.credential() == Credential::ManagementKey && s.ordinary_key_forbidden {
+        return MockResponse::error(403, ONLY_MANAGEMENT_KEYS);
     }
     let spec = Arc::clone(&s.spec);
     let Some(definition) = operation_definition(&spec, op) else {
@@ -94,7 +100,39 @@ fn answer(s: &mut State, op: Operation, headers: &HeaderMap, query: &str, body: 
     };
     let (status, mut value) = schema::default_answer(&spec, definition);
     s.account.apply(op.operation_id(), request.as_ref(), &mut value);
+    if let Some(flag) = value.pointer_mut("/data/is_management_key") {
+        *flag = Value::Bool(caller == Caller::Management);
+    }
+    if caller == Caller::Ordinary && op.credential() == Credential::ManagementKey {
+        zero_numbers(&mut value);
+    }
     MockResponse::json(status, &value)
+}
+
+/// Upstream's message when an ordinary key asks for what needs a management key.
+const ONLY_MANAGEMENT_KEYS: &str = "Only management keys can perform this operation";
+
+/// Every number in the answer set to 0, as the live API answers an ordinary key's `GET /credits`.
+fn zero_numbers(value: &mut Value) {
+    match value {
+        Value::Number(n) => *n = 0.into(),
+        Value::Array(items) => items.iter_mut().for_each(zero_numbers),
+        Value::Object(fields) => fields.values_mut().for_each(zero_numbers),
+        _ => {}
+    }
+}
+
+/// Who a request's bearer is, as far as the fake server can tell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Caller {
+    /// No credential needed, or a token the mock cannot judge (a per-call bearer).
+    Anyone,
+    /// An ordinary API key: the one set with `require_api_key`, or any key other than the
+    /// management key set with `require_management_key` when no API key is set.
+    Ordinary,
+    /// A management key: the one set with `require_management_key`, or, when none is set, any
+    /// key but the API key.
+    Management,
 }
 
 fn operation_definition(spec: &Value, op: Operation) -> Option<&Value> {
@@ -105,29 +143,32 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers.get(AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").filter(|t| !t.trim().is_empty())
 }
 
-/// The credential check of the operation's `security`, with upstream's messages.
-fn check_credential(s: &State, op: Operation, headers: &HeaderMap) -> Result<(), MockResponse> {
+/// The credential check of the operation's `security`, with upstream's messages, and who the
+/// caller is.
+fn check_credential(s: &State, op: Operation, headers: &HeaderMap) -> Result<Caller, MockResponse> {
     let credential = op.credential();
     if credential == Credential::None {
-        return Ok(());
+        return Ok(Caller::Anyone);
     }
     let Some(got) = bearer(headers) else { return Err(MockResponse::error(401, "Missing Authentication header")) };
     let unknown = || Err(MockResponse::error(401, "User not found."));
+    let is_management = s.management_key.as_deref().is_some_and(|want| got == want);
     match credential {
-        // With a management key required, any other valid key is an ordinary one: upstream's 403.
         Credential::ManagementKey => match (&s.management_key, &s.api_key) {
-            (Some(want), _) if got == want => Ok(()),
-            (Some(_), Some(api_key)) if got != api_key => unknown(),
-            (Some(_), _) => Err(MockResponse::error(403, "Only management keys can perform this operation")),
-            (None, Some(want)) if got != want => unknown(),
-            (None, _) => Ok(()),
+            _ if is_management => Ok(Caller::Management),
+            (_, Some(api_key)) if got == api_key => Ok(Caller::Ordinary),
+            (_, Some(_)) => unknown(),
+            // A management key is set and this is another key: an ordinary one.
+            (Some(_), None) => Ok(Caller::Ordinary),
+            (None, None) => Ok(Caller::Management),
         },
         Credential::ApiKey => match &s.api_key {
+            _ if is_management => Ok(Caller::Management),
             Some(want) if got != want => unknown(),
-            _ => Ok(()),
+            _ => Ok(Caller::Ordinary),
         },
         // Any token: the mock cannot know which are valid.
-        _ => Ok(()),
+        _ => Ok(Caller::Anyone),
     }
 }
 

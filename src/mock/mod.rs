@@ -13,7 +13,7 @@
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let server = MockServer::start().await?;
 //! let client = Client::builder()
-//!     .api_key("sk-or-v1-test")
+//!     .management_key("sk-or-v1-test")
 //!     .base_url(server.base_url())
 //!     .retries(RetryConfig::none())
 //!     .build()?;
@@ -39,6 +39,7 @@ mod engine;
 mod response;
 mod schema;
 
+pub use account::{KeyShape, MockBudget};
 pub use response::MockResponse;
 
 use crate::generated::Operation;
@@ -74,6 +75,8 @@ struct State {
     account: Account,
     api_key: Option<String>,
     management_key: Option<String>,
+    /// Answer an ordinary key's `GET /credits` with the documented 403, not the live API's zeros.
+    ordinary_key_forbidden: bool,
     gone: HashMap<Operation, String>,
     queued: HashMap<Operation, VecDeque<MockResponse>>,
     requests: Vec<RecordedRequest>,
@@ -82,9 +85,11 @@ struct State {
 impl MockServer {
     /// Starts a server on `127.0.0.1` with a free port, on the current tokio runtime.
     ///
-    /// Defaults: 100.5 credits bought, 25.75 used (upstream's example); any non-empty bearer
-    /// accepted as a key; charges succeed and add their amount to the credits; every other
-    /// operation answers its spec example.
+    /// Defaults: 100.5 credits bought, 25.75 used (upstream's example); a key limited to 100 USD
+    /// with 25.5 used, a weekly member budget of 50 USD with 32.5 spent, 12 of 50 free-model
+    /// requests used today; any non-empty bearer accepted as a key (and, on the operations that
+    /// need one, as a management key); charges succeed and add their amount to the credits;
+    /// every other operation answers its spec example.
     pub async fn start() -> std::io::Result<Self> {
         let spec: Value = serde_json::from_str(crate::generated::FRAGMENT_JSON).map_err(std::io::Error::other)?;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
@@ -94,6 +99,7 @@ impl MockServer {
             account: Account::default(),
             api_key: None,
             management_key: None,
+            ordinary_key_forbidden: false,
             gone: HashMap::new(),
             queued: HashMap::new(),
             requests: Vec::new(),
@@ -137,16 +143,27 @@ impl MockServer {
         lock(&self.state)
     }
 
-    /// Accept only this API key (401 for any other) on the operations that take the client's
-    /// API key, and on those that take a management key unless one is required too.
+    /// This is the ordinary API key: the operations that take the client's API key accept only
+    /// it (or the management key, see below), 401 for any other. On an operation that needs a
+    /// management key it is an ordinary key: answered as the live API does (200 with zeros for
+    /// `GET /credits`), or 403 with [`forbid_ordinary_keys`](Self::forbid_ordinary_keys).
     pub fn require_api_key(&self, key: impl Into<String>) {
         self.state().api_key = Some(key.into());
     }
 
-    /// Accept only this management key on the operations that need one: the API key gets 403
-    /// ("Only management keys can perform this operation", as upstream answers), any other 401.
+    /// This is the management key: the operations that need one answer it with the account's
+    /// balance, and any other key there is an ordinary one (zeros, or 403); `GET /key` made with
+    /// it says `is_management_key: true`. Without this, any key but the
+    /// [API key](Self::require_api_key) counts as a management key.
     pub fn require_management_key(&self, key: impl Into<String>) {
         self.state().management_key = Some(key.into());
+    }
+
+    /// How an ordinary key's `GET /credits` is answered: `false` (the default) as the live API
+    /// does, 200 with `total_credits` and `total_usage` 0; `true` as upstream documents it, 403
+    /// "Only management keys can perform this operation".
+    pub fn forbid_ordinary_keys(&self, forbid: bool) {
+        self.state().ordinary_key_forbidden = forbid;
     }
 
     /// Sets the balance `GET /credits` reports.
@@ -154,6 +171,33 @@ impl MockServer {
         let mut s = self.state();
         s.account.total_credits = total_credits;
         s.account.total_usage = total_usage;
+    }
+
+    /// Sets the key's own spending limit (`None`: no limit) and its usage, which `GET /key`
+    /// reports as `limit`, `limit_remaining`, `usage` and, with a limit, a `key_limit` budget
+    /// layer. Default: 100 USD, 25.5 used.
+    pub fn set_key_limit(&self, limit_usd: Option<f64>, usage_usd: f64) {
+        let mut s = self.state();
+        s.account.key_limit = limit_usd;
+        s.account.key_usage = usage_usd;
+    }
+
+    /// Sets the budget layers `GET /key` reports besides the key's own limit, in enforcement
+    /// order; its `effective_budget` is computed from them as upstream does. Default: a weekly
+    /// member budget of 50 USD with 32.5 spent. An empty list: nothing budgeted.
+    pub fn set_budgets(&self, budgets: impl IntoIterator<Item = MockBudget>) {
+        self.state().account.budgets = budgets.into_iter().collect();
+    }
+
+    /// Sets the free-model requests per UTC day `GET /key` reports: the limit and those used.
+    /// Default: 50, 12 used.
+    pub fn set_free_model_requests(&self, limit: i64, used: i64) {
+        self.state().account.free_model_requests = (limit, used);
+    }
+
+    /// Which shape of `GET /key` to answer; default [`KeyShape::Newest`].
+    pub fn set_key_shape(&self, shape: KeyShape) {
+        self.state().account.key_shape = shape;
     }
 
     /// Answer every charge with 410 Gone and upstream's message, as the live API does now.

@@ -14,9 +14,14 @@ pub async fn server() -> MockServer {
     MockServer::start().await.expect("bind 127.0.0.1:0")
 }
 
-/// A builder with the test key, pointed at `server`, no retries unless a test asks.
+/// A builder with the test key (standing for both keys: the mock takes any key as a management
+/// key unless told otherwise), pointed at `server`, no retries unless a test asks.
 pub fn builder(server: &MockServer) -> ClientBuilder {
-    Client::builder().api_key(KEY).base_url(server.base_url()).retries(RetryConfig::none())
+    Client::builder()
+        .api_key(KEY)
+        .api_key_is_management_key(true)
+        .base_url(server.base_url())
+        .retries(RetryConfig::none())
 }
 
 pub fn client(server: &MockServer) -> Client {
