@@ -41,20 +41,108 @@ async fn without_a_key_it_uses_the_fake_server_and_prints_a_table() {
     let (out, stdout, stderr) = run(&[], &[]).await;
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains(FAKE_NOTE), "{stderr}");
+    // The main job: what can still be spent, first, then every layer, the binding one marked.
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines, ["total credits  100.50 USD", "total usage     25.75 USD", "remaining       74.75 USD"]);
-
-    // `balance` is the default; `credits` (the example's name for it) still works.
-    for command in ["balance", "credits"] {
-        let (out, same, _) = run(&[command], &[]).await;
-        assert!(out.status.success());
-        assert_eq!(same, stdout);
+    assert!(lines[0].starts_with("remaining  17.50 USD  (member budget 0df9e665"), "{stdout}");
+    assert!(lines[0].contains("binds, resets "), "{stdout}");
+    for (row, figures) in [
+        ("* member budget", "50.00      32.50     17.50"),
+        ("  key limit", "100.00      25.50     74.50"),
+        ("  account balance", "100.50      25.75     74.75  never"),
+    ] {
+        let line = lines.iter().find(|l| l.starts_with(row)).unwrap_or_else(|| panic!("{row}: {stdout}"));
+        assert!(line.contains(figures), "{row}: {line}");
     }
+    assert!(stdout.contains("free-model requests  38 of 50 left today"), "{stdout}");
+    let (out, same, _) = run(&["spendable"], &[]).await;
+    assert!(out.status.success());
+    assert_eq!(same, stdout);
+
+    // `balance` (and `credits`, the example's name for it) is the account alone.
+    for command in ["balance", "credits"] {
+        let (out, balance, _) = run(&[command], &[]).await;
+        assert!(out.status.success());
+        let lines: Vec<&str> = balance.lines().collect();
+        assert_eq!(lines, ["total credits  100.50 USD", "total usage     25.75 USD", "remaining       74.75 USD"]);
+    }
+}
+
+/// The false zero: with only an ordinary API key the main job shows the key's layers, never a
+/// balance of 0, and says how to add the account's; `balance` refuses before sending.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_only_an_api_key_the_account_is_unknown_not_zero() {
+    let server = server().await;
+    server.require_api_key(KEY);
+    let url = server.base_url();
+    let env = [("OPENROUTER_API_KEY", KEY), ("OPENROUTER_BASE_URL", url.as_str())];
+    let (out, stdout, stderr) = run(&[], &env).await;
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stdout.lines().any(|l| l.contains("account") && l.contains("0.00")), "no zero balance: {stdout}");
+    assert!(stdout.contains("account balance  unknown: set OPENROUTER_MANAGEMENT_KEY to include it"), "{stdout}");
+    assert!(stdout.contains("set OPENROUTER_MANAGEMENT_KEY as well"), "{stdout}");
+    assert!(stdout.starts_with("remaining  17.50 USD"), "{stdout}");
+    let sent: Vec<_> = server.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(sent, ["/api/v1/key"], "GET /credits is never sent with an ordinary key");
+
+    // --min-remaining compares with the binding layer and names it.
+    let (out, _, stderr) = run(&["--min-remaining", "20"], &env).await;
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("member budget 0df9e665-d932-5740-b2c7-b52af166bc11: 17.50 USD left, resets "), "{stderr}");
+    assert!(stderr.contains("less than --min-remaining 20"), "{stderr}");
+
+    let (out, stdout, stderr) = run(&["balance"], &env).await;
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stdout.is_empty() && stderr.contains("OPENROUTER_MANAGEMENT_KEY is not set"), "{stderr}");
+    assert_eq!(server.requests().len(), 3, "balance sent nothing");
+
+    // JSON: the same structure; the account unknown with its reason, never 0.
+    let (out, stdout, _) = run(&["--json"], &env).await;
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["remaining_usd"], 17.5);
+    assert_eq!(v["complete"], false);
+    assert_eq!(v["unknown"][0]["layers"], "account");
+    assert_eq!(v["unknown"][0]["reason"], "no_management_key");
+    assert!(v["layers"].as_array().unwrap().iter().all(|l| l["kind"] != "account"), "{v}");
+}
+
+/// Each layer binding in turn, seen through the CLI against a server with both keys.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binding_layer_is_marked_and_named() {
+    let server = server().await;
+    server.require_api_key(KEY);
+    server.require_management_key("sk-or-v1-management");
+    let url = server.base_url();
+    let env = [
+        ("OPENROUTER_API_KEY", KEY),
+        ("OPENROUTER_MANAGEMENT_KEY", "sk-or-v1-management"),
+        ("OPENROUTER_BASE_URL", &url),
+    ];
+    server.set_budgets([openrouter_credits::mock::MockBudget::new("workspace", 10.0, 8.0).id("ws-1").resets("daily")]);
+    let (out, stdout, stderr) = run(&["--min-remaining", "5"], &env).await;
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stdout.lines().any(|l| l.starts_with("* workspace budget ws-1")), "{stdout}");
+    assert!(stderr.contains("workspace budget ws-1: 2.00 USD left, resets "), "{stderr}");
+
+    server.set_budgets([]);
+    server.set_credits(10.0, 9.0);
+    let (out, stdout, stderr) = run(&["--min-remaining", "5"], &env).await;
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stdout.lines().any(|l| l.starts_with("* account balance")), "{stdout}");
+    assert!(stderr.contains("account balance: 1.00 USD left, less than --min-remaining 5"), "{stderr}");
+
+    server.set_credits(100.0, 0.0);
+    server.set_key_limit(Some(10.0), 7.0);
+    let (out, stdout, _) = run(&["--json"], &env).await;
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!((v["binding"]["kind"].as_str(), v["remaining_usd"].as_f64()), (Some("key_limit"), Some(3.0)), "{v}");
+    assert_eq!(v["complete"], true);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_is_the_response_with_what_remains() {
-    for args in [&["--json"][..], &["balance", "--json"], &["--json", "balance"]] {
+    for args in [&["balance", "--json"][..], &["--json", "balance"]] {
         let (out, stdout, stderr) = run(args, &[]).await;
         assert!(out.status.success(), "{args:?}: {stderr}");
         let v: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON document on stdout");
@@ -66,8 +154,8 @@ async fn json_is_the_response_with_what_remains() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn min_remaining_exits_3_below_it_and_0_otherwise() {
-    // 74.75 left on the fake server.
-    let (out, stdout, stderr) = run(&["--min-remaining", "80"], &[]).await;
+    // 74.75 left on the fake server's account.
+    let (out, stdout, stderr) = run(&["balance", "--min-remaining", "80"], &[]).await;
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(stdout.contains("remaining       74.75 USD"), "the balance is still printed: {stdout}");
     assert!(stderr.contains("74.75 USD left, less than --min-remaining 80"), "{stderr}");
@@ -86,7 +174,8 @@ async fn min_remaining_exits_3_below_it_and_0_otherwise() {
     let server = server().await;
     server.set_credits(10.0, 12.5);
     let url = server.base_url();
-    let (out, stdout, _) = run(&["--base-url", &url, "--min-remaining", "0"], &[("OPENROUTER_API_KEY", KEY)]).await;
+    let (out, stdout, _) =
+        run(&["--base-url", &url, "balance", "--min-remaining", "0"], &[("OPENROUTER_MANAGEMENT_KEY", KEY)]).await;
     assert_eq!(out.status.code(), Some(3));
     assert!(stdout.contains("remaining      -2.50 USD"), "{stdout}");
 
@@ -152,8 +241,7 @@ async fn api_errors_print_status_message_and_hint_and_exit_1() {
     let (out, _, stderr) = run(&["--base-url", &url], &[("OPENROUTER_API_KEY", "sk-or-wrong")]).await;
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr.contains("HTTP 401") && stderr.contains("User not found."), "{stderr}");
-    // GET /credits takes a management key, falling back to the API key: the hint names both.
-    assert!(stderr.contains("hint: check the management key") && stderr.contains("OPENROUTER_API_KEY"), "{stderr}");
+    assert!(stderr.contains("hint: check the API key (OPENROUTER_API_KEY)"), "{stderr}");
     assert!(!stderr.contains("sk-or-wrong"), "{stderr}");
 
     server.set_coinbase_gone(true);
@@ -172,8 +260,8 @@ async fn a_timeout_is_explained_in_command_line_terms() {
     server
         .enqueue(Operation::GetCredits, MockResponse::json(200, &serde_json::json!({})).delay(Duration::from_secs(5)));
     let url = server.base_url();
-    let args = ["--base-url", &url, "--timeout", "0.2", "--retries", "none"];
-    let (out, _, stderr) = run(&args, &[("OPENROUTER_API_KEY", KEY)]).await;
+    let args = ["--base-url", &url, "--timeout", "0.2", "--retries", "none", "balance"];
+    let (out, _, stderr) = run(&args, &[("OPENROUTER_MANAGEMENT_KEY", KEY)]).await;
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr.contains("timed out after 1 attempt (per-attempt timeout 0.2 s)"), "{stderr}");
     assert!(stderr.contains("raise --timeout"), "{stderr}");
@@ -185,7 +273,8 @@ async fn a_timeout_is_explained_in_command_line_terms() {
 async fn a_timeout_too_long_for_a_duration_is_none() {
     let server = server().await;
     let url = server.base_url();
-    let (out, _, stderr) = run(&["--base-url", &url, "--timeout", "1e30"], &[("OPENROUTER_API_KEY", KEY)]).await;
+    let (out, _, stderr) =
+        run(&["--base-url", &url, "--timeout", "1e30", "balance"], &[("OPENROUTER_MANAGEMENT_KEY", KEY)]).await;
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert_eq!(server.requests().len(), 1);
 }
@@ -241,7 +330,7 @@ async fn bad_values_are_usage_errors_with_no_fake_server_note() {
     // --base-url without a key: the fake server is not used, and the key is named.
     let (out, _, stderr) = run(&["--base-url", "http://127.0.0.1:9"], &[]).await;
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("OPENROUTER_API_KEY is set") && stderr.contains("OPENROUTER_MANAGEMENT_KEY"), "{stderr}");
+    assert!(stderr.contains("OPENROUTER_MANAGEMENT_KEY is set") && stderr.contains("OPENROUTER_API_KEY"), "{stderr}");
     assert!(!stderr.contains(FAKE_NOTE), "{stderr}");
 }
 
@@ -268,7 +357,7 @@ async fn retries_are_reported_as_they_happen() {
     let server = server().await;
     server.enqueue(Operation::GetCredits, MockResponse::error(503, "busy").retry_after("0"));
     let url = server.base_url();
-    let (out, stdout, stderr) = run(&["--base-url", &url], &[("OPENROUTER_API_KEY", KEY)]).await;
+    let (out, stdout, stderr) = run(&["--base-url", &url, "balance"], &[("OPENROUTER_MANAGEMENT_KEY", KEY)]).await;
     assert!(out.status.success(), "{stderr}");
     assert!(stdout.contains("remaining"));
     // Retry-After: 0 waits the policy's first backoff step (500 ms), never 0.
@@ -278,7 +367,7 @@ async fn retries_are_reported_as_they_happen() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verbose_shows_each_attempt() {
-    let (out, _, stderr) = run(&["-v"], &[]).await;
+    let (out, _, stderr) = run(&["-v", "balance"], &[]).await;
     assert!(out.status.success());
     assert!(stderr.contains("get_credits: attempt 1 finished (HTTP 200)"), "{stderr}");
 }
@@ -321,7 +410,7 @@ async fn key_shows_the_keys_limit_usage_and_what_remains() {
     assert_eq!((sent.len(), sent[0].path.as_str(), sent[0].bearer()), (1, "/api/v1/key", Some(KEY)));
 }
 
-/// `GET /credits` takes the management key when there is one; the API key alone still works.
+/// `GET /credits` takes the management key; the API key alone is refused before sending.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn balance_sends_the_management_key() {
     let server = server().await;
@@ -336,9 +425,12 @@ async fn balance_sends_the_management_key() {
     assert!(out.status.success(), "{stderr}");
     assert_eq!(server.requests_for(Operation::GetCredits)[0].bearer(), Some("sk-or-v1-management"));
 
-    // An ordinary key gets upstream's 403, and the hint says what to do.
+    // An ordinary key alone is never sent to GET /credits (it would read zeros): a usage error
+    // that says what to set.
+    server.clear_requests();
     let (out, _, stderr) =
         run(&["balance"], &[("OPENROUTER_API_KEY", KEY), ("OPENROUTER_BASE_URL", url.as_str())]).await;
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("403") && stderr.contains("management key"), "{stderr}");
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("OPENROUTER_MANAGEMENT_KEY") && stderr.contains("zeros"), "{stderr}");
+    assert!(server.requests().is_empty());
 }

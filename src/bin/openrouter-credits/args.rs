@@ -10,11 +10,15 @@ Exit status:
   0  success
   1  the API or the network failed (the status, message and a hint are printed)
   2  usage error: a bad or missing argument or environment variable; nothing was sent
-  3  less than --min-remaining is left (the balance is printed first)
+  3  less than --min-remaining is left (the figures are printed first)
 
 Environment:
-  OPENROUTER_API_KEY   the API key; when it is unset (and no --base-url or bearer is given),
-                       commands run against a built-in fake OpenRouter server
+  OPENROUTER_API_KEY   the API key (the key's limit and budget layers); when neither key is set
+                       (and no --base-url or bearer is given), commands run against a built-in
+                       fake OpenRouter server
+  OPENROUTER_MANAGEMENT_KEY
+                       the management key (the account's balance: `balance`, and `spendable`'s
+                       account layer)
   OPENROUTER_BASE_URL  the API root, like --base-url
   OPENROUTER_BEARER    the charge's bearer token, like --bearer
   NO_COLOR             when set, no colour (colour is only ever used on a terminal)";
@@ -63,7 +67,12 @@ pub(crate) enum Retries {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Total credits, usage and what remains (the default command).
+    /// What can still be spent over every layer the keys can read: the account's balance
+    /// (management key), the key's limit and its budget layers (API key); the binding layer is
+    /// marked (the default command). `--min-remaining` compares with the binding layer.
+    Spendable(BalanceArgs),
+    /// The account's total credits, usage and what remains (`GET /credits`; needs
+    /// OPENROUTER_MANAGEMENT_KEY).
     #[command(alias = "credits")]
     Balance(BalanceArgs),
     /// Create a Coinbase charge to buy credits with crypto (retired upstream: the live API answers 410).

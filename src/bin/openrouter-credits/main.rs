@@ -1,9 +1,9 @@
 //! `openrouter-credits`: your OpenRouter balance from the command line, and Coinbase charges
 //! (`cargo install openrouter-credits --features cli`).
 //!
-//! With `OPENROUTER_API_KEY` (or, for `balance`, `OPENROUTER_MANAGEMENT_KEY`) set it calls
-//! OpenRouter. Without it (and with no `--base-url`, and
-//! for `charge` no bearer token) it runs against the crate's built-in fake server and says so,
+//! With `OPENROUTER_API_KEY` and/or `OPENROUTER_MANAGEMENT_KEY` set it calls OpenRouter. With
+//! neither (and with no `--base-url`, and for `charge` no bearer token) it runs against the
+//! crate's built-in fake server and says so,
 //! so it works on a fresh machine with no key and no network. Arguments are checked first:
 //! a usage error never starts the fake server or prints its note.
 //!
@@ -15,6 +15,7 @@ mod charge;
 mod key;
 mod output;
 mod progress;
+mod spendable;
 
 use args::{BalanceArgs, Cli, Command, Global, Retries};
 use clap::{CommandFactory, Parser};
@@ -31,8 +32,9 @@ const EXIT_USAGE: u8 = 2;
 /// Less is left than `--min-remaining` asks for.
 const EXIT_BELOW_MINIMUM: u8 = 3;
 
-/// The key the fake server is called with; it accepts any.
+/// The keys the fake server is called with; it accepts any.
 const FAKE_KEY: &str = "sk-or-v1-fake-key";
+const FAKE_MANAGEMENT_KEY: &str = "sk-or-v1-fake-management-key";
 const FAKE_BEARER: &str = "fake-bearer-token";
 
 /// How a command that did not fail ended.
@@ -105,11 +107,15 @@ fn main() -> ExitCode {
     }
 }
 
-/// The command to run: `balance` when none is named. A top-level `--min-remaining` belongs to
-/// `balance` and is a usage error with any other command.
+/// The command to run: `spendable` when none is named. A top-level `--min-remaining` belongs to
+/// `spendable` (and `balance`) and is a usage error with any other command.
 fn resolve(command: Option<Command>, top_level: BalanceArgs) -> Command {
     match command {
-        None => Command::Balance(top_level),
+        None => Command::Spendable(top_level),
+        Some(Command::Spendable(mut args)) => {
+            args.min_remaining = args.min_remaining.or(top_level.min_remaining);
+            Command::Spendable(args)
+        }
         Some(Command::Balance(mut args)) => {
             args.min_remaining = args.min_remaining.or(top_level.min_remaining);
             Command::Balance(args)
@@ -117,7 +123,7 @@ fn resolve(command: Option<Command>, top_level: BalanceArgs) -> Command {
         Some(_) if top_level.min_remaining.is_some() => usage_error(
             None,
             clap::error::ErrorKind::ArgumentConflict,
-            "--min-remaining goes with balance (the default command), not with this one".to_owned(),
+            "--min-remaining goes with spendable (the default command) or balance, not with this one".to_owned(),
         ),
         Some(other) => other,
     }
@@ -129,14 +135,28 @@ fn check(command: &Command, global: &Global, env: &Env) -> (bool, Option<String>
     let any_key = env.api_key || env.management_key;
     let no_endpoint = !any_key && !env.base_url && global.base_url.is_none();
     match command {
-        // `GET /credits` takes a management key, or the API key when there is none.
-        Command::Balance(_) => {
+        // Every layer either key can read: one of them is enough.
+        Command::Spendable(_) => {
             if !no_endpoint && !any_key {
                 usage_error(
                     None,
                     clap::error::ErrorKind::MissingRequiredArgument,
-                    "neither OPENROUTER_MANAGEMENT_KEY nor OPENROUTER_API_KEY is set; one is needed with \
+                    "neither OPENROUTER_API_KEY nor OPENROUTER_MANAGEMENT_KEY is set; one is needed with \
                      --base-url or OPENROUTER_BASE_URL (with none of them, the built-in fake server is used)"
+                        .to_owned(),
+                );
+            }
+            (no_endpoint, None)
+        }
+        // `GET /credits` takes a management key: an ordinary key would read zeros.
+        Command::Balance(_) => {
+            if !no_endpoint && !env.management_key {
+                usage_error(
+                    Some("balance"),
+                    clap::error::ErrorKind::MissingRequiredArgument,
+                    "OPENROUTER_MANAGEMENT_KEY is not set; the account's balance needs a management key \
+                     (openrouter.ai/settings/management-keys): an ordinary API key reads zeros, not the balance. \
+                     `openrouter-credits` alone shows what the API key can still spend"
                         .to_owned(),
                 );
             }
@@ -199,12 +219,12 @@ async fn run(
         output::print_note(
             err,
             &format!(
-                "OPENROUTER_API_KEY is not set, so this is using the built-in fake OpenRouter server at {} \
-                 (made-up figures; set OPENROUTER_API_KEY for your own)",
+                "no key is set, so this is using the built-in fake OpenRouter server at {} \
+                 (made-up figures; set OPENROUTER_API_KEY, and OPENROUTER_MANAGEMENT_KEY for the account's balance, for your own)",
                 server.base_url()
             ),
         );
-        builder = builder.api_key(FAKE_KEY).base_url(server.base_url());
+        builder = builder.api_key(FAKE_KEY).management_key(FAKE_MANAGEMENT_KEY).base_url(server.base_url());
         _server = Some(server);
     }
     if let Some(url) = &global.base_url {
@@ -219,6 +239,7 @@ async fn run(
     }
     let client = builder.build()?;
     Ok(match command {
+        Command::Spendable(args) => spendable::run(&client, &args, global.json, out).await?,
         Command::Balance(args) => balance::run(&client, &args, global.json, out).await?,
         Command::Charge(args) => charge::run(&client, args, bearer.unwrap_or_default(), global.json).await?,
         Command::Key(args) => key::run(&client, &args, global.json, out).await?,

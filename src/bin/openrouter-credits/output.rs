@@ -182,6 +182,14 @@ fn flag_for(field: &str) -> &str {
 fn cli_terms(text: &str) -> String {
     [
         (".timeout(..)", "--timeout"),
+        (
+            "(if it is a management key, say so with ClientBuilder::api_key_is_management_key(true))",
+            "(if it is a management key, set it as OPENROUTER_MANAGEMENT_KEY)",
+        ),
+        ("ClientBuilder::management_key(..) or OPENROUTER_MANAGEMENT_KEY", "OPENROUTER_MANAGEMENT_KEY"),
+        ("ClientBuilder::api_key(..) or OPENROUTER_API_KEY", "OPENROUTER_API_KEY"),
+        ("client.spendable() (or `openrouter-credits`)", "`openrouter-credits`"),
+        ("client.spendable()", "`openrouter-credits`"),
         ("ClientBuilder::api_key or OPENROUTER_API_KEY", "OPENROUTER_API_KEY"),
         ("ClientBuilder::api_key", "OPENROUTER_API_KEY"),
         ("ClientBuilder::management_key or OPENROUTER_MANAGEMENT_KEY", "OPENROUTER_MANAGEMENT_KEY"),

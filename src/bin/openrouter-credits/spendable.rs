@@ -1,0 +1,184 @@
+//! `spendable` (the default command): what can still be spent over every layer the keys can
+//! read (`client.spendable()`), the binding layer marked, and `--min-remaining` compared with it.
+
+use crate::Outcome;
+use crate::args::BalanceArgs;
+use crate::output::{self, Style};
+use openrouter_credits::{Client, Error, Layer, LayerKind, Spendable, UnknownLayer, UnknownLayers, UnknownReason};
+use serde_json::{Value, json};
+
+pub(crate) async fn run(client: &Client, args: &BalanceArgs, json: bool, style: Style) -> Result<Outcome, Error> {
+    let spendable = client.spendable().await?;
+    let remaining = spendable.remaining_usd();
+    let below = matches!((args.min_remaining, remaining), (Some(min), Some(left)) if left < min);
+    if json {
+        output::print_json(&to_json(&spendable));
+    } else {
+        print_table(&spendable, below, style);
+    }
+    Ok(match (args.min_remaining, spendable.binding()) {
+        (Some(min), Some(layer)) if below => Outcome::BelowMinimum(format!(
+            "{}: {} USD left{}, less than --min-remaining {min}",
+            layer,
+            usd(layer.remaining_usd.max(0.0)),
+            resets(layer).map(|r| format!(", resets {r}")).unwrap_or_default()
+        )),
+        _ => Outcome::Done,
+    })
+}
+
+fn is_binding(s: &Spendable, layer: &Layer) -> bool {
+    s.binding().is_some_and(|b| std::ptr::eq(b, layer))
+}
+
+fn usd(v: f64) -> String {
+    format!("{v:.2}")
+}
+
+/// `2026-12-07 (weekly)`, `monthly`, or nothing for a layer that never resets.
+fn resets(layer: &Layer) -> Option<String> {
+    let date = layer.resets_at.as_deref().map(|t| t.get(..10).unwrap_or(t).to_owned());
+    let interval = layer.reset_interval.as_ref().map(|i| i.as_str().to_owned());
+    match (date, interval) {
+        (Some(date), Some(interval)) => Some(format!("{date} ({interval})")),
+        (Some(date), None) => Some(date),
+        (None, Some(interval)) => Some(interval),
+        (None, None) => None,
+    }
+}
+
+/// What to do about layers the client could not read, in command-line terms.
+fn unknown_text(unknown: &UnknownLayer) -> String {
+    match &unknown.reason {
+        UnknownReason::NoManagementKey => "unknown: set OPENROUTER_MANAGEMENT_KEY to include it".to_owned(),
+        UnknownReason::NotAManagementKey => {
+            "unknown: the key given is not a management key; set OPENROUTER_MANAGEMENT_KEY".to_owned()
+        }
+        UnknownReason::NoApiKey => "unknown: set OPENROUTER_API_KEY to include them".to_owned(),
+        UnknownReason::NotReported => "unknown: the server does not report them".to_owned(),
+        UnknownReason::Failed(e) => format!("unknown: {}", output::describe(e).0),
+        _ => "unknown".to_owned(),
+    }
+}
+
+fn print_table(s: &Spendable, below: bool, style: Style) {
+    // The figure that matters first.
+    let headline = match (s.remaining_usd(), s.binding()) {
+        (Some(left), Some(layer)) => {
+            let figure = format!("{} USD", usd(left));
+            let figure = if below || left <= 0.0 { style.bad(&figure) } else { style.good(&figure) };
+            let reset = resets(layer).map(|r| format!(", resets {r}")).unwrap_or_default();
+            format!("{figure}  ({layer} binds{reset})")
+        }
+        _ => "no limit the keys can see".to_owned(),
+    };
+    output::print_rows(&[("remaining", headline)]);
+    println!();
+    let mut rows: Vec<[String; 6]> =
+        vec![["", "layer", "limit USD", "spent USD", "left USD", "resets"].map(str::to_owned)];
+    for layer in s.layers() {
+        let mark = if is_binding(s, layer) { "*" } else { "" };
+        rows.push([
+            mark.to_owned(),
+            layer.to_string(),
+            usd(layer.limit_usd),
+            usd(layer.spent_usd),
+            usd(layer.remaining_usd),
+            resets(layer).unwrap_or_else(|| "never".to_owned()),
+        ]);
+    }
+    let widths: Vec<usize> = (0..6).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    for row in &rows {
+        let line = format!(
+            "{:<w0$} {:<w1$}  {:>w2$}  {:>w3$}  {:>w4$}  {}",
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            row[5],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2],
+            w3 = widths[3],
+            w4 = widths[4],
+        );
+        println!("{}", line.trim_end());
+    }
+    for unknown in s.unknown() {
+        let text = format!("{}  {}", unknown.layers, unknown_text(unknown));
+        println!("{:<w0$} {}", "", style.dim(&text), w0 = widths[0]);
+    }
+    if let Some(free) = s.free_model_requests() {
+        println!();
+        output::print_rows(&[("free-model requests", format!("{} of {} left today", free.remaining, free.limit))]);
+    }
+    if s.layers().iter().all(|l| l.kind != LayerKind::Account)
+        && s.unknown().iter().any(|u| u.layers == UnknownLayers::Account)
+    {
+        println!();
+        println!(
+            "{}",
+            style.dim(
+                "The account's balance needs a management key (openrouter.ai/settings/management-keys): \
+                 set OPENROUTER_MANAGEMENT_KEY as well to include it."
+            )
+        );
+    }
+}
+
+fn layer_json(layer: &Layer, binding: bool) -> Value {
+    let (kind, scope) = match &layer.kind {
+        LayerKind::Account => ("account", None),
+        LayerKind::KeyLimit => ("key_limit", None),
+        LayerKind::Budget(scope) => ("budget", Some(scope.as_str().to_owned())),
+        _ => ("other", None),
+    };
+    json!({
+        "kind": kind,
+        "scope": scope,
+        "id": layer.id,
+        "name": layer.to_string(),
+        "limit_usd": layer.limit_usd,
+        "spent_usd": layer.spent_usd,
+        "remaining_usd": layer.remaining_usd,
+        "reset_interval": layer.reset_interval.as_ref().map(|i| i.as_str()),
+        "resets_at": layer.resets_at,
+        "binding": binding,
+    })
+}
+
+/// The same structure as the table: the figure, the binding layer, every layer, the unknown
+/// ones with why, and the free-model quota.
+fn to_json(s: &Spendable) -> Value {
+    let layers: Vec<Value> = s.layers().iter().map(|l| layer_json(l, is_binding(s, l))).collect();
+    let unknown: Vec<Value> = s
+        .unknown()
+        .iter()
+        .map(|u| {
+            let layers = match u.layers {
+                UnknownLayers::Account => "account",
+                UnknownLayers::Key => "key",
+                UnknownLayers::Budgets => "budgets",
+                _ => "other",
+            };
+            let reason = match &u.reason {
+                UnknownReason::NoManagementKey => "no_management_key",
+                UnknownReason::NotAManagementKey => "not_a_management_key",
+                UnknownReason::NoApiKey => "no_api_key",
+                UnknownReason::NotReported => "not_reported",
+                UnknownReason::Failed(_) => "failed",
+                _ => "other",
+            };
+            json!({"layers": layers, "reason": reason, "message": unknown_text(u)})
+        })
+        .collect();
+    json!({
+        "remaining_usd": s.remaining_usd(),
+        "complete": s.is_complete(),
+        "binding": s.binding().map(|l| layer_json(l, true)),
+        "layers": layers,
+        "unknown": unknown,
+        "free_model_requests": s.free_model_requests().map(|f| json!({"limit": f.limit, "used": f.used, "remaining": f.remaining})),
+    })
+}
