@@ -93,7 +93,7 @@ async fn with_only_an_api_key_the_account_is_unknown_not_zero() {
     let (out, stdout, stderr) = run(&["balance"], &env).await;
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stdout.is_empty() && stderr.contains("OPENROUTER_MANAGEMENT_KEY is not set"), "{stderr}");
-    assert_eq!(server.requests().len(), 3, "balance sent nothing");
+    assert_eq!(server.requests().len(), 2, "balance sent nothing");
 
     // JSON: the same structure; the account unknown with its reason, never 0.
     let (out, stdout, _) = run(&["--json"], &env).await;
