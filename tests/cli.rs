@@ -386,11 +386,17 @@ async fn key_shows_the_keys_limit_usage_and_what_remains() {
     let (out, stdout, stderr) = run(&["key"], &[]).await;
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains(FAKE_NOTE), "{stderr}");
-    for row in
-        ["limit             100.00 USD", "limit remaining   74.50 USD", "limit reset       monthly", "usage today"]
-    {
+    for row in [
+        "limit                100.00 USD",
+        "limit remaining      74.50 USD",
+        "limit reset          monthly",
+        "usage today",
+    ] {
         assert!(stdout.contains(row), "{row}: {stdout}");
     }
+    // Upstream's newest GET /key: the layer that blocks first and the free-model quota.
+    assert!(stdout.contains("effective budget     member budget: 17.50 of 50.00 USD left"), "{stdout}");
+    assert!(stdout.contains("free-model requests  38 of 50 left today"), "{stdout}");
     let (out, stdout, _) = run(&["key", "--json"], &[]).await;
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();

@@ -165,11 +165,11 @@ impl Account {
             "/data/free_model_daily_requests",
             json!({"limit": limit, "used": used, "remaining": (limit - used).max(0)}),
         );
-        if self.key_shape == KeyShape::August {
-            if let Some(data) = answer.get_mut("data").and_then(Value::as_object_mut) {
-                for field in NEWEST_KEY_FIELDS {
-                    data.remove(field);
-                }
+        if self.key_shape == KeyShape::August
+            && let Some(data) = answer.get_mut("data").and_then(Value::as_object_mut)
+        {
+            for field in NEWEST_KEY_FIELDS {
+                data.remove(field);
             }
         }
     }

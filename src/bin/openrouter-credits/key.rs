@@ -40,6 +40,16 @@ pub(crate) async fn run(client: &Client, args: &BalanceArgs, json: bool, style: 
             ("free tier", yes_no(key.is_free_tier)),
             ("management key", yes_no(key.is_management_key)),
             ("expires at", key.expires_at.clone().unwrap_or_else(|| "never".to_owned())),
+            // Upstream's newest `GET /key` (autumn 2026); an older server does not send them.
+            ("effective budget", effective_budget(key)),
+            (
+                "free-model requests",
+                key.free_model_daily_requests
+                    .as_ref()
+                    .map_or_else(not_reported, |f| format!("{} of {} left today", f.remaining, f.limit)),
+            ),
+            ("workspace", optional(key.workspace_id.as_deref(), key.budgets.is_some())),
+            ("organization", optional(key.organization_id.as_deref(), key.budgets.is_some())),
         ]);
     }
     Ok(match (args.min_remaining, key.limit_remaining) {
@@ -48,4 +58,31 @@ pub(crate) async fn run(client: &Client, args: &BalanceArgs, json: bool, style: 
         }
         _ => Outcome::Done,
     })
+}
+
+fn not_reported() -> String {
+    "not reported".to_owned()
+}
+
+/// `none` when the newest shape says null, `not reported` when the server predates the field.
+fn optional(value: Option<&str>, newest_shape: bool) -> String {
+    match value {
+        Some(v) => v.to_owned(),
+        None if newest_shape => "none".to_owned(),
+        None => not_reported(),
+    }
+}
+
+/// The layer that blocks first, as `GET /key` names it: `member budget: 17.50 of 50.00 USD left`.
+fn effective_budget(key: &openrouter_credits::types::CurrentKey) -> String {
+    match (&key.effective_budget, &key.budgets) {
+        (Some(b), _) => format!(
+            "{} budget: {:.2} of {:.2} USD left",
+            b.scope.as_str().replace('_', " "),
+            b.remaining_usd,
+            b.limit_usd
+        ),
+        (None, Some(_)) => "none".to_owned(),
+        (None, None) => not_reported(),
+    }
 }
