@@ -588,8 +588,11 @@ impl Hoister {
             o.insert("additionalProperties".into(), h);
         }
         let has_props = o.get("properties").and_then(Value::as_object).is_some_and(|p| !p.is_empty());
+        // A string enum becomes a component too: build.rs generates each as an open enum (a
+        // value upstream adds later decodes), which it can only do for a named schema.
+        let string_enum = o.get("type").and_then(Value::as_str) == Some("string") && o.contains_key("enum");
         let named = self.names.get(loc).cloned();
-        if !(force || has_props || named.is_some()) {
+        if !(force || has_props || string_enum || named.is_some()) {
             return Ok(Value::Object(o));
         }
         self.used_locations.insert(loc.to_owned());

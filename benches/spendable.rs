@@ -1,0 +1,138 @@
+//! `client.spendable()` beside a lone `get_current_key`, on loopback: its two requests go out at
+//! once, so with both keys its latency should be that of the slower request, not the sum.
+//!
+//! A server on its own thread answers `GET /key` (upstream's newest shape, with a budget layer)
+//! and `GET /credits`, each after a fixed delay standing for the server's work (0 ms, and 2 ms:
+//! with 2 ms each, a sequential pair would take 4 ms and a concurrent one 2 ms).
+//!
+//! ```text
+//! cargo bench --bench spendable                       # the table (p50, p99 per call)
+//! cargo bench --bench spendable -- --quick            # smoke run, tiny N
+//! cargo bench --bench spendable -- serve                     # just the server (0 ms); prints its URL
+//! cargo bench --bench spendable -- profile spendable|key N URL # N calls of one kind, for callgrind
+//! bash bench/spendable.sh                             # the table and instructions per call (valgrind)
+//! ```
+
+use bytes::Bytes;
+use http_body_util::Full;
+use openrouter_credits::Client;
+use std::time::{Duration, Instant};
+
+const KEY: &str = "sk-or-v1-bench";
+const MANAGEMENT: &str = "sk-or-v1-bench-management";
+const CREDITS_BODY: &[u8] = br#"{"data":{"total_credits":100.5,"total_usage":25.75}}"#;
+const KEY_BODY: &[u8] = br#"{"data":{"label":"sk-or-v1-au7...890","limit":100,"limit_remaining":74.5,"limit_reset":"monthly","usage":25.5,"usage_daily":25.5,"usage_weekly":25.5,"usage_monthly":25.5,"byok_usage":0,"byok_usage_daily":0,"byok_usage_weekly":0,"byok_usage_monthly":0,"is_free_tier":false,"is_management_key":false,"is_provisioning_key":false,"include_byok_in_limit":false,"creator_user_id":"user_2dHFtVWx2n56w6HkM0000000000","expires_at":null,"rate_limit":{"requests":-1,"interval":"1h","note":"This field is deprecated and safe to ignore."},"budgets":[{"scope":"member","guardrail_id":"0df9e665-d932-5740-b2c7-b52af166bc11","budget_id":null,"limit_usd":50,"spend_usd":32.5,"remaining_usd":17.5,"reset_interval":"weekly","resets_at":"2026-12-07T00:00:00.000Z","include_byok":false},{"scope":"key_limit","guardrail_id":null,"budget_id":null,"limit_usd":100,"spend_usd":25.5,"remaining_usd":74.5,"reset_interval":"monthly","resets_at":"2027-01-01T00:00:00.000Z","include_byok":false}],"effective_budget":{"scope":"member","guardrail_id":"0df9e665-d932-5740-b2c7-b52af166bc11","budget_id":null,"limit_usd":50,"spend_usd":32.5,"remaining_usd":17.5,"reset_interval":"weekly","resets_at":"2026-12-07T00:00:00.000Z","include_byok":false},"free_model_daily_requests":{"limit":50,"used":12,"remaining":38},"allowed_data_regions":["global","europe","us"],"organization_id":null,"workspace_id":"0df9e665-d932-5740-b2c7-b52af166bc11"}}"#;
+
+/// Starts the server on its own thread and runtime, answering each request after `delay`.
+fn start_server(delay: Duration) -> String {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("server runtime");
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            tx.send(format!("http://{}/api/v1", listener.local_addr().expect("addr"))).expect("send url");
+            loop {
+                let Ok((stream, _)) = listener.accept().await else { continue };
+                let _ = stream.set_nodelay(true);
+                tokio::spawn(async move {
+                    let service =
+                        hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| async move {
+                            let body = if req.uri().path().ends_with("/key") { KEY_BODY } else { CREDITS_BODY };
+                            if !delay.is_zero() {
+                                tokio::time::sleep(delay).await;
+                            }
+                            let mut resp = hyper::Response::new(Full::new(Bytes::from_static(body)));
+                            resp.headers_mut().insert("content-type", "application/json".parse().expect("ct"));
+                            Ok::<_, std::convert::Infallible>(resp)
+                        });
+                    let io = hyper_util::rt::TokioIo::new(stream);
+                    let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
+                });
+            }
+        });
+    });
+    rx.recv().expect("server url")
+}
+
+fn client(url: &str) -> Client {
+    Client::builder().api_key(KEY).management_key(MANAGEMENT).base_url(url).build().expect("client")
+}
+
+async fn spendable(client: &Client) {
+    let s = client.spendable().await.expect("spendable");
+    assert_eq!(s.remaining_usd(), Some(17.5));
+}
+
+async fn key(client: &Client) {
+    let k = client.api_keys().get_current_key().await.expect("get_current_key");
+    assert_eq!(k.data.limit_remaining, Some(74.5));
+}
+
+fn pct(samples: &mut [Duration], p: f64) -> Duration {
+    samples.sort_unstable();
+    let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
+    samples.get(i).copied().unwrap_or_default()
+}
+
+fn us(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    if args.first().map(String::as_str) == Some("serve") {
+        println!("{}", start_server(Duration::ZERO));
+        loop {
+            std::thread::park();
+        }
+    }
+    if args.first().map(String::as_str) == Some("profile") {
+        // The server runs in another process (`serve`), so that callgrind counts the client only.
+        let spendable_side = args.get(1).map(String::as_str) == Some("spendable");
+        let n: usize = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(1000);
+        let url = args.get(3).cloned().unwrap_or_else(|| start_server(Duration::ZERO));
+        let c = client(&url);
+        rt.block_on(async {
+            for _ in 0..n {
+                if spendable_side { spendable(&c).await } else { key(&c).await }
+            }
+        });
+        return;
+    }
+    let quick = args.iter().any(|a| a == "--quick");
+    let (rounds, per_round) = if quick { (2, 10) } else { (10, 300) };
+    println!("| server delay per request | call | p50 µs | p99 µs |");
+    println!("|---|---|---|---|");
+    for delay in [Duration::ZERO, Duration::from_millis(2)] {
+        let url = start_server(delay);
+        let c = client(&url);
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        rt.block_on(async {
+            // Warm both connections of the pool and the code paths.
+            for _ in 0..20 {
+                spendable(&c).await;
+                key(&c).await;
+            }
+            // Interleaved rounds so drift falls on both alike.
+            for _ in 0..rounds {
+                for _ in 0..per_round {
+                    let t = Instant::now();
+                    spendable(&c).await;
+                    a.push(t.elapsed());
+                }
+                for _ in 0..per_round {
+                    let t = Instant::now();
+                    key(&c).await;
+                    b.push(t.elapsed());
+                }
+            }
+        });
+        let ms = delay.as_millis();
+        for (name, samples) in
+            [("`spendable()`, both keys (GET /key + GET /credits)", &mut a), ("lone `get_current_key`", &mut b)]
+        {
+            println!("| {ms} ms | {name} | {:.0} | {:.0} |", us(pct(samples, 0.5)), us(pct(samples, 0.99)));
+        }
+    }
+}
