@@ -60,8 +60,15 @@ pub enum Error {
     /// Any other non-success status (for instance a 502 page from a gateway).
     #[error("{0}")]
     Api(ApiError),
-    /// An attempt did not finish within its timeout, and no retry was left or allowed.
-    #[error("{operation}: timed out after {attempts} attempt{} (per-attempt timeout {}); raise it with .timeout(..)", plural(*attempts), show_timeout(*timeout))]
+    /// An attempt did not finish within its timeout, and no retry was left or allowed. The
+    /// request was written: the server may have acted on it.
+    #[error(
+        "{operation}: timed out after {attempts} attempt{} (per-attempt timeout {}){}; {}",
+        plural(*attempts),
+        show_timeout(*timeout),
+        budget_note(*retry_budget_exhausted),
+        if operation.is_idempotent() { "raise it with .timeout(..)" } else { "the server may have acted on the request: check before sending it again" }
+    )]
     #[non_exhaustive]
     Timeout {
         /// The operation called.
@@ -70,10 +77,12 @@ pub enum Error {
         attempts: u32,
         /// The per-attempt timeout in force.
         timeout: Option<Duration>,
+        /// The policy allowed another attempt, and the client's retry budget refused it.
+        retry_budget_exhausted: bool,
     },
     /// The connection failed or broke (refused, reset, TLS, DNS, protocol), and no retry was
     /// left or allowed. [`TransportError::kind`] says which; the message names the root cause.
-    #[error("{operation}: {}: {source} (after {attempts} attempt{})", if *connect { "could not connect" } else { "connection failed" }, plural(*attempts))]
+    #[error("{operation}: {}: {source} (after {attempts} attempt{}{})", if *connect { "could not connect" } else { "connection failed" }, plural(*attempts), budget_note(*retry_budget_exhausted))]
     #[non_exhaustive]
     Transport {
         /// The operation called.
@@ -82,6 +91,8 @@ pub enum Error {
         attempts: u32,
         /// True when the request was never written (connecting failed): the server saw nothing.
         connect: bool,
+        /// The policy allowed another attempt, and the client's retry budget refused it.
+        retry_budget_exhausted: bool,
         /// What failed, classified; the underlying error is its `source()`.
         #[source]
         source: TransportError,
@@ -90,7 +101,8 @@ pub enum Error {
     /// stalled past the timeout). The server has probably acted on the request: for a charge,
     /// it was probably created. Check before sending it again.
     #[error(
-        "{operation}: HTTP {status} came, then the response body broke off ({source}); {}",
+        "{operation}: HTTP {status} came, then the response body broke off ({source}){}; {}",
+        budget_note(*retry_budget_exhausted),
         if operation.is_idempotent() { "sending it again is safe" } else { "the server probably acted on the request: check before sending it again" }
     )]
     #[non_exhaustive]
@@ -101,6 +113,8 @@ pub enum Error {
         status: StatusCode,
         /// Attempts made, the last one included.
         attempts: u32,
+        /// The policy allowed another attempt, and the client's retry budget refused it.
+        retry_budget_exhausted: bool,
         /// What broke the body.
         #[source]
         source: TransportError,
@@ -144,6 +158,11 @@ pub enum Error {
 
 fn plural(n: u32) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+/// What a message adds when the retry budget stopped the call.
+fn budget_note(exhausted: bool) -> &'static str {
+    if exhausted { "; not retried: the client's retry budget is exhausted (too many retries lately)" } else { "" }
 }
 
 fn show_timeout(t: Option<Duration>) -> String {
@@ -193,6 +212,19 @@ impl Error {
             | Error::Transport { attempts, .. }
             | Error::ResponseInterrupted { attempts, .. } => Some(*attempts),
             _ => self.api().map(ApiError::attempts),
+        }
+    }
+
+    /// Whether the retry policy allowed another attempt and the client's
+    /// [`RetryBudget`](crate::RetryBudget) refused it: the client has been retrying too much
+    /// lately (an outage, most likely), so this call returned its last attempt's error instead
+    /// of adding to the load. [`attempts`](Self::attempts) counts the attempts made.
+    pub fn retry_budget_exhausted(&self) -> bool {
+        match self {
+            Error::Timeout { retry_budget_exhausted, .. }
+            | Error::Transport { retry_budget_exhausted, .. }
+            | Error::ResponseInterrupted { retry_budget_exhausted, .. } => *retry_budget_exhausted,
+            _ => self.api().is_some_and(|e| e.0.retry_budget_exhausted),
         }
     }
 
@@ -257,6 +289,8 @@ pub(crate) struct ApiErrorParts {
     pub(crate) raw_body: Option<String>,
     pub(crate) retry_after: Option<Duration>,
     pub(crate) attempts: u32,
+    /// The retry budget refused a retry the policy allowed.
+    pub(crate) retry_budget_exhausted: bool,
 }
 
 impl ApiError {
@@ -326,8 +360,10 @@ impl fmt::Display for ApiError {
         if let Some(after) = self.0.retry_after {
             write!(f, " (retry after {}s)", after.as_secs_f64().ceil())?;
         }
-        if self.0.attempts > 1 {
-            write!(f, " (after {} attempts)", self.0.attempts)?;
+        match (self.0.attempts, self.0.retry_budget_exhausted) {
+            (1, false) => {}
+            (n, false) => write!(f, " (after {n} attempts)")?,
+            (n, true) => write!(f, " (after {n} attempt{}{})", plural(n), budget_note(true))?,
         }
         Ok(())
     }

@@ -140,6 +140,8 @@ pub enum TransportKind {
     Dns,
     /// Nothing listens at that address and port.
     Refused,
+    /// No route to the host or its network (`EHOSTUNREACH`, `ENETUNREACH`).
+    Unreachable,
     /// The TLS handshake failed: an untrusted, expired or mismatched certificate, a port that
     /// does not speak TLS, or a port that accepts connections but never answers the handshake.
     Tls,
@@ -159,14 +161,39 @@ impl TransportKind {
     /// name that does not resolve, a certificate that is not trusted, or a server that does not
     /// speak HTTP will be the same next time.
     pub fn is_transient(self) -> bool {
-        matches!(self, TransportKind::Refused | TransportKind::Reset | TransportKind::Timeout | TransportKind::Other)
+        matches!(
+            self,
+            TransportKind::Refused
+                | TransportKind::Unreachable
+                | TransportKind::Reset
+                | TransportKind::Timeout
+                | TransportKind::Other
+        )
     }
 
-    /// The kind in a few words, for messages and the per-attempt tracing event.
+    /// The kind as a name, as the `error.type` field of the `tracing` spans and events shows
+    /// it: `dns_failure`, `connection_refused`, `host_unreachable`, `tls_failure`,
+    /// `connection_reset`, `protocol_error`, `timeout`, `connection_failed`. Stable: a new
+    /// kind adds a name, and no name changes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransportKind::Dns => "dns_failure",
+            TransportKind::Refused => "connection_refused",
+            TransportKind::Unreachable => "host_unreachable",
+            TransportKind::Tls => "tls_failure",
+            TransportKind::Reset => "connection_reset",
+            TransportKind::Protocol => "protocol_error",
+            TransportKind::Timeout => "timeout",
+            TransportKind::Other => "connection_failed",
+        }
+    }
+
+    /// The kind in a few words, for messages.
     pub(crate) fn describe(self) -> &'static str {
         match self {
             TransportKind::Dns => "DNS lookup failed",
             TransportKind::Refused => "connection refused",
+            TransportKind::Unreachable => "host unreachable",
             TransportKind::Tls => "TLS handshake failed",
             TransportKind::Reset => "connection reset",
             TransportKind::Protocol => "protocol error",
