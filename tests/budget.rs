@@ -162,7 +162,8 @@ async fn the_budget_never_makes_a_charge_retryable() {
 #[tokio::test(start_paused = true)]
 #[ignore = "a measurement: prints requests per call; run it by name"]
 async fn measure_requests_per_call() {
-    let budgets: [(&str, fn() -> RetryBudget); 2] =
+    type MakeBudget = fn() -> RetryBudget;
+    let budgets: [(&str, MakeBudget); 2] =
         [("no budget", RetryBudget::unlimited), ("default budget", RetryBudget::new)];
     for (name, budget) in budgets {
         for (load, every) in [("always 503", 1usize), ("2 % fail", 50)] {
