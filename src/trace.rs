@@ -11,7 +11,8 @@
 //!
 //! | field | value |
 //! |---|---|
-//! | `otel.name`, `openrouter.operation` | the operation id (`getCredits`) |
+//! | `otel.name`, `openrouter.operation_id` | the spec's operation id (`getCredits`) |
+//! | `openrouter.operation` | the operation as errors name it (`get_credits`) |
 //! | `http.request.method` | `GET`, `POST` |
 //! | `server.address`, `server.port` | the host and port called |
 //! | `url.full` | the URL called, without credentials |
@@ -23,7 +24,7 @@
 //!
 //! Span `openrouter.attempt` (one per attempt, child of the call's): `otel.name` (the method),
 //! `otel.kind` (`client`), the same `http.request.method`, `server.address`, `server.port`,
-//! `url.full`, `openrouter.operation`, plus `openrouter.attempt` (1, 2, …),
+//! `url.full`, `openrouter.operation`, `openrouter.operation_id`, plus `openrouter.attempt` (1, 2, …),
 //! `http.request.resend_count` (from the second attempt on: 1, 2, …),
 //! `http.response.status_code`, `error.type`, `openrouter.duration_ms` (this attempt) and
 //! `openrouter.retry_in_ms` (the wait before the next one, when there is one).
@@ -47,7 +48,8 @@ pub(crate) fn call_span(operation: Operation, method: &Method, url: &Url) -> Spa
     tracing::debug_span!(
         target: "openrouter_credits",
         "openrouter.call",
-        otel.name = operation.as_str(),
+        otel.name = operation.operation_id(),
+        openrouter.operation_id = operation.operation_id(),
         openrouter.operation = operation.as_str(),
         http.request.method = method.as_str(),
         server.address = url.host_str().unwrap_or_default(),
@@ -70,6 +72,7 @@ pub(crate) fn attempt_span(call: &Span, operation: Operation, method: &Method, u
         otel.name = method.as_str(),
         otel.kind = "client",
         openrouter.operation = operation.as_str(),
+        openrouter.operation_id = operation.operation_id(),
         openrouter.attempt = attempt,
         http.request.method = method.as_str(),
         server.address = url.host_str().unwrap_or_default(),
