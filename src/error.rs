@@ -240,6 +240,11 @@ impl Error {
     }
 
     /// What a person can do about it, in a few words, when there is something.
+    ///
+    /// For an operation that is not idempotent (the charge), a hint never suggests sending it
+    /// again where the server may have acted ([`may_have_acted`](Self::may_have_acted)): a 5xx,
+    /// a timeout, a connection that broke after the request was written, a body that broke
+    /// off. It says to check first.
     pub fn hint(&self) -> Option<&'static str> {
         let credential = self.api().map(|e| e.operation().credential());
         Some(match self {
@@ -255,8 +260,15 @@ impl Error {
             Error::PaymentRequired(_) => "add credits, or raise the key's limit",
             Error::Gone(_) => "this endpoint is retired upstream; see the message for what replaces it",
             Error::TooManyRequests(_) => "rate limited: wait and try again",
+            // Not idempotent (the charge), and the server may have acted: never "try again".
+            Error::InternalServer(e) | Error::Api(e) if !e.operation().is_idempotent() && self.may_have_acted() => {
+                "OpenRouter failed, but may have acted on the request anyway: check whether it took effect (e.g. the balance, or your account's activity) before sending it again"
+            }
             Error::InternalServer(_) | Error::Api(_) if self.status().is_some_and(|s| s >= 500) => {
                 "OpenRouter is having trouble: try again later"
+            }
+            Error::Timeout { operation, .. } if !operation.is_idempotent() => {
+                "the request was sent and no answer came in time: the server may have acted on it; check whether it took effect (e.g. the balance, or your account's activity) before sending it again"
             }
             Error::Timeout { .. } => "the server is slow or unreachable: try again or raise the timeout",
             Error::ResponseInterrupted { operation, .. } if operation.is_idempotent() => {
@@ -264,6 +276,9 @@ impl Error {
             }
             Error::ResponseInterrupted { .. } => {
                 "the server probably acted on the request: check (e.g. the balance) before sending it again"
+            }
+            Error::Transport { operation, connect: false, .. } if !operation.is_idempotent() => {
+                "the connection failed after the request was sent: the server may have acted on it; check whether it took effect (e.g. the balance, or your account's activity) before sending it again"
             }
             Error::Transport { source, .. } => source.explain().1,
             _ => return None,

@@ -274,3 +274,38 @@ async fn plain_http_to_a_remote_host_is_refused_before_sending() {
         assert!(server.requests().is_empty());
     }
 }
+
+/// Issue 22: for the charge (not idempotent), wherever the server may have acted — a 5xx, a
+/// timeout after the request was written, a connection that broke after it, a body that broke
+/// off — neither the message nor the hint suggests sending it again; both say to check first.
+/// For `get_credits`, sending it again is what they suggest.
+#[tokio::test(start_paused = true)]
+async fn hints_never_suggest_resending_a_charge_the_server_may_have_acted_on() {
+    type Fault = fn() -> MockResponse;
+    let faults: [(&str, Fault); 7] = [
+        ("500", || MockResponse::status(500)),
+        ("502", || MockResponse::status(502).content_type("text/html").body("<h1>Bad gateway</h1>")),
+        ("503", || MockResponse::error(503, "overloaded")),
+        ("504", || MockResponse::status(504)),
+        ("timeout", || MockResponse::status(200).delay(Duration::from_secs(3600))),
+        ("reset after write", MockResponse::drop_connection),
+        ("body broke off", || MockResponse::status(200).body(r#"{"data":{"total_credits":1.0}}"#).reset_body_after(10)),
+    ];
+    for (case, make) in faults {
+        let (err, seen) = failing(Operation::CreateCoinbaseCharge, make).await;
+        assert_eq!(seen, 1, "{case}: sent once");
+        assert!(err.may_have_acted(), "{case}: {err:?}");
+        let hint = err.hint().unwrap_or_else(|| panic!("{case}: a hint: {err:?}"));
+        let text = err.to_string();
+        assert!(hint.contains("before sending it again"), "{case}: {hint}");
+        for advice in [&hint, &text.as_str()] {
+            let lower = advice.to_ascii_lowercase();
+            assert!(!lower.contains("try again") && !lower.contains("is safe"), "{case}: {advice}");
+            assert!(!lower.contains("raise it") && !lower.contains("raise the timeout"), "{case}: {advice}");
+        }
+
+        let (err, _) = failing(Operation::GetCredits, make).await;
+        let hint = err.hint().unwrap_or_default();
+        assert!(!hint.contains("before sending it again"), "{case}: a read may be sent again: {hint}");
+    }
+}
