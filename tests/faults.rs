@@ -187,25 +187,19 @@ async fn bad_success_bodies_are_decode_errors_and_not_retried() {
     };
     let address = format!("0x{}", "12".repeat(20));
     for op in OPS {
-        let (as_strings, path, bad_address) = match op {
-            Operation::GetCredits => (credits_as_strings.clone(), "data.total_credits", None),
-            _ => (
-                charge(&address, "\"1\""),
-                "data.web3_data.transfer_intent.metadata.chain_id",
-                // An address that is not one: refused, naming the field and the rule.
-                Some(charge("0x2", "1")),
-            ),
+        let (as_strings, path) = match op {
+            Operation::GetCredits => (credits_as_strings.clone(), "data.total_credits"),
+            // (An address that is not one decodes: upstream types it as a plain string; see
+            // wire.rs, a_charge_whose_addresses_are_not_addresses_still_decodes.)
+            _ => (charge(&address, "\"1\""), "data.web3_data.transfer_intent.metadata.chain_id"),
         };
-        let mut cases = vec![
+        let cases = vec![
             ("application/json", r#"{"data":{"total_credits":1.0,"#.to_owned(), "EOF"),
             ("text/html", "<html>maintenance</html>".to_owned(), "expected value"),
             ("application/json", as_strings, path),
             ("application/json", r#"{"data":{}}"#.to_owned(), "missing field"),
             ("application/json", String::new(), "EOF"),
         ];
-        if let Some(body) = bad_address {
-            cases.push(("application/json", body, "call_data.operator: not an EVM address: must be 0x followed by 40"));
-        }
         for (content_type, body, needle) in cases {
             let (err, seen) =
                 failing(op, || MockResponse::status(200).content_type(content_type).body(body.clone())).await;
