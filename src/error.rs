@@ -5,7 +5,7 @@ use crate::generated::Operation;
 use crate::generated::types::ErrorResponse;
 use crate::operation::Credential;
 use crate::response::RateLimit;
-use crate::transport::TransportError;
+use crate::transport::{TransportError, TransportKind};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use std::fmt;
@@ -276,6 +276,11 @@ impl Error {
             }
             Error::ResponseInterrupted { .. } => {
                 "the server probably acted on the request: check (e.g. the balance) before sending it again"
+            }
+            Error::Transport { operation, connect: false, source, .. }
+                if !operation.is_idempotent() && source.kind() == TransportKind::Protocol =>
+            {
+                "the server did not answer in HTTP (check the base URL's scheme and port), but the request was sent: the server may have acted on it; check whether it took effect (e.g. the balance, or your account's activity) before sending it again"
             }
             Error::Transport { operation, connect: false, .. } if !operation.is_idempotent() => {
                 "the connection failed after the request was sent: the server may have acted on it; check whether it took effect (e.g. the balance, or your account's activity) before sending it again"
