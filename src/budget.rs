@@ -39,7 +39,7 @@ const MILLIONTHS: u128 = 1_000_000;
 /// retry. The budget is asked only about retries the policy allows: it never makes a call
 /// retryable (a charge the server may have acted on is still not resent).
 ///
-/// ```
+/// ```no_run
 /// use std::time::Duration;
 /// use openrouter_credits::{Client, RetryBudget};
 ///
