@@ -1,9 +1,12 @@
-//! EVM addresses as values: checked once where they are made (a setter's argument, a field of a
-//! response), kept inline (no allocation, `Copy`), compared as the account they name.
+//! EVM addresses as values: checked once where they are made (a setter's argument, or an
+//! accessor parsing a response's field), kept inline (no allocation, `Copy`), compared as the
+//! account they name.
 //!
 //! Every string the fragment marks `format: evm-address` is one (`TYPES` in
 //! `build/operations.rs` maps the format to this type, in the generated types and the builders
-//! alike).
+//! alike): only what the crate sends (the charge's `sender`). The addresses of a response stay
+//! strings, as upstream types them, with typed accessors (`src/extras.rs`): a response that
+//! conforms to upstream's contract always decodes.
 
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use serde::{Serialize, Serializer};

@@ -15,6 +15,7 @@ use crate::operation::{Credential, Facts};
 use crate::outcome::{self, Finished, Success};
 use crate::redact::Secrets;
 use crate::retry::{self, RetryConfig};
+use crate::trace::{self, AttemptEnd};
 use crate::transport;
 use bytes::Bytes;
 use reqwest::Url;
@@ -26,6 +27,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
+use tracing::Instrument;
 
 /// What `.await` on a builder returns: boxed so the builders can be awaited directly, `Send +
 /// 'static` so they can be spawned.
@@ -156,40 +158,58 @@ impl Call {
         // A charge goes on a fresh connection, never on a pooled one the server may have closed.
         let http = shared.http_for(facts.idempotent);
 
+        let budget = &shared.budget;
+        let call_span = trace::call_span(operation, &facts.method, &url);
         let started = Instant::now();
-        let mut attempts = 0u32;
-        loop {
-            attempts += 1;
-            // Under a deadline, an attempt gets what is left of it when that is less.
-            let timeout = match self.deadline {
-                Some(at) => timeout.min(at.saturating_duration_since(Instant::now())),
-                None => timeout,
-            };
-            let http_request = build(facts, &url, auth.as_ref(), &self.headers, request.body.as_ref());
-            let attempt = transport::attempt(http, http_request, &url, shared.max_response_bytes, timeout).await;
-            let outcome = retry::classify(&attempt);
-            let wait = retry::decide(policy, idempotent, outcome, attempts, started.elapsed())
-                // A wait that would end at or past the deadline is not taken: this attempt is the last.
-                .filter(|wait| self.deadline.is_none_or(|at| Instant::now() + *wait < at));
-            retry::trace(operation, attempts, outcome, wait);
-            match wait {
-                Some(wait) => {
-                    drop(attempt);
-                    tokio::time::sleep(wait).await;
-                }
-                None => {
-                    let secrets = Secrets::new(auth, Some(Arc::clone(&shared.keys)));
-                    let finished = Finished {
-                        operation,
-                        attempts,
-                        timeout: Some(timeout),
-                        limit: shared.max_response_bytes,
-                        secrets,
-                    };
-                    return outcome::finish(attempt, finished);
+        let run = async {
+            budget.deposit();
+            let mut attempts = 0u32;
+            loop {
+                attempts += 1;
+                // Under a deadline, an attempt gets what is left of it when that is less.
+                let timeout = match self.deadline {
+                    Some(at) => timeout.min(at.saturating_duration_since(Instant::now())),
+                    None => timeout,
+                };
+                let http_request = build(facts, &url, auth.as_ref(), &self.headers, request.body.as_ref());
+                let span = trace::attempt_span(&call_span, operation, &facts.method, &url, attempts);
+                let attempt_started = Instant::now();
+                let attempt = transport::attempt(http, http_request, &url, shared.max_response_bytes, timeout)
+                    .instrument(span.clone())
+                    .await;
+                let outcome = retry::classify(&attempt);
+                let wanted = retry::decide(policy, idempotent, outcome, attempts, started.elapsed())
+                    // A wait that would end at or past the deadline is not taken: this attempt is the last.
+                    .filter(|wait| self.deadline.is_none_or(|at| Instant::now() + *wait < at));
+                // The budget is asked only about a retry the policy allows: it can take a retry
+                // away, never add one.
+                let budget_refused = wanted.is_some() && !budget.try_withdraw();
+                let wait = wanted.filter(|_| !budget_refused);
+                let took = attempt_started.elapsed();
+                let end = AttemptEnd { operation, attempt: attempts, outcome, took, retry_in: wait, budget_refused };
+                trace::attempt_ended(&span, end);
+                match wait {
+                    Some(wait) => {
+                        drop(attempt);
+                        tokio::time::sleep(wait).await;
+                    }
+                    None => {
+                        trace::call_ended(&call_span, attempts, outcome, started.elapsed(), budget_refused);
+                        let secrets = Secrets::new(auth, Some(Arc::clone(&shared.keys)));
+                        let finished = Finished {
+                            operation,
+                            attempts,
+                            retry_budget_exhausted: budget_refused,
+                            timeout: Some(timeout),
+                            limit: shared.max_response_bytes,
+                            secrets,
+                        };
+                        return outcome::finish(attempt, finished);
+                    }
                 }
             }
-        }
+        };
+        run.instrument(call_span.clone()).await
     }
 }
 

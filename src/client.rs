@@ -3,6 +3,7 @@
 
 use crate::auth::bearer_header;
 use crate::base_url::{is_loopback, join, normalize_base_url};
+use crate::budget::RetryBudget;
 use crate::error::Error;
 use crate::generated::Operation;
 use crate::http::HttpSettings;
@@ -61,6 +62,8 @@ pub(crate) struct Shared {
     /// Both keys, for redaction: a server echoing either is redacted from every error.
     pub(crate) keys: Arc<[HeaderValue]>,
     pub(crate) retries: RetryConfig,
+    /// Shared by every clone (and by other clients given the same budget).
+    pub(crate) budget: RetryBudget,
     pub(crate) timeout: Duration,
     pub(crate) max_response_bytes: usize,
 }
@@ -92,6 +95,7 @@ impl fmt::Debug for Client {
             .field("api_key", &s.api_key.as_ref().map(|_| "[redacted]"))
             .field("management_key", &s.management_key.as_ref().map(|_| "[redacted]"))
             .field("retries", &s.retries)
+            .field("retry_budget", &s.budget)
             .field("timeout", &s.timeout)
             .field("max_response_bytes", &s.max_response_bytes)
             .finish()
@@ -140,6 +144,7 @@ pub struct ClientBuilder {
     app_title: Option<String>,
     app_categories: Option<String>,
     retries: Option<RetryConfig>,
+    retry_budget: Option<RetryBudget>,
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     max_response_bytes: Option<usize>,
@@ -226,6 +231,15 @@ impl ClientBuilder {
     /// The retry policy for every call; default [`RetryConfig::default`]. A call may override it.
     pub fn retries(mut self, policy: RetryConfig) -> Self {
         self.retries = Some(policy);
+        self
+    }
+
+    /// The retry budget all calls of this client (and its clones) draw on; default
+    /// [`RetryBudget::default`]: retries at most 20 % of calls plus 10 a second, over 10 s.
+    /// Give several builders clones of one budget to share it across clients;
+    /// [`RetryBudget::unlimited`] turns it off.
+    pub fn retry_budget(mut self, budget: RetryBudget) -> Self {
+        self.retry_budget = Some(budget);
         self
     }
 
@@ -345,6 +359,7 @@ impl ClientBuilder {
                 management_key,
                 api_key_is_management_key: self.api_key_is_management_key,
                 retries: self.retries.unwrap_or_default(),
+                budget: self.retry_budget.unwrap_or_default(),
                 timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
                 max_response_bytes: self.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
             }),
@@ -381,6 +396,7 @@ impl fmt::Debug for ClientBuilder {
             .field("app_title", &self.app_title)
             .field("app_categories", &self.app_categories)
             .field("retries", &self.retries)
+            .field("retry_budget", &self.retry_budget)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("max_response_bytes", &self.max_response_bytes)

@@ -6,7 +6,7 @@ use crate::generated::Operation;
 use crate::generated::types::ErrorResponse;
 use crate::operation::Credential;
 use crate::response::RateLimit;
-use crate::transport::TransportError;
+use crate::transport::{TransportError, TransportKind};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use std::fmt;
@@ -61,8 +61,15 @@ pub enum Error {
     /// Any other non-success status (for instance a 502 page from a gateway).
     #[error("{0}")]
     Api(ApiError),
-    /// An attempt did not finish within its timeout, and no retry was left or allowed.
-    #[error("{operation}: timed out after {attempts} attempt{} (per-attempt timeout {}); raise it with .timeout(..)", plural(*attempts), show_timeout(*timeout))]
+    /// An attempt did not finish within its timeout, and no retry was left or allowed. The
+    /// request was written: the server may have acted on it.
+    #[error(
+        "{operation}: timed out after {attempts} attempt{} (per-attempt timeout {}){}; {}",
+        plural(*attempts),
+        show_timeout(*timeout),
+        budget_note(*retry_budget_exhausted),
+        if operation.is_idempotent() { "raise it with .timeout(..)" } else { "the server may have acted on the request: check before sending it again" }
+    )]
     #[non_exhaustive]
     Timeout {
         /// The operation called.
@@ -71,10 +78,12 @@ pub enum Error {
         attempts: u32,
         /// The per-attempt timeout in force.
         timeout: Option<Duration>,
+        /// The policy allowed another attempt, and the client's retry budget refused it.
+        retry_budget_exhausted: bool,
     },
     /// The connection failed or broke (refused, reset, TLS, DNS, protocol), and no retry was
     /// left or allowed. [`TransportError::kind`] says which; the message names the root cause.
-    #[error("{operation}: {}: {source} (after {attempts} attempt{})", if *connect { "could not connect" } else { "connection failed" }, plural(*attempts))]
+    #[error("{operation}: {}: {source} (after {attempts} attempt{}{})", if *connect { "could not connect" } else { "connection failed" }, plural(*attempts), budget_note(*retry_budget_exhausted))]
     #[non_exhaustive]
     Transport {
         /// The operation called.
@@ -83,6 +92,8 @@ pub enum Error {
         attempts: u32,
         /// True when the request was never written (connecting failed): the server saw nothing.
         connect: bool,
+        /// The policy allowed another attempt, and the client's retry budget refused it.
+        retry_budget_exhausted: bool,
         /// What failed, classified; the underlying error is its `source()`.
         #[source]
         source: TransportError,
@@ -91,7 +102,8 @@ pub enum Error {
     /// stalled past the timeout). The server has probably acted on the request: for a charge,
     /// it was probably created. Check before sending it again.
     #[error(
-        "{operation}: HTTP {status} came, then the response body broke off ({source}); {}",
+        "{operation}: HTTP {status} came, then the response body broke off ({source}){}; {}",
+        budget_note(*retry_budget_exhausted),
         if operation.is_idempotent() { "sending it again is safe" } else { "the server probably acted on the request: check before sending it again" }
     )]
     #[non_exhaustive]
@@ -102,6 +114,8 @@ pub enum Error {
         status: StatusCode,
         /// Attempts made, the last one included.
         attempts: u32,
+        /// The policy allowed another attempt, and the client's retry budget refused it.
+        retry_budget_exhausted: bool,
         /// What broke the body.
         #[source]
         source: TransportError,
@@ -145,6 +159,11 @@ pub enum Error {
 
 fn plural(n: u32) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+/// What a message adds when the retry budget stopped the call.
+fn budget_note(exhausted: bool) -> &'static str {
+    if exhausted { "; not retried: the client's retry budget is exhausted (too many retries lately)" } else { "" }
 }
 
 fn show_timeout(t: Option<Duration>) -> String {
@@ -197,6 +216,19 @@ impl Error {
         }
     }
 
+    /// Whether the retry policy allowed another attempt and the client's
+    /// [`RetryBudget`](crate::RetryBudget) refused it: the client has been retrying too much
+    /// lately (an outage, most likely), so this call returned its last attempt's error instead
+    /// of adding to the load. [`attempts`](Self::attempts) counts the attempts made.
+    pub fn retry_budget_exhausted(&self) -> bool {
+        match self {
+            Error::Timeout { retry_budget_exhausted, .. }
+            | Error::Transport { retry_budget_exhausted, .. }
+            | Error::ResponseInterrupted { retry_budget_exhausted, .. } => *retry_budget_exhausted,
+            _ => self.api().is_some_and(|e| e.0.retry_budget_exhausted),
+        }
+    }
+
     /// Whether the server may have acted on the request (so sending it again may act twice):
     /// false only where it provably did not (nothing sent, connecting failed, 429, or any 4xx
     /// it refused).
@@ -216,6 +248,11 @@ impl Error {
     }
 
     /// What a person can do about it, in a few words, when there is something.
+    ///
+    /// For an operation that is not idempotent (the charge), a hint never suggests sending it
+    /// again where the server may have acted ([`may_have_acted`](Self::may_have_acted)): a 5xx,
+    /// a timeout, a connection that broke after the request was written, a body that broke
+    /// off. It says to check first.
     pub fn hint(&self) -> Option<&'static str> {
         let credential = self.api().map(|e| e.operation().credential());
         Some(match self {
@@ -232,8 +269,16 @@ impl Error {
             Error::Forbidden(_) if credential == Some(Credential::ManagementKey) => BlockedBy::NotAManagementKey.hint(),
             Error::Forbidden(_) => "the key may not do this",
             Error::Gone(_) => "this endpoint is retired upstream; see the message for what replaces it",
+            Error::TooManyRequests(_) => "rate limited: wait and try again",
+            // Not idempotent (the charge), and the server may have acted: never "try again".
+            Error::InternalServer(e) | Error::Api(e) if !e.operation().is_idempotent() && self.may_have_acted() => {
+                "OpenRouter failed, but may have acted on the request anyway: check whether it took effect (e.g. the balance, or your account's activity) before sending it again"
+            }
             Error::InternalServer(_) | Error::Api(_) if self.status().is_some_and(|s| s >= 500) => {
                 "OpenRouter is having trouble: try again later"
+            }
+            Error::Timeout { operation, .. } if !operation.is_idempotent() => {
+                "the request was sent and no answer came in time: the server may have acted on it; check whether it took effect (e.g. the balance, or your account's activity) before sending it again"
             }
             Error::Timeout { .. } => "the server is slow or unreachable: try again or raise the timeout",
             Error::ResponseInterrupted { operation, .. } if operation.is_idempotent() => {
@@ -241,6 +286,14 @@ impl Error {
             }
             Error::ResponseInterrupted { .. } => {
                 "the server probably acted on the request: check (e.g. the balance) before sending it again"
+            }
+            Error::Transport { operation, connect: false, source, .. }
+                if !operation.is_idempotent() && source.kind() == TransportKind::Protocol =>
+            {
+                "the server did not answer in HTTP (check the base URL's scheme and port), but the request was sent: the server may have acted on it; check whether it took effect (e.g. the balance, or your account's activity) before sending it again"
+            }
+            Error::Transport { operation, connect: false, .. } if !operation.is_idempotent() => {
+                "the connection failed after the request was sent: the server may have acted on it; check whether it took effect (e.g. the balance, or your account's activity) before sending it again"
             }
             Error::Transport { source, .. } => source.explain().1,
             _ => return None,
@@ -266,6 +319,8 @@ pub(crate) struct ApiErrorParts {
     pub(crate) raw_body: Option<String>,
     pub(crate) retry_after: Option<Duration>,
     pub(crate) attempts: u32,
+    /// The retry budget refused a retry the policy allowed.
+    pub(crate) retry_budget_exhausted: bool,
 }
 
 impl ApiError {
@@ -335,8 +390,10 @@ impl fmt::Display for ApiError {
         if let Some(after) = self.0.retry_after {
             write!(f, " (retry after {}s)", after.as_secs_f64().ceil())?;
         }
-        if self.0.attempts > 1 {
-            write!(f, " (after {} attempts)", self.0.attempts)?;
+        match (self.0.attempts, self.0.retry_budget_exhausted) {
+            (1, false) => {}
+            (n, false) => write!(f, " (after {n} attempts)")?,
+            (n, true) => write!(f, " (after {n} attempt{}{})", plural(n), budget_note(true))?,
         }
         Ok(())
     }

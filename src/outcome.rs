@@ -24,6 +24,8 @@ const BODY_EXCERPT: usize = 1024;
 pub(crate) struct Finished {
     pub(crate) operation: Operation,
     pub(crate) attempts: u32,
+    /// The policy allowed another attempt and the retry budget refused it.
+    pub(crate) retry_budget_exhausted: bool,
     /// The per-attempt timeout in force.
     pub(crate) timeout: Option<Duration>,
     /// The response size cap in force.
@@ -43,23 +45,27 @@ pub(crate) struct Success {
 
 /// The call's result from its last attempt.
 pub(crate) fn finish(attempt: Attempt, f: Finished) -> Result<Success, Error> {
-    let Finished { operation, attempts, timeout, limit, secrets } = f;
+    let Finished { operation, attempts, retry_budget_exhausted, timeout, limit, secrets } = f;
+    let refused = retry_budget_exhausted;
     match attempt {
         Attempt::Response(r) if r.status.is_success() => {
             Ok(Success { operation, status: r.status, headers: r.headers, body: r.body, attempts, secrets })
         }
-        Attempt::Response(r) => Err(api_error(operation, r.status, &r.headers, &r.body, attempts, &secrets)),
+        Attempt::Response(r) => Err(api_error(operation, r.status, &r.headers, &r.body, (attempts, refused), &secrets)),
         Attempt::TooLarge(status) => Err(Error::ResponseTooLarge { operation, status, limit }),
         Attempt::BodyFailed(status, _, e) if status.is_success() => {
-            Err(Error::ResponseInterrupted { operation, status, attempts, source: e })
+            Err(Error::ResponseInterrupted { operation, status, attempts, retry_budget_exhausted, source: e })
         }
         // An error status whose body broke: the status is what matters.
-        Attempt::BodyFailed(status, headers, _) => Err(api_error(operation, status, &headers, &[], attempts, &secrets)),
+        Attempt::BodyFailed(status, headers, _) => {
+            Err(api_error(operation, status, &headers, &[], (attempts, refused), &secrets))
+        }
         Attempt::Failed(source) => {
             if source.kind() == TransportKind::Timeout && source.request_written() {
-                Err(Error::Timeout { operation, attempts, timeout })
+                Err(Error::Timeout { operation, attempts, timeout, retry_budget_exhausted })
             } else {
-                Err(Error::Transport { operation, attempts, connect: !source.request_written(), source })
+                let connect = !source.request_written();
+                Err(Error::Transport { operation, attempts, connect, retry_budget_exhausted, source })
             }
         }
     }
@@ -109,7 +115,7 @@ fn api_error(
     status: StatusCode,
     headers: &HeaderMap,
     body: &[u8],
-    attempts: u32,
+    (attempts, retry_budget_exhausted): (u32, bool),
     secrets: &Secrets,
 ) -> Error {
     // Redact the whole body before parsing or cutting it: no field (message, metadata,
@@ -137,6 +143,7 @@ fn api_error(
         body: typed,
         retry_after,
         attempts,
+        retry_budget_exhausted,
     };
     let api = ApiError::new(parts);
     match status.as_u16() {
@@ -184,8 +191,14 @@ pub(crate) fn map_raw_response(
 ) -> Result<(), Error> {
     use crate::transport::Buffered;
     let auth = HeaderValue::from_str(&format!("Bearer {secret}")).ok();
-    let finished =
-        Finished { operation, attempts: 1, timeout: None, limit: usize::MAX, secrets: Secrets::new(auth, None) };
+    let finished = Finished {
+        operation,
+        attempts: 1,
+        retry_budget_exhausted: false,
+        timeout: None,
+        limit: usize::MAX,
+        secrets: Secrets::new(auth, None),
+    };
     let attempt = Attempt::Response(Buffered { status, headers, body: Bytes::copy_from_slice(body) });
     let success = finish(attempt, finished)?;
     crate::generated::decode_success(operation, success)

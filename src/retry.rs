@@ -1,6 +1,7 @@
 //! Retries as data and pure decisions: the policy ([`RetryConfig`]), what an attempt came to
 //! ([`classify`]), whether it may be retried ([`should_retry`]), and how long to wait
-//! ([`next_delay`]). The loop that applies them is in `call.rs`.
+//! ([`next_delay`]). The loop that applies them is in `call.rs`; what it reports to `tracing` is
+//! in `trace.rs`.
 //!
 //! What is retried:
 //!
@@ -9,14 +10,13 @@
 //! | 408, 500, 502, 504 | yes | no: the server may have acted |
 //! | 429 | yes | yes: rate limited before acting |
 //! | 503 | yes | only with `Retry-After` |
-//! | refused, reset or timed out before the request was written | if `retry_connection_errors` | if `retry_connection_errors` |
+//! | refused, unreachable, reset or timed out before the request was written | if `retry_connection_errors` (and within `max_connect_attempts`) | if `retry_connection_errors` (and within `max_connect_attempts`) |
 //! | reset after it was written | if `retry_connection_errors` | no |
 //! | per-attempt timeout | yes | no |
 //! | DNS failure, TLS failure (untrusted or mismatched certificate, no TLS on the port, a handshake never answered), protocol error (not HTTP/1.x, bad chunked framing) | no: it will fail the same way | no |
 //!
 //! `.retry_non_idempotent(true)` on a call gives it the idempotent column.
 
-use crate::generated::Operation;
 use crate::transport::{Attempt, TransportKind};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
@@ -42,6 +42,7 @@ pub struct RetryConfig {
     backoff: Option<Backoff>,
     retry_connection_errors: bool,
     max_attempts: Option<u32>,
+    max_connect_attempts: Option<u32>,
     jitter: bool,
 }
 
@@ -66,7 +67,13 @@ impl Default for RetryConfig {
 impl RetryConfig {
     /// No retries: one attempt, whatever happens.
     pub fn none() -> Self {
-        Self { backoff: None, retry_connection_errors: false, max_attempts: Some(1), jitter: true }
+        Self {
+            backoff: None,
+            retry_connection_errors: false,
+            max_attempts: Some(1),
+            max_connect_attempts: None,
+            jitter: true,
+        }
     }
 
     /// Exponential backoff: waits `initial`, `initial × exponent`, … each capped at
@@ -81,6 +88,7 @@ impl RetryConfig {
             backoff: Some(Backoff { initial, max_interval: max_interval.max(initial), exponent, max_elapsed }),
             retry_connection_errors: true,
             max_attempts: None,
+            max_connect_attempts: None,
             jitter: true,
         }
     }
@@ -96,6 +104,18 @@ impl RetryConfig {
     /// At most `n` attempts in all (at least 1), on top of the time budget.
     pub fn max_attempts(mut self, n: u32) -> Self {
         self.max_attempts = Some(n.max(1));
+        self
+    }
+
+    /// A failure to connect (refused, host unreachable, connect timeout: the request was never
+    /// written) is retried only while fewer than `n` attempts (at least 1) were made; other
+    /// failures keep the rest of the policy. Unset by default: the time budget bounds them.
+    ///
+    /// For an interactive tool, where a person waits: a server that is not there is reported
+    /// after a few quick attempts (with the default backoff, 3 attempts take about 1.25 s at
+    /// most), not after the whole time budget. The CLI uses 3.
+    pub fn max_connect_attempts(mut self, n: u32) -> Self {
+        self.max_connect_attempts = Some(n.max(1));
         self
     }
 
@@ -166,6 +186,10 @@ pub(crate) fn decide(
     if !should_retry(outcome, config, idempotent) {
         return None;
     }
+    let connecting = matches!(outcome, Outcome::Failed { written: false, .. });
+    if connecting && config.max_connect_attempts.is_some_and(|max| attempt >= max) {
+        return None;
+    }
     let retry_after = match outcome {
         Outcome::Status(_, retry_after) => retry_after,
         _ => None,
@@ -222,27 +246,6 @@ pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Durati
     Some(date.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
-/// One event per attempt: operation, attempt number, status or error kind, and the wait
-/// before the next one. Never headers or bodies, so never a secret.
-pub(crate) fn trace(operation: Operation, attempt: u32, outcome: Outcome, delay: Option<Duration>) {
-    let (status, error) = match outcome {
-        Outcome::Status(s, _) => (Some(s.as_u16()), None),
-        Outcome::Failed { kind, .. } => (None, Some(kind.describe())),
-        Outcome::TooLarge => (None, Some("response too large")),
-    };
-    let retry_in_ms = delay.map(|d| d.as_millis() as u64);
-    tracing::debug!(
-        target: "openrouter_credits",
-        operation = operation.as_str(),
-        attempt,
-        status,
-        error,
-        retry_in_ms,
-        "{}",
-        if delay.is_some() { "attempt failed, retrying" } else { "attempt finished" }
-    );
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,6 +277,7 @@ mod tests {
             (status(410, false), false, false),
             (status(200, false), false, false),
             (failed(Refused, false), true, true),
+            (failed(Unreachable, false), true, true),
             (failed(Reset, false), true, true),
             (failed(Timeout, false), true, true),
             (failed(Reset, true), true, false),

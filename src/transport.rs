@@ -1,6 +1,9 @@
 //! One attempt: send the request and read the whole body, but never past the size cap, and
 //! never past the attempt's deadline.
 //!
+//! A failure is classified once, here, by the types in its cause chain (see [`inspect`]): the
+//! retry decision, the error's message and its hint all read that one verdict.
+//!
 //! Reading the body here, inside the per-attempt timeout, means a body that stalls half way is a
 //! timeout of that attempt (and can be retried), and a 100 MB body is refused after the cap,
 //! not read into memory by the JSON decoder.
@@ -140,6 +143,8 @@ pub enum TransportKind {
     Dns,
     /// Nothing listens at that address and port.
     Refused,
+    /// No route to the host or its network (`EHOSTUNREACH`, `ENETUNREACH`).
+    Unreachable,
     /// The TLS handshake failed: an untrusted, expired or mismatched certificate, a port that
     /// does not speak TLS, or a port that accepts connections but never answers the handshake.
     Tls,
@@ -159,14 +164,39 @@ impl TransportKind {
     /// name that does not resolve, a certificate that is not trusted, or a server that does not
     /// speak HTTP will be the same next time.
     pub fn is_transient(self) -> bool {
-        matches!(self, TransportKind::Refused | TransportKind::Reset | TransportKind::Timeout | TransportKind::Other)
+        matches!(
+            self,
+            TransportKind::Refused
+                | TransportKind::Unreachable
+                | TransportKind::Reset
+                | TransportKind::Timeout
+                | TransportKind::Other
+        )
     }
 
-    /// The kind in a few words, for messages and the per-attempt tracing event.
+    /// The kind as a name, as the `error.type` field of the `tracing` spans and events shows
+    /// it: `dns_failure`, `connection_refused`, `host_unreachable`, `tls_failure`,
+    /// `connection_reset`, `protocol_error`, `timeout`, `connection_failed`. Stable: a new
+    /// kind adds a name, and no name changes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransportKind::Dns => "dns_failure",
+            TransportKind::Refused => "connection_refused",
+            TransportKind::Unreachable => "host_unreachable",
+            TransportKind::Tls => "tls_failure",
+            TransportKind::Reset => "connection_reset",
+            TransportKind::Protocol => "protocol_error",
+            TransportKind::Timeout => "timeout",
+            TransportKind::Other => "connection_failed",
+        }
+    }
+
+    /// The kind in a few words, for messages.
     pub(crate) fn describe(self) -> &'static str {
         match self {
             TransportKind::Dns => "DNS lookup failed",
             TransportKind::Refused => "connection refused",
+            TransportKind::Unreachable => "host unreachable",
             TransportKind::Tls => "TLS handshake failed",
             TransportKind::Reset => "connection reset",
             TransportKind::Protocol => "protocol error",
@@ -182,10 +212,10 @@ impl TransportKind {
 #[derive(Debug)]
 pub struct TransportError {
     kind: TransportKind,
+    /// Which TLS failure, when known (a `Tls` kind only).
+    tls: Option<TlsFailure>,
     written: bool,
     root: String,
-    /// What was found out beyond the error (see [`handshake_stalled`]).
-    stalled_handshake: bool,
     source: Cause,
 }
 
@@ -203,9 +233,9 @@ impl TransportError {
     fn elapsed(url: &Url, elapsed: Elapsed) -> Self {
         Self {
             kind: TransportKind::Timeout,
+            tls: None,
             written: true,
             root: String::new(),
-            stalled_handshake: false,
             source: Cause::Elapsed(Box::new(url.clone()), elapsed),
         }
     }
@@ -246,7 +276,7 @@ impl std::fmt::Display for TransportError {
                 None => write!(f, " for {host}")?,
             }
         }
-        if self.stalled_handshake {
+        if self.tls == Some(TlsFailure::Stalled) {
             f.write_str(": the server accepts connections but never answered the TLS handshake; does this port speak plain HTTP?")?;
         }
         if !self.root.is_empty() {
@@ -262,35 +292,40 @@ impl TransportError {
     pub(crate) fn explain(&self) -> (&'static str, &'static str) {
         const NOT_TLS: &str =
             "the port does not seem to speak TLS: check the base URL's scheme (http or https) and port";
+        const UNTRUSTED: (&str, &str) = (
+            "certificate not trusted",
+            "the server's certificate is not signed by a trusted authority; for a private one, see ClientBuilder::add_root_certificate",
+        );
+        const WRONG_NAME: (&str, &str) = (
+            "certificate not valid for this host name",
+            "the certificate is for another host name: check the host in the base URL",
+        );
+        const EXPIRED: (&str, &str) =
+            ("certificate expired", "the server's certificate has expired (or this machine's clock is wrong)");
+        // Without a type to read (native-tls), the root cause's words, as a last resort.
         let root = self.root.to_ascii_lowercase();
         let says = |words: &[&str]| words.iter().any(|w| root.contains(w));
-        match self.kind {
-            TransportKind::Tls if self.stalled_handshake => ("TLS handshake timed out", NOT_TLS),
-            TransportKind::Tls
-                if says(&["unknownissuer", "unable to get local issuer", "self-signed", "self signed"]) =>
-            {
-                (
-                    "certificate not trusted",
-                    "the server's certificate is not signed by a trusted authority; for a private one, see ClientBuilder::add_root_certificate",
-                )
+        match (self.kind, self.tls) {
+            (TransportKind::Tls, Some(TlsFailure::Stalled)) => ("TLS handshake timed out", NOT_TLS),
+            (TransportKind::Tls, Some(TlsFailure::Untrusted)) => UNTRUSTED,
+            (TransportKind::Tls, Some(TlsFailure::WrongName)) => WRONG_NAME,
+            (TransportKind::Tls, Some(TlsFailure::Expired)) => EXPIRED,
+            (TransportKind::Tls, Some(TlsFailure::NotTls)) => ("the server does not speak TLS on this port", NOT_TLS),
+            (TransportKind::Tls, None) if says(&["unable to get local issuer", "self-signed", "self signed"]) => {
+                UNTRUSTED
             }
-            TransportKind::Tls if says(&["notvalidforname", "hostname mismatch", "not valid for"]) => (
-                "certificate not valid for this host name",
-                "the certificate is for another host name: check the host in the base URL",
-            ),
-            TransportKind::Tls if says(&["expired"]) => {
-                ("certificate expired", "the server's certificate has expired (or this machine's clock is wrong)")
-            }
-            TransportKind::Tls if says(&["corrupt message", "wrong version number"]) => {
+            (TransportKind::Tls, None) if says(&["hostname mismatch", "not valid for"]) => WRONG_NAME,
+            (TransportKind::Tls, None) if says(&["expired"]) => EXPIRED,
+            (TransportKind::Tls, None) if says(&["wrong version number"]) => {
                 ("the server does not speak TLS on this port", NOT_TLS)
             }
-            TransportKind::Tls => (TransportKind::Tls.describe(), NOT_TLS),
-            TransportKind::Dns => (TransportKind::Dns.describe(), "check the host name in the base URL"),
-            TransportKind::Protocol => (
+            (TransportKind::Tls, _) => (TransportKind::Tls.describe(), NOT_TLS),
+            (TransportKind::Dns, _) => (TransportKind::Dns.describe(), "check the host name in the base URL"),
+            (TransportKind::Protocol, _) => (
                 TransportKind::Protocol.describe(),
                 "the server did not answer in HTTP: check the base URL's scheme and port",
             ),
-            kind => (kind.describe(), "check the network and the base URL"),
+            (kind, _) => (kind.describe(), "check the network and the base URL"),
         }
     }
 }
@@ -304,54 +339,54 @@ impl std::error::Error for TransportError {
     }
 }
 
-/// Reads a reqwest error's cause chain. reqwest and hyper expose no stable kind for most of
-/// these, so the chain's `io::ErrorKind`s come first and the causes' own words second.
+/// Reads a reqwest error's cause chain (see [`inspect`]).
 /// `stalled_handshake`: connecting to an https URL timed out, yet the port accepts TCP at once
 /// (see [`handshake_stalled`]), so the TLS handshake is what never finished.
 fn classify(error: reqwest::Error, stalled_handshake: bool) -> TransportError {
-    let (kind, root) = inspect(&error);
-    let kind = if stalled_handshake { TransportKind::Tls } else { kind };
-    TransportError { kind, written: !error.is_connect(), root, stalled_handshake, source: Cause::Http(error) }
+    let Inspected { kind, tls, root } = inspect(&error);
+    let (kind, tls) = if stalled_handshake { (TransportKind::Tls, Some(TlsFailure::Stalled)) } else { (kind, tls) };
+    TransportError { kind, tls, written: !error.is_connect(), root, source: Cause::Http(error) }
 }
 
-/// What the causes' own words say, in order: the first kind with a word in a cause's lower-cased
-/// text. (hyper's chunked decoder says "Invalid chunk size line: missing size digit", …)
-const CAUSE_WORDS: [(TransportKind, &[&str]); 4] = [
-    (TransportKind::Dns, &["dns error", "failed to lookup address"]),
-    (TransportKind::Tls, &["certificate", "tls", "ssl", "handshake", "corrupt message"]),
-    (TransportKind::Protocol, &["invalid http version", "invalid status", "http/0.9", "parse", "chunk"]),
-    (TransportKind::Reset, &["connection closed before message completed", "reset"]),
-];
+/// What the cause chain says.
+struct Inspected {
+    kind: TransportKind,
+    tls: Option<TlsFailure>,
+    /// The innermost cause's words.
+    root: String,
+}
 
-fn inspect(e: &reqwest::Error) -> (TransportKind, String) {
+/// The kind of a failure, read from the *types* in the cause chain, outermost first:
+/// reqwest's own `is_timeout`; `hyper::Error`'s predicates (`is_parse`: not HTTP;
+/// `is_incomplete_message`, `is_closed`, `is_canceled`: the connection went away;
+/// `is_timeout`); `rustls::Error` (with a rustls feature; its variant says which TLS failure);
+/// `std::io::ErrorKind` (refused, unreachable, reset, timed out, and hyper's framing errors,
+/// `InvalidData` / `InvalidInput`). An `io::Error`'s own `source()` skips the error it wraps, so
+/// that one is read with `get_ref`.
+///
+/// Words are the last resort, for what has no public type: a DNS failure (hyper-util's
+/// `ConnectError` is private; its text is `dns error`), and native-tls' errors (see
+/// [`CAUSE_WORDS`]).
+fn inspect(e: &reqwest::Error) -> Inspected {
     use std::error::Error as _;
     let mut kind = None;
+    let mut tls = None;
     let mut root = String::new();
     let mut cause: Option<&(dyn std::error::Error + 'static)> = e.source();
     while let Some(c) = cause {
         let text = c.to_string();
-        let lower = text.to_ascii_lowercase();
-        let found = if let Some(io) = c.downcast_ref::<std::io::Error>() {
-            match io.kind() {
-                std::io::ErrorKind::ConnectionRefused => Some(TransportKind::Refused),
-                std::io::ErrorKind::ConnectionReset
-                | std::io::ErrorKind::ConnectionAborted
-                | std::io::ErrorKind::BrokenPipe
-                | std::io::ErrorKind::UnexpectedEof => Some(TransportKind::Reset),
-                std::io::ErrorKind::TimedOut => Some(TransportKind::Timeout),
-                _ => None,
-            }
-        } else {
-            None
+        let (found, detail) = match typed(c) {
+            Some(verdict) => verdict,
+            None => (words(&text), None),
         };
-        let found = found.or_else(|| {
-            CAUSE_WORDS.iter().find(|(_, words)| words.iter().any(|w| lower.contains(w))).map(|(kind, _)| *kind)
-        });
-        // The outermost specific kind wins (a TLS error wraps an io error); the root cause is
-        // the innermost words, unless the cause around them already says them and more
-        // (native-tls: "…certificate verify failed… (unable to get local issuer certificate)"
-        // around OpenSSL's bare error stack).
-        kind = kind.or(found);
+        // The outermost specific kind wins (a TLS error wraps an io error).
+        if kind.is_none() {
+            kind = found;
+            tls = detail;
+        }
+        // The root cause is the innermost words, unless the cause around them already says
+        // them and more (native-tls: "…certificate verify failed… (unable to get local issuer
+        // certificate)" around OpenSSL's bare error stack).
         if root.is_empty() || !root.contains(&text) {
             root = text;
         }
@@ -362,5 +397,94 @@ fn inspect(e: &reqwest::Error) -> (TransportKind, String) {
         Some(k) => k,
         None => TransportKind::Other,
     };
-    (kind, root)
+    let tls = tls.filter(|_| kind == TransportKind::Tls);
+    Inspected { kind, tls, root }
+}
+
+/// What one cause's type says, if it is a type this crate knows.
+fn typed(c: &(dyn std::error::Error + 'static)) -> Option<(Option<TransportKind>, Option<TlsFailure>)> {
+    if let Some(h) = c.downcast_ref::<hyper::Error>() {
+        let kind = if h.is_parse() {
+            Some(TransportKind::Protocol)
+        } else if h.is_incomplete_message() || h.is_closed() || h.is_canceled() || h.is_body_write_aborted() {
+            Some(TransportKind::Reset)
+        } else if h.is_timeout() {
+            Some(TransportKind::Timeout)
+        } else {
+            // A body or connection error: what it wraps says more.
+            None
+        };
+        return Some((kind, None));
+    }
+    #[cfg(any(feature = "rustls", feature = "rustls-ring"))]
+    if let Some(r) = c.downcast_ref::<rustls::Error>() {
+        return Some((Some(TransportKind::Tls), Some(TlsFailure::of(r))));
+    }
+    let io = c.downcast_ref::<std::io::Error>()?;
+    if let Some(verdict @ (Some(_), _)) = io.get_ref().and_then(|inner| typed(inner)) {
+        return Some(verdict);
+    }
+    use std::io::ErrorKind as K;
+    let kind = match io.kind() {
+        K::ConnectionRefused => TransportKind::Refused,
+        K::HostUnreachable | K::NetworkUnreachable => TransportKind::Unreachable,
+        K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => TransportKind::Reset,
+        K::TimedOut => TransportKind::Timeout,
+        // hyper's HTTP/1 decoder: bad chunked framing, a body longer or shorter than declared.
+        K::InvalidData | K::InvalidInput => TransportKind::Protocol,
+        _ => return None,
+    };
+    Some((Some(kind), None))
+}
+
+/// The last resort: words in a cause's text, for failures no public type names (see
+/// [`inspect`]). The first kind with a word in the lower-cased text.
+const CAUSE_WORDS: [(TransportKind, &[&str]); 2] = [
+    (TransportKind::Dns, &["dns error", "failed to lookup address"]),
+    // native-tls (OpenSSL, Security.framework, SChannel): no error type to read a cause from.
+    (TransportKind::Tls, &["certificate", "tls", "ssl", "handshake"]),
+];
+
+fn words(text: &str) -> Option<TransportKind> {
+    let lower = text.to_ascii_lowercase();
+    CAUSE_WORDS.iter().find(|(_, words)| words.iter().any(|w| lower.contains(w))).map(|(kind, _)| *kind)
+}
+
+/// Which TLS failure, when the TLS stack says (rustls), or a probe found out (a stalled
+/// handshake).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+// Without rustls only `Stalled` is ever found out (native-tls has no error type to read).
+#[cfg_attr(not(any(feature = "rustls", feature = "rustls-ring")), allow(dead_code))]
+enum TlsFailure {
+    /// Not signed by a trusted authority.
+    Untrusted,
+    /// Valid, but for another host name.
+    WrongName,
+    /// Expired, or not valid yet.
+    Expired,
+    /// The server's answer was not TLS (a plain-HTTP port answering the ClientHello).
+    NotTls,
+    /// The port accepts TCP but never answered the handshake (see [`handshake_stalled`]).
+    Stalled,
+    /// Anything else the TLS stack refused.
+    Other,
+}
+
+impl TlsFailure {
+    #[cfg(any(feature = "rustls", feature = "rustls-ring"))]
+    fn of(error: &rustls::Error) -> Self {
+        use rustls::CertificateError as C;
+        match error {
+            rustls::Error::InvalidCertificate(c) => match c {
+                C::UnknownIssuer | C::BadSignature => TlsFailure::Untrusted,
+                C::NotValidForName | C::NotValidForNameContext { .. } => TlsFailure::WrongName,
+                C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. } => {
+                    TlsFailure::Expired
+                }
+                _ => TlsFailure::Other,
+            },
+            rustls::Error::InvalidMessage(_) => TlsFailure::NotTls,
+            _ => TlsFailure::Other,
+        }
+    }
 }

@@ -94,7 +94,10 @@ fn calls_allocate_no_more_than_benchmarks_md_reports() {
         .build()
         .expect("client");
     // The bench's server answers with fewer headers than the mock; these are the mock's figures,
-    // measured when the bench reported 41 and 56.
+    // measured when the bench reported 41 and 56. The charge's six response addresses are
+    // strings again since issue 22 (a response conforming to upstream's contract always decodes,
+    // where `EvmAddress` was inline): 6 more for the charge, 62. The retry budget and the spans
+    // cost none.
     let credits = per_call(&client, |c| async move {
         std::hint::black_box(c.credits().get_credits().send().await.expect("get_credits"));
     });
@@ -102,6 +105,6 @@ fn calls_allocate_no_more_than_benchmarks_md_reports() {
         std::hint::black_box(charge(&c).send().await.expect("charge"));
     });
     assert!(credits <= 41.0, "get_credits: {credits} allocations per call");
-    assert!(charge <= 56.0, "create_coinbase_charge: {charge} allocations per call");
+    assert!(charge <= 62.0, "create_coinbase_charge: {charge} allocations per call");
     eprintln!("allocations per call: get_credits {credits}, create_coinbase_charge {charge}");
 }

@@ -440,3 +440,54 @@ async fn balance_sends_the_management_key() {
     assert!(stderr.contains("OPENROUTER_MANAGEMENT_KEY") && stderr.contains("zeros"), "{stderr}");
     assert!(server.requests().is_empty());
 }
+
+/// Issue 22: a charge answered 500 may have been created. The CLI says so and how to check,
+/// never "try again"; it sent the charge once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_charge_answered_500_says_to_check_before_charging_again() {
+    let server = server().await;
+    server.enqueue(Operation::CreateCoinbaseCharge, MockResponse::error(500, "internal error"));
+    let url = server.base_url();
+    let args =
+        ["--base-url", &url, "charge", "--amount", "5", "--sender", SENDER, "--chain", "base", "--bearer", BEARER];
+    let (out, _, stderr) = run(&args, &[("OPENROUTER_API_KEY", KEY)]).await;
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("HTTP 500"), "{stderr}");
+    let hint = stderr.lines().find(|l| l.starts_with("hint:")).unwrap_or_else(|| panic!("a hint: {stderr}"));
+    assert!(hint.contains("may have acted") && hint.contains("before sending it again"), "{hint}");
+    assert!(!stderr.to_ascii_lowercase().contains("try again"), "{stderr}");
+    assert_eq!(server.requests_for(Operation::CreateCoinbaseCharge).len(), 1);
+}
+
+/// Issue 22: a closed port fails fast on the command line: 3 quick attempts (not a minute of
+/// them), and the hint names where the base URL came from (the flag, or the variable), and
+/// `--retries`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_connection_fails_fast_and_names_the_base_urls_source() {
+    let url = refused_url().await;
+    let started = std::time::Instant::now();
+    let (out, _, stderr) = run(&["--base-url", &url], &[("OPENROUTER_API_KEY", KEY)]).await;
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("could not connect: connection refused") && stderr.contains("(after 3 attempts)"),
+        "{stderr}"
+    );
+    assert!(took < Duration::from_secs(3), "{took:?}: {stderr}");
+    assert!(
+        stderr.contains(
+            "hint: check the host and port (is the server running?) in --base-url; tried 3 times in quick succession (--retries none tries once)"
+        ),
+        "{stderr}"
+    );
+    // Each retry was reported as it happened.
+    assert_eq!(stderr.matches("failed (connection refused), retrying in").count(), 2, "{stderr}");
+
+    // From the environment: the variable is named, not the flag.
+    let (_, _, stderr) = run(&[], &[("OPENROUTER_API_KEY", KEY), ("OPENROUTER_BASE_URL", url.as_str())]).await;
+    assert!(stderr.contains("in OPENROUTER_BASE_URL;") && !stderr.contains("--base-url"), "{stderr}");
+
+    // --retries none: one attempt.
+    let (_, _, stderr) = run(&["--base-url", &url, "--retries", "none"], &[("OPENROUTER_API_KEY", KEY)]).await;
+    assert!(stderr.contains("(after 1 attempt)") && stderr.contains("; tried once"), "{stderr}");
+}

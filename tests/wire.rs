@@ -268,9 +268,37 @@ async fn addresses_go_out_as_written_and_come_back_typed() {
     assert_eq!(sent, [checksummed, checksummed]);
     for charge in [from_text, from_type] {
         let intent = &charge.data.web3_data.transfer_intent;
-        // The mock echoes the sender; equal to the typed value whatever the case.
-        assert_eq!(intent.metadata.sender, typed);
-        assert_eq!(intent.call_data.refund_destination, checksummed.to_lowercase().as_str());
-        assert_eq!(intent.call_data.recipient_currency.to_bytes()[..2], [0xa0, 0xb8]);
+        // The mock echoes the sender; parsed, equal to the typed value whatever the case.
+        assert_eq!(intent.metadata.sender_address(), Some(typed));
+        assert_eq!(intent.call_data.refund_destination_address().unwrap(), checksummed.to_lowercase().as_str());
+        assert_eq!(intent.call_data.recipient_currency_address().unwrap().to_bytes()[..2], [0xa0, 0xb8]);
+        assert!(intent.call_data.operator_address().is_some() && intent.metadata.contract().is_some());
     }
+}
+
+/// Issue 22: upstream types the charge's addresses as plain strings, so a response with any
+/// string there conforms to its contract (an OpenAPI validator mocking it sends `"string"`). It
+/// decodes: the charge was created, and the caller gets it, each string as it came; the typed
+/// accessors say which are not addresses.
+#[tokio::test]
+async fn a_charge_whose_addresses_are_not_addresses_still_decodes() {
+    let server = server().await;
+    let mut body: serde_json::Value = serde_json::from_str(CHARGE_OK).unwrap();
+    let intent = &mut body["data"]["web3_data"]["transfer_intent"];
+    for field in ["operator", "recipient", "recipient_currency", "refund_destination"] {
+        intent["call_data"][field] = "string".into();
+    }
+    intent["metadata"]["contract_address"] = "".into();
+    intent["metadata"]["sender"] = "0x2".into();
+    server.enqueue(Operation::CreateCoinbaseCharge, openrouter_credits::mock::MockResponse::json(200, &body));
+    let charge = charge(&client(&server)).await.expect("a contract-conforming response decodes");
+    let intent = &charge.data.web3_data.transfer_intent;
+    assert_eq!(charge.data.id, "c1");
+    assert_eq!((intent.call_data.operator.as_str(), intent.call_data.operator_address()), ("string", None));
+    assert_eq!(intent.call_data.recipient_address(), None);
+    assert_eq!(intent.call_data.recipient_currency_address(), None);
+    assert_eq!(intent.call_data.refund_destination_address(), None);
+    assert_eq!((intent.metadata.contract_address.as_str(), intent.metadata.contract()), ("", None));
+    assert_eq!((intent.metadata.sender.as_str(), intent.metadata.sender_address()), ("0x2", None));
+    assert_eq!(server.requests_for(Operation::CreateCoinbaseCharge).len(), 1);
 }

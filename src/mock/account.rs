@@ -275,6 +275,13 @@ fn days_from_civil(y: u64, m: u64, d: u64) -> u64 {
     era * 146_097 + doe - 719_468
 }
 
+/// Replaces the value at `pointer` if the answer has one there.
+fn set(answer: &mut Value, pointer: &str, value: Value) {
+    if let Some(slot) = answer.pointer_mut(pointer) {
+        *slot = value;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,12 +300,5 @@ mod tests {
         assert_eq!(stamp(next_reset(at(20_794), "weekly")), "2026-12-14T00:00:00Z");
         assert_eq!(stamp(next_reset(at(20_793), "monthly")), "2027-01-01T00:00:00Z");
         assert_eq!(stamp(next_reset(at(days_from_civil(2028, 2, 29)), "monthly")), "2028-03-01T00:00:00Z");
-    }
-}
-
-/// Replaces the value at `pointer` if the answer has one there.
-fn set(answer: &mut Value, pointer: &str, value: Value) {
-    if let Some(slot) = answer.pointer_mut(pointer) {
-        *slot = value;
     }
 }

@@ -51,7 +51,8 @@ pub(crate) struct Global {
     /// Per-attempt timeout in seconds [default: 30].
     #[arg(long, global = true, value_name = "SECONDS", value_parser = positive_seconds)]
     pub(crate) timeout: Option<f64>,
-    /// Retry policy: `default` retries what is safe to retry, for up to 60 s; `none` tries once.
+    /// Retry policy: `default` retries what is safe to retry, for up to 60 s (a connection
+    /// that cannot be made: 3 quick attempts); `none` tries once.
     #[arg(long, global = true, value_name = "POLICY", default_value = "default")]
     pub(crate) retries: Retries,
     /// Show every attempt on stderr (retries are always reported).

@@ -82,7 +82,13 @@ fn main() -> ExitCode {
     progress::install(cli.global.verbose, err);
     let command = resolve(cli.command, cli.balance);
     // Everything is checked before anything starts: the fake server, its note, a request.
-    let (fake, bearer) = check(&command, &cli.global, &Env::read());
+    let env = Env::read();
+    let (fake, bearer) = check(&command, &cli.global, &env);
+    let base_url_from = match (&cli.global.base_url, env.base_url) {
+        (Some(_), _) => output::BaseUrlFrom::Flag,
+        (None, true) => output::BaseUrlFrom::Environment,
+        (None, false) => output::BaseUrlFrom::Default,
+    };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
     let result = match runtime {
         Ok(runtime) => runtime.block_on(run(&cli.global, command, fake, bearer, out, err)),
@@ -95,7 +101,7 @@ fn main() -> ExitCode {
             ExitCode::from(EXIT_BELOW_MINIMUM)
         }
         Err(Failure::Api(e)) => {
-            let (message, hint) = output::describe(&e);
+            let (message, hint) = output::describe(&e, base_url_from);
             output::print_error(err, &message, hint.as_deref());
             // Bad input the library caught (an invalid --base-url): nothing was sent.
             ExitCode::from(if matches!(e, Error::InvalidInput { .. }) { EXIT_USAGE } else { EXIT_FAILURE })
@@ -234,9 +240,12 @@ async fn run(
         // Too many seconds for a `Duration` (`1e30`) is as good as none: no panic.
         builder = builder.timeout(Duration::try_from_secs_f64(seconds).unwrap_or(Duration::MAX));
     }
-    if global.retries == Retries::None {
-        builder = builder.retries(RetryConfig::none());
-    }
+    builder = builder.retries(match global.retries {
+        Retries::None => RetryConfig::none(),
+        // A person is waiting: a server that is not there (refused, unreachable, no route) is
+        // reported after 3 quick attempts (about a second), not after the policy's minute.
+        Retries::Default => RetryConfig::default().max_connect_attempts(3),
+    });
     let client = builder.build()?;
     Ok(match command {
         Command::Spendable(args) => spendable::run(&client, &args, global.json, out).await?,

@@ -1,7 +1,7 @@
 //! What a person reads: colour (only on a terminal, never with `NO_COLOR`), aligned tables, token
 //! amounts in the token's units, and errors in command-line terms.
 
-use openrouter_credits::Error;
+use openrouter_credits::{Error, TransportKind};
 use std::io::IsTerminal;
 
 /// Whether to colour one stream. Off unless it is a terminal; `NO_COLOR` (set and not empty)
@@ -130,9 +130,18 @@ fn decimal(digits: &str, decimals: u32) -> String {
     if frac.is_empty() { int.to_owned() } else { format!("{int}.{frac}") }
 }
 
+/// Where the base URL came from: a connection hint names it only when the user set it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BaseUrlFrom {
+    Flag,
+    Environment,
+    /// OpenRouter's own (or the built-in fake server's): nothing for the user to check.
+    Default,
+}
+
 /// A library error in command-line terms: the message (with its causes) and a hint that names
 /// flags and environment variables, not builder methods.
-pub(crate) fn describe(err: &Error) -> (String, Option<String>) {
+pub(crate) fn describe(err: &Error, base_url: BaseUrlFrom) -> (String, Option<String>) {
     let message = match err {
         Error::Timeout { operation, attempts, timeout, .. } => format!(
             "{operation}: timed out after {attempts} attempt{} (per-attempt timeout {})",
@@ -143,10 +152,36 @@ pub(crate) fn describe(err: &Error) -> (String, Option<String>) {
         other => with_causes(other),
     };
     let hint = match err {
-        Error::Timeout { .. } => Some("the server is slow or unreachable: try again, or raise --timeout (seconds)"),
-        other => other.hint(),
+        Error::Timeout { operation, .. } if operation.is_idempotent() => {
+            Some("the server is slow or unreachable: try again, or raise --timeout (seconds)".to_owned())
+        }
+        Error::Transport { connect: true, source, attempts, .. } => {
+            Some(connect_hint(source.kind(), *attempts, base_url))
+        }
+        other => other.hint().map(cli_terms),
     };
-    (cli_terms(&message), hint.map(cli_terms))
+    (cli_terms(&message), hint)
+}
+
+/// Nothing was sent: what to check, naming the base URL's flag or variable only when the user
+/// set it, and how many attempts `--retries` made.
+fn connect_hint(kind: TransportKind, attempts: u32, base_url: BaseUrlFrom) -> String {
+    let what = match kind {
+        TransportKind::Dns => "the host name",
+        TransportKind::Tls => "the scheme (http or https) and the port",
+        _ => "the host and port (is the server running?)",
+    };
+    let check = match base_url {
+        BaseUrlFrom::Flag => format!("check {what} in --base-url"),
+        BaseUrlFrom::Environment => format!("check {what} in OPENROUTER_BASE_URL"),
+        BaseUrlFrom::Default if kind == TransportKind::Dns => "check the network (DNS)".to_owned(),
+        BaseUrlFrom::Default => "check the network".to_owned(),
+    };
+    let tries = match attempts {
+        1 => "tried once".to_owned(),
+        n => format!("tried {n} times in quick succession (--retries none tries once)"),
+    };
+    format!("{check}; {tries}")
 }
 
 /// The error's message followed by each cause not already spelled in it.
@@ -231,7 +266,7 @@ mod tests {
         // (A timeout's wording is tested on a real call in tests/cli.rs: error variants cannot be
         // made by hand outside the library.)
         let err = openrouter_credits::Client::builder().base_url("http://example.com").build().unwrap_err();
-        let (message, _) = describe(&err);
+        let (message, _) = describe(&err, BaseUrlFrom::Flag);
         assert!(message.starts_with("invalid --base-url: must use https"), "{message}");
         assert_eq!(cli_terms("raise it with .timeout(..)"), "raise it with --timeout");
     }

@@ -1,6 +1,8 @@
-//! Progress on stderr from the library's per-attempt `tracing` events (target
-//! `openrouter_credits`; fields operation, attempt, status, error, retry_in_ms): a line for each
-//! retry always, and a line for every attempt with `-v`. A tiny `Subscriber`, so no logging stack.
+//! Progress on stderr from the library's documented per-attempt `tracing` event (target
+//! `openrouter_credits`; fields `openrouter.operation`, `openrouter.attempt`,
+//! `http.response.status_code`, `error.type`, `openrouter.retry_in_ms`,
+//! `openrouter.retry_budget_exhausted`: see the README's "Observability"): a line for each retry
+//! always, and a line for every attempt with `-v`. A tiny `Subscriber`, so no logging stack.
 
 use crate::output::Style;
 use std::fmt;
@@ -30,15 +32,16 @@ struct Attempt {
     status: Option<u64>,
     error: Option<String>,
     retry_in_ms: Option<u64>,
+    budget_exhausted: bool,
     message: Option<String>,
 }
 
 impl Visit for Attempt {
     fn record_u64(&mut self, field: &Field, value: u64) {
         match field.name() {
-            "attempt" => self.attempt = Some(value),
-            "status" => self.status = Some(value),
-            "retry_in_ms" => self.retry_in_ms = Some(value),
+            "openrouter.attempt" => self.attempt = Some(value),
+            "http.response.status_code" => self.status = Some(value),
+            "openrouter.retry_in_ms" => self.retry_in_ms = Some(value),
             _ => {}
         }
     }
@@ -49,10 +52,17 @@ impl Visit for Attempt {
         }
     }
 
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        if field.name() == "openrouter.retry_budget_exhausted" {
+            self.budget_exhausted = value;
+        }
+    }
+
     fn record_str(&mut self, field: &Field, value: &str) {
         match field.name() {
-            "operation" => self.operation = Some(value.to_owned()),
-            "error" => self.error = Some(value.to_owned()),
+            "openrouter.operation" => self.operation = Some(value.to_owned()),
+            // `connection_refused` → `connection refused`; a status code as it is.
+            "error.type" => self.error = Some(value.replace('_', " ")),
             "message" => self.message = Some(value.to_owned()),
             _ => {}
         }
@@ -61,7 +71,7 @@ impl Visit for Attempt {
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         match field.name() {
             "message" => self.message = Some(format!("{value:?}")),
-            "operation" | "error" => self.record_str(field, &format!("{value:?}")),
+            "openrouter.operation" | "error.type" => self.record_str(field, &format!("{value:?}")),
             _ => {}
         }
     }
@@ -82,6 +92,10 @@ impl Attempt {
         let attempt = self.attempt?;
         Some(match self.retry_in_ms {
             Some(ms) => format!("{operation}: attempt {attempt} failed ({}), retrying in {ms} ms", self.outcome()),
+            None if self.budget_exhausted => format!(
+                "{operation}: attempt {attempt} failed ({}), not retried: the retry budget is exhausted",
+                self.outcome()
+            ),
             None => format!("{operation}: attempt {attempt} finished ({})", self.outcome()),
         })
     }

@@ -56,7 +56,7 @@ fn unknown_text(unknown: &UnknownLayer) -> String {
         }
         UnknownReason::NoApiKey => "unknown: set OPENROUTER_API_KEY to include them".to_owned(),
         UnknownReason::NotReported => "unknown: the server does not report them".to_owned(),
-        UnknownReason::Failed(e) => format!("unknown: {}", output::describe(e).0),
+        UnknownReason::Failed(e) => format!("unknown: {}", output::describe(e, output::BaseUrlFrom::Default).0),
         _ => "unknown".to_owned(),
     }
 }

@@ -1,0 +1,212 @@
+//! What a call tells `tracing`: a span per call, a span per attempt under it, and an event as
+//! each attempt ends, with OpenTelemetry's HTTP client attribute names. This is a documented
+//! interface (the README's "Observability" section; the CLI's progress lines read it): the
+//! names below change only with a breaking release.
+//!
+//! Target `openrouter_credits`, level DEBUG. Nothing here holds a header or a body, so never a
+//! key; `url.full` is written without any user or password (the base URL cannot hold one anyway),
+//! and no operation puts a secret in its query.
+//!
+//! Span `openrouter.call` (one per call):
+//!
+//! | field | value |
+//! |---|---|
+//! | `otel.name`, `openrouter.operation_id` | the spec's operation id (`getCredits`) |
+//! | `openrouter.operation` | the operation as errors name it (`get_credits`) |
+//! | `http.request.method` | `GET`, `POST` |
+//! | `server.address`, `server.port` | the host and port called |
+//! | `url.full` | the URL called, without credentials |
+//! | `openrouter.attempts` | attempts made (recorded at the end) |
+//! | `http.response.status_code` | the last attempt's status, when a response came |
+//! | `error.type` | when the call failed: the status code (`503`) or the transport failure ([`TransportKind::as_str`](crate::TransportKind::as_str): `connection_refused`, `timeout`, …) |
+//! | `openrouter.retry_budget_exhausted` | `true` when the retry budget refused a retry the policy allowed |
+//! | `openrouter.duration_ms` | the whole call, waits included |
+//!
+//! Span `openrouter.attempt` (one per attempt, child of the call's): `otel.name` (the method),
+//! `otel.kind` (`client`), the same `http.request.method`, `server.address`, `server.port`,
+//! `url.full`, `openrouter.operation`, `openrouter.operation_id`, plus `openrouter.attempt` (1, 2, …),
+//! `http.request.resend_count` (from the second attempt on: 1, 2, …),
+//! `http.response.status_code`, `error.type`, `openrouter.duration_ms` (this attempt) and
+//! `openrouter.retry_in_ms` (the wait before the next one, when there is one).
+//!
+//! Event (one as each attempt ends, inside its span): `openrouter.operation`,
+//! `openrouter.attempt`, `http.response.status_code` or `error.type`, `openrouter.duration_ms`,
+//! `openrouter.retry_in_ms` (only when a retry follows) and `openrouter.retry_budget_exhausted`
+//! (only when the budget stopped the call); the message is `attempt failed, retrying`,
+//! `attempt finished`, or `attempt failed, retry budget exhausted`.
+
+use crate::generated::Operation;
+use crate::retry::Outcome;
+use reqwest::{Method, Url};
+use std::fmt;
+use std::time::Duration;
+use tracing::Span;
+use tracing::field::{Empty, display};
+
+/// The span of one call.
+pub(crate) fn call_span(operation: Operation, method: &Method, url: &Url) -> Span {
+    tracing::debug_span!(
+        target: "openrouter_credits",
+        "openrouter.call",
+        otel.name = operation.operation_id(),
+        openrouter.operation_id = operation.operation_id(),
+        openrouter.operation = operation.as_str(),
+        http.request.method = method.as_str(),
+        server.address = url.host_str().unwrap_or_default(),
+        server.port = url.port_or_known_default(),
+        url.full = display(FullUrl(url)),
+        openrouter.attempts = Empty,
+        http.response.status_code = Empty,
+        error.type = Empty,
+        openrouter.retry_budget_exhausted = Empty,
+        openrouter.duration_ms = Empty,
+    )
+}
+
+/// The span of attempt number `attempt`, under `call`.
+pub(crate) fn attempt_span(call: &Span, operation: Operation, method: &Method, url: &Url, attempt: u32) -> Span {
+    let span = tracing::debug_span!(
+        target: "openrouter_credits",
+        parent: call,
+        "openrouter.attempt",
+        otel.name = method.as_str(),
+        otel.kind = "client",
+        openrouter.operation = operation.as_str(),
+        openrouter.operation_id = operation.operation_id(),
+        openrouter.attempt = attempt,
+        http.request.method = method.as_str(),
+        server.address = url.host_str().unwrap_or_default(),
+        server.port = url.port_or_known_default(),
+        url.full = display(FullUrl(url)),
+        http.request.resend_count = Empty,
+        http.response.status_code = Empty,
+        error.type = Empty,
+        openrouter.duration_ms = Empty,
+        openrouter.retry_in_ms = Empty,
+    );
+    if attempt > 1 {
+        span.record("http.request.resend_count", attempt - 1);
+    }
+    span
+}
+
+/// Records how an attempt ended on its span, and emits the attempt's event in it.
+pub(crate) fn attempt_ended(span: &Span, end: AttemptEnd) {
+    let AttemptEnd { operation, attempt, outcome, took, retry_in, budget_refused } = end;
+    let (status, error) = describe(outcome);
+    let took = millis(took);
+    let retry_in = retry_in.map(|d| d.as_millis() as u64);
+    if !span.is_disabled() {
+        span.record("http.response.status_code", status);
+        span.record("error.type", error.as_ref().map(display));
+        span.record("openrouter.duration_ms", took);
+        span.record("openrouter.retry_in_ms", retry_in);
+    }
+    let message = match (retry_in, budget_refused) {
+        (Some(_), _) => "attempt failed, retrying",
+        (None, true) => "attempt failed, retry budget exhausted",
+        (None, false) => "attempt finished",
+    };
+    tracing::event!(
+        target: "openrouter_credits",
+        parent: span,
+        tracing::Level::DEBUG,
+        {
+            openrouter.operation = operation.as_str(),
+            openrouter.attempt = attempt,
+            http.response.status_code = status,
+            error.type = error.as_ref().map(display),
+            openrouter.duration_ms = took,
+            openrouter.retry_in_ms = retry_in,
+            openrouter.retry_budget_exhausted = budget_refused.then_some(true),
+        },
+        "{message}"
+    );
+}
+
+/// Records how the call ended on its span.
+pub(crate) fn call_ended(span: &Span, attempts: u32, outcome: Outcome, took: Duration, budget_refused: bool) {
+    if span.is_disabled() {
+        return;
+    }
+    let (status, error) = describe(outcome);
+    span.record("openrouter.attempts", attempts);
+    span.record("http.response.status_code", status);
+    span.record("error.type", error.as_ref().map(display));
+    span.record("openrouter.retry_budget_exhausted", budget_refused);
+    span.record("openrouter.duration_ms", millis(took));
+}
+
+/// How one attempt ended, for [`attempt_ended`].
+pub(crate) struct AttemptEnd {
+    pub(crate) operation: Operation,
+    pub(crate) attempt: u32,
+    pub(crate) outcome: Outcome,
+    /// How long the attempt took.
+    pub(crate) took: Duration,
+    /// The wait before the next attempt, when there is one.
+    pub(crate) retry_in: Option<Duration>,
+    /// The policy allowed a retry and the budget refused it.
+    pub(crate) budget_refused: bool,
+}
+
+/// `error.type` for a failed outcome: the status code (OpenTelemetry's rule for an HTTP
+/// error status), or the transport failure's kind.
+enum ErrorType {
+    Status(u16),
+    Named(&'static str),
+}
+
+impl fmt::Display for ErrorType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ErrorType::Status(code) => write!(f, "{code}"),
+            ErrorType::Named(name) => f.write_str(name),
+        }
+    }
+}
+
+/// The status (when a whole response came), and the error type (when it is a failure).
+fn describe(outcome: Outcome) -> (Option<u16>, Option<ErrorType>) {
+    match outcome {
+        Outcome::Status(s, _) if s.as_u16() >= 400 => (Some(s.as_u16()), Some(ErrorType::Status(s.as_u16()))),
+        Outcome::Status(s, _) => (Some(s.as_u16()), None),
+        Outcome::Failed { kind, .. } => (None, Some(ErrorType::Named(kind.as_str()))),
+        Outcome::TooLarge => (None, Some(ErrorType::Named("response_too_large"))),
+    }
+}
+
+fn millis(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// A URL as `url.full` shows it: scheme, host, port, path and query; never a user or password.
+struct FullUrl<'a>(&'a Url);
+
+impl fmt::Display for FullUrl<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let url = self.0;
+        write!(f, "{}://{}", url.scheme(), url.host_str().unwrap_or_default())?;
+        if let Some(port) = url.port() {
+            write!(f, ":{port}")?;
+        }
+        f.write_str(url.path())?;
+        if let Some(query) = url.query() {
+            write!(f, "?{query}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_full_never_holds_a_user_or_password() {
+        let url = Url::parse("https://user:sk-or-secret@example.com:8443/api/v1/key?a=1#frag").unwrap();
+        assert_eq!(FullUrl(&url).to_string(), "https://example.com:8443/api/v1/key?a=1");
+        let url = Url::parse("http://[::1]/api/v1/credits").unwrap();
+        assert_eq!(FullUrl(&url).to_string(), "http://[::1]/api/v1/credits");
+    }
+}
