@@ -6,11 +6,10 @@
 //! operation"; 429 for rate limits. Upstream gives no code for the 403 cases, so they are
 //! matched on the message's words (case-insensitive), the one place this crate reads words.
 
-use crate::error::Error;
 use std::fmt;
 
 /// What refused a request, when it was money, a budget layer, the kind of key or a rate limit.
-/// See [`Error::blocked_by`].
+/// See [`Error::blocked_by`](crate::Error::blocked_by).
 ///
 /// ```
 /// # async fn demo(client: openrouter_credits::Client) {
@@ -41,13 +40,13 @@ pub enum BlockedBy {
 }
 
 impl BlockedBy {
-    pub(crate) fn of(error: &Error) -> Option<Self> {
-        let api = error.api()?;
-        match api.status() {
+    /// From an error response's status and message (upstream's `error.message`, else the body).
+    pub(crate) fn of(status: u16, message: Option<&str>) -> Option<Self> {
+        match status {
             402 => Some(BlockedBy::AccountCredits),
             429 => Some(BlockedBy::RateLimit),
             403 => {
-                let message = api.message().or(api.raw_body())?.to_ascii_lowercase();
+                let message = message?.to_ascii_lowercase();
                 if message.contains("management key") {
                     Some(BlockedBy::NotAManagementKey)
                 } else if message.contains("key limit") {

@@ -244,7 +244,8 @@ impl Error {
     /// limit: 402, 403 "Key limit exceeded", 403 naming a budget, 403 "Only management keys…",
     /// 429. `None` for anything else (a plain 403 included).
     pub fn blocked_by(&self) -> Option<BlockedBy> {
-        BlockedBy::of(self)
+        let api = self.api()?;
+        BlockedBy::of(api.status(), api.message().or(api.raw_body()))
     }
 
     /// What a person can do about it, in a few words, when there is something.
