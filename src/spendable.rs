@@ -81,29 +81,16 @@ impl SpendableBuilder {
                  and ClientBuilder::management_key(..) (OPENROUTER_MANAGEMENT_KEY) for the account's balance",
             ));
         }
-        // `Instant + Duration::MAX` would overflow: a deadline too far to represent is none.
-        let deadline = Instant::now().checked_add(self.timeout);
+        // `Instant + Duration::MAX` would overflow: a deadline too far to represent is a year.
+        let now = Instant::now();
+        let deadline = now.checked_add(self.timeout).unwrap_or_else(|| now + Duration::from_secs(365 * 86_400));
         let credits = async {
-            if !reads_account {
-                return None;
-            }
-            let call = self.client.credits().get_credits();
-            let call = match deadline {
-                Some(at) => call.deadline(at),
-                None => call,
-            };
-            Some(call.send().await.map(|r| r.data))
+            let call = self.client.credits().get_credits().deadline(deadline);
+            if reads_account { Some(call.send().await.map(|r| r.data)) } else { None }
         };
         let key = async {
-            if !has_api_key {
-                return None;
-            }
-            let call = self.client.api_keys().get_current_key();
-            let call = match deadline {
-                Some(at) => call.deadline(at),
-                None => call,
-            };
-            Some(call.send().await.map(|r| r.data))
+            let call = self.client.api_keys().get_current_key().deadline(deadline);
+            if has_api_key { Some(call.send().await.map(|r| r.data)) } else { None }
         };
         let (credits, key) = tokio::join!(credits, key);
         let sent_api_key_for_credits = shared.management_key.is_none();
