@@ -9,7 +9,7 @@
 //! |---|---|---|
 //! | 408, 500, 502, 504 | yes | no: the server may have acted |
 //! | 429 | yes | yes: rate limited before acting |
-//! | 503 | yes | only with `Retry-After` |
+//! | 503 | yes | no: a 503, with `Retry-After` or not, does not prove the server did nothing |
 //! | refused, unreachable, reset or timed out before the request was written | if `retry_connection_errors` (and within `max_connect_attempts`) | if `retry_connection_errors` (and within `max_connect_attempts`) |
 //! | reset after it was written | if `retry_connection_errors` | no |
 //! | per-attempt timeout | yes | no |
@@ -161,10 +161,9 @@ pub(crate) fn classify(attempt: &Attempt) -> Outcome {
 /// operation's idempotency or the call's opt-in.
 pub(crate) fn should_retry(outcome: Outcome, config: &RetryConfig, idempotent: bool) -> bool {
     match outcome {
-        Outcome::Status(status, retry_after) => match status.as_u16() {
+        Outcome::Status(status, _) => match status.as_u16() {
             429 => true,
-            503 => idempotent || retry_after.is_some(),
-            408 | 500 | 502 | 504 => idempotent,
+            408 | 500 | 502 | 503 | 504 => idempotent,
             _ => false,
         },
         Outcome::Failed { kind: TransportKind::Timeout, written: true } => idempotent,
@@ -271,7 +270,7 @@ mod tests {
             (status(504, false), true, false),
             (status(429, false), true, true),
             (status(503, false), true, false),
-            (status(503, true), true, true),
+            (status(503, true), true, false),
             (status(400, false), false, false),
             (status(401, false), false, false),
             (status(410, false), false, false),

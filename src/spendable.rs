@@ -188,8 +188,20 @@ pub enum UnknownReason {
     NoApiKey,
     /// The server's answer does not report them.
     NotReported,
+    /// `GET /credits`, sent with the API key said to be a management key, answered zeros, and
+    /// `GET /key`, which says whether it is one, failed: zeros are what the live API answers an
+    /// ordinary key, so they are not taken as the balance.
+    Unverified,
     /// The request failed (or ran past the deadline); the error says how.
     Failed(Error),
+}
+
+impl UnknownReason {
+    /// Whether a request failed (as opposed to a key the client does not hold, or a layer the
+    /// server does not report): the figure may be wrong until it is read again.
+    pub fn is_failure(&self) -> bool {
+        matches!(self, UnknownReason::Failed(_) | UnknownReason::Unverified)
+    }
 }
 
 impl Spendable {
@@ -220,6 +232,14 @@ impl Spendable {
             // zeros for an ordinary key, not a balance.
             Some(Ok(_)) if sent_api_key_for_credits && key.as_ref().is_some_and(|k| !k.is_management_key) => {
                 unknown.push(UnknownLayer { layers: UnknownLayers::Account, reason: UnknownReason::NotAManagementKey });
+                None
+            }
+            // Zeros from the API key, and `GET /key`, which would say whether it is a management
+            // key, did not answer: they may be the live API's answer to an ordinary key.
+            Some(Ok(c))
+                if sent_api_key_for_credits && key.is_none() && c.total_credits == 0.0 && c.total_usage == 0.0 =>
+            {
+                unknown.push(UnknownLayer { layers: UnknownLayers::Account, reason: UnknownReason::Unverified });
                 None
             }
             Some(Ok(credits)) => Some(credits),
@@ -409,6 +429,10 @@ impl fmt::Display for UnknownLayer {
             UnknownReason::NoApiKey => {
                 f.write_str("needs an API key: set ClientBuilder::api_key(..) or OPENROUTER_API_KEY")?
             }
+            UnknownReason::Unverified => f.write_str(
+                "GET /credits answered zeros for the API key, and GET /key, which says whether it is a management key, \
+                 failed; zeros are what an ordinary key reads",
+            )?,
             UnknownReason::NotReported => {
                 f.write_str("the server's GET /key does not report them; it predates budget layers")?
             }

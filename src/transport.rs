@@ -58,7 +58,7 @@ pub(crate) async fn attempt(
     let mut response = match within(deadline, http.execute(request)).await {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => {
-            let stalled_handshake = handshake_stalled(&e).await;
+            let stalled_handshake = handshake_stalled(&e, deadline).await;
             return Attempt::Failed(classify(e, stalled_handshake));
         }
         Err(elapsed) => return Attempt::Failed(TransportError::elapsed(url, elapsed)),
@@ -119,19 +119,21 @@ const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 /// retried for the whole budget. Costs one connection, only after a connect timeout, and at
 /// most [`PROBE_TIMEOUT`] (a host that does not answer at all stays a timeout).
 #[cfg(tls)]
-async fn handshake_stalled(e: &reqwest::Error) -> bool {
+async fn handshake_stalled(e: &reqwest::Error, deadline: Option<Instant>) -> bool {
     if !(e.is_connect() && e.is_timeout()) {
         return false;
     }
     let Some(url) = e.url().filter(|u| u.scheme() == "https") else { return false };
     let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else { return false };
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    matches!(tokio::time::timeout(PROBE_TIMEOUT, tokio::net::TcpStream::connect((host, port))).await, Ok(Ok(_)))
+    // Never past the attempt's deadline (`Client::spendable`'s, say): the probe gets what is left.
+    let probe = deadline.map_or(PROBE_TIMEOUT, |at| PROBE_TIMEOUT.min(at.saturating_duration_since(Instant::now())));
+    matches!(tokio::time::timeout(probe, tokio::net::TcpStream::connect((host, port))).await, Ok(Ok(_)))
 }
 
 /// Without TLS there is no https, and no handshake to stall.
 #[cfg(not(tls))]
-async fn handshake_stalled(_: &reqwest::Error) -> bool {
+async fn handshake_stalled(_: &reqwest::Error, _: Option<Instant>) -> bool {
     false
 }
 

@@ -106,6 +106,40 @@ async fn with_only_an_api_key_the_account_is_unknown_not_zero() {
     assert!(v["layers"].as_array().unwrap().iter().all(|l| l["kind"] != "account"), "{v}");
 }
 
+/// A layer whose request failed: the rest is printed, the command fails (exit 1) naming it,
+/// and `--min-remaining` cannot pass on what is left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_layer_fails_the_command_after_printing_the_rest() {
+    let server = server().await;
+    server.require_api_key(KEY);
+    server.require_management_key("sk-or-v1-management");
+    server.set_key_limit(None, 0.0);
+    server.set_budgets([]);
+    let url = server.base_url();
+    let env = [
+        ("OPENROUTER_API_KEY", KEY),
+        ("OPENROUTER_MANAGEMENT_KEY", "sk-or-v1-management"),
+        ("OPENROUTER_BASE_URL", &url),
+    ];
+    server.enqueue(Operation::GetCredits, MockResponse::error(401, "User not found."));
+    let (out, stdout, stderr) = run(&["--min-remaining", "5"], &env).await;
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stdout.starts_with("remaining  no limit among the layers read (account balance unknown)"), "{stdout}");
+    assert!(stderr.contains("error: account balance: unknown: get_credits: HTTP 401"), "{stderr}");
+    assert!(stderr.contains("leaves that layer out"), "{stderr}");
+}
+
+/// `key --min-remaining` compares with the least of the key's limit and its effective budget.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn key_min_remaining_counts_the_effective_budget() {
+    // The fake server: limit 74.50 left, the member budget 17.50.
+    let (out, _, stderr) = run(&["key", "--min-remaining", "20"], &[]).await;
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("member budget (effective): 17.50 USD left, less than --min-remaining 20"), "{stderr}");
+    let (out, _, stderr) = run(&["key", "--min-remaining", "17"], &[]).await;
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
+
 /// Each layer binding in turn, seen through the CLI against a server with both keys.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binding_layer_is_marked_and_named() {

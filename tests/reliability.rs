@@ -62,9 +62,8 @@ async fn a_zero_or_past_retry_after_gets_backoff_not_a_retry_storm() {
         (Operation::CreateCoinbaseCharge, "429 Too Many Requests", "retry-after: 0\r\n".to_owned()),
         (Operation::GetCredits, "429 Too Many Requests", "retry-after: 0\r\n".to_owned()),
         (Operation::CreateCoinbaseCharge, "429 Too Many Requests", "retry-after-ms: 0\r\n".to_owned()),
-        (Operation::CreateCoinbaseCharge, "503 Service Unavailable", "retry-after: 0\r\n".to_owned()),
+        (Operation::GetCredits, "503 Service Unavailable", "retry-after: 0\r\n".to_owned()),
         (Operation::GetCredits, "503 Service Unavailable", format!("retry-after: {past}\r\n")),
-        (Operation::CreateCoinbaseCharge, "503 Service Unavailable", format!("retry-after: {past}\r\n")),
     ];
     for (op, status, retry_after) in cases {
         let case = format!("{op} {status} {}", retry_after.trim());

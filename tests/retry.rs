@@ -70,13 +70,20 @@ async fn charge_is_not_retried_where_the_server_may_have_acted() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn charge_is_retried_on_429_and_on_503_with_retry_after() {
-    for response in [MockResponse::error(429, "slow down"), MockResponse::error(503, "busy").retry_after("1")] {
-        let server = server().await;
-        server.enqueue(Operation::CreateCoinbaseCharge, response);
-        charge(&retrying_client(&server)).await.unwrap();
-        assert_eq!(server.requests_for(Operation::CreateCoinbaseCharge).len(), 2);
-    }
+async fn charge_is_retried_on_429_but_not_on_503_even_with_retry_after() {
+    // 429: refused before acting, so resent.
+    let server = server().await;
+    server.enqueue(Operation::CreateCoinbaseCharge, MockResponse::error(429, "slow down"));
+    charge(&retrying_client(&server)).await.unwrap();
+    assert_eq!(server.requests_for(Operation::CreateCoinbaseCharge).len(), 2);
+    // 503, even with Retry-After: nothing proves the server did not act, so not resent, and
+    // nothing says to send it again.
+    let server = common::server().await;
+    server.enqueue(Operation::CreateCoinbaseCharge, MockResponse::error(503, "busy").retry_after("1"));
+    let err = charge(&retrying_client(&server)).await.unwrap_err();
+    assert_eq!(server.requests_for(Operation::CreateCoinbaseCharge).len(), 1);
+    assert!(err.may_have_acted(), "{err:?}");
+    assert!(err.hint().unwrap_or_default().contains("before sending it again"), "{:?}", err.hint());
 }
 
 #[tokio::test(start_paused = true)]

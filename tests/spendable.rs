@@ -159,6 +159,27 @@ async fn zeros_for_a_key_that_is_not_a_management_key_are_discarded() {
     assert!(s.is_complete());
 }
 
+/// Zeros for an API key said to be a management key, while `GET /key` (which would say whether
+/// it is one) failed: not taken as the balance.
+#[tokio::test]
+async fn unverified_zeros_are_not_a_balance() {
+    let server = keyed_server().await;
+    let client = Client::builder()
+        .api_key(KEY)
+        .api_key_is_management_key(true)
+        .base_url(server.base_url())
+        .retries(RetryConfig::none())
+        .build()
+        .unwrap();
+    server.enqueue(Operation::GetCurrentKey, MockResponse::error(500, "Internal Server Error"));
+    let s = client.spendable().await.unwrap();
+    assert_eq!(s.remaining_usd(), None);
+    assert!(s.layers().is_empty() && s.credits().is_none(), "{:?}", s.layers());
+    let reasons: Vec<_> = s.unknown().iter().map(|u| (u.layers, u.reason.is_failure())).collect();
+    assert_eq!(reasons, [(UnknownLayers::Key, true), (UnknownLayers::Account, true)]);
+    assert!(matches!(s.unknown()[1].reason, UnknownReason::Unverified), "{:?}", s.unknown());
+}
+
 #[tokio::test]
 async fn with_only_a_management_key_the_key_layers_are_unknown() {
     let server = keyed_server().await;

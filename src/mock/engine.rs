@@ -157,10 +157,12 @@ fn check_credential(s: &State, op: Operation, headers: &HeaderMap) -> Result<Cal
         Credential::ManagementKey => match (&s.management_key, &s.api_key) {
             _ if is_management => Ok(Caller::Management),
             (_, Some(api_key)) if got == api_key => Ok(Caller::Ordinary),
-            (_, Some(_)) => unknown(),
-            // A management key is set and this is another key: an ordinary one.
+            // A management key is set, and this is neither it nor the API key.
+            (Some(_), Some(_)) => unknown(),
+            // A management key is set and no API key: any other key is an ordinary one.
             (Some(_), None) => Ok(Caller::Ordinary),
-            (None, None) => Ok(Caller::Management),
+            // No management key set: any key but the API key counts as one.
+            (None, _) => Ok(Caller::Management),
         },
         Credential::ApiKey => match &s.api_key {
             _ if is_management => Ok(Caller::Management),

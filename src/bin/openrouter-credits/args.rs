@@ -82,7 +82,8 @@ pub(crate) enum Command {
     )]
     Charge(ChargeArgs),
     /// The API key's label, its spending limit and what remains of it, and its usage (`GET /key`).
-    /// `--min-remaining` compares with the key's remaining limit; a key without one is never below.
+    /// `--min-remaining` compares with the least of the key's remaining limit and its effective
+    /// budget; a key with neither is never below.
     Key(BalanceArgs),
 }
 

@@ -1,4 +1,4 @@
-//! `balance` (the default command): `GET /credits`, with what remains and `--min-remaining`.
+//! `balance`: `GET /credits` (management key), with what remains and `--min-remaining`.
 
 use crate::Outcome;
 use crate::args::BalanceArgs;

@@ -1,5 +1,5 @@
 //! `key`: `GET /key`, the API key's label, limit and usage, with `--min-remaining` compared to
-//! the key's `limit_remaining`.
+//! the least of the key's `limit_remaining` and its effective budget's `remaining_usd`.
 //! It works with any API key (`GET /credits` needs a management key): for most users this is the
 //! answer to "how much can I still spend".
 
@@ -8,12 +8,18 @@ use crate::args::BalanceArgs;
 use crate::output::{self, Style};
 use openrouter_credits::{Client, Error};
 
-/// `--min-remaining N` for `key`: exit 3 when the key's `limit_remaining` is below N. A key
-/// without a limit (`limit_remaining` null) has no ceiling, so it is never below.
+/// `--min-remaining N` for `key`: exit 3 when what the key may still spend, the least of its
+/// `limit_remaining` and its effective budget's `remaining_usd`, is below N. A key with neither
+/// (no limit, nothing budgeted) has no ceiling, so it is never below.
 pub(crate) async fn run(client: &Client, args: &BalanceArgs, json: bool, style: Style) -> Result<Outcome, Error> {
     let response = client.api_keys().get_current_key().send().await?;
     let key = &response.data;
-    let below = match (args.min_remaining, key.limit_remaining) {
+    let budget = key.effective_budget.as_ref().map(|b| b.remaining_usd);
+    let least = match (key.limit_remaining, budget) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    let below = match (args.min_remaining, least) {
         (Some(min), Some(left)) => left < min,
         _ => false,
     };
@@ -52,9 +58,15 @@ pub(crate) async fn run(client: &Client, args: &BalanceArgs, json: bool, style: 
             ("organization", optional(key.organization_id.as_deref(), key.budgets.is_some())),
         ]);
     }
-    Ok(match (args.min_remaining, key.limit_remaining) {
+    Ok(match (args.min_remaining, least) {
         (Some(min), Some(left)) if below => {
-            Outcome::BelowMinimum(format!("{left:.2} USD left on this key, less than --min-remaining {min}"))
+            let what = match (&key.effective_budget, key.limit_remaining) {
+                (Some(b), limit) if limit.is_none_or(|l| b.remaining_usd < l) => {
+                    format!("{} budget (effective)", b.scope.as_str().replace('_', " "))
+                }
+                _ => "this key's limit".to_owned(),
+            };
+            Outcome::BelowMinimum(format!("{what}: {left:.2} USD left, less than --min-remaining {min}"))
         }
         _ => Outcome::Done,
     })

@@ -42,6 +42,9 @@ pub(crate) enum Outcome {
     Done,
     /// Below `--min-remaining`; the message says by how much.
     BelowMinimum(String),
+    /// The figures were printed, but a layer could not be read because a request failed: the
+    /// message names it (exit 1, as any API or network failure).
+    LayerFailed(String),
 }
 
 /// Why a command failed.
@@ -99,6 +102,14 @@ fn main() -> ExitCode {
         Ok(Outcome::BelowMinimum(message)) => {
             output::print_error(err, &message, None);
             ExitCode::from(EXIT_BELOW_MINIMUM)
+        }
+        Ok(Outcome::LayerFailed(message)) => {
+            output::print_error(
+                err,
+                &message,
+                Some("what was printed leaves that layer out: run it again to include it"),
+            );
+            ExitCode::from(EXIT_FAILURE)
         }
         Err(Failure::Api(e)) => {
             let (message, hint) = output::describe(&e, base_url_from);
@@ -247,8 +258,17 @@ async fn run(
         Retries::Default => RetryConfig::default().max_connect_attempts(3),
     });
     let client = builder.build()?;
+    // `spendable`'s one deadline over both requests: what one call may take under the policy (a
+    // minute of retries, and the last attempt's own timeout), so --timeout is never cut short.
+    let attempt = global
+        .timeout
+        .map_or(openrouter_credits::DEFAULT_TIMEOUT, |s| Duration::try_from_secs_f64(s).unwrap_or(Duration::MAX));
+    let deadline = match global.retries {
+        Retries::None => attempt,
+        Retries::Default => attempt.saturating_add(Duration::from_secs(60)),
+    };
     Ok(match command {
-        Command::Spendable(args) => spendable::run(&client, &args, global.json, out).await?,
+        Command::Spendable(args) => spendable::run(&client, &args, deadline, global.json, out).await?,
         Command::Balance(args) => balance::run(&client, &args, global.json, out).await?,
         Command::Charge(args) => charge::run(&client, args, bearer.unwrap_or_default(), global.json).await?,
         Command::Key(args) => key::run(&client, &args, global.json, out).await?,

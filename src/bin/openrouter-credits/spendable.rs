@@ -6,15 +6,27 @@ use crate::args::BalanceArgs;
 use crate::output::{self, Style};
 use openrouter_credits::{Client, Error, Layer, LayerKind, Spendable, UnknownLayer, UnknownLayers, UnknownReason};
 use serde_json::{Value, json};
+use std::time::Duration;
 
-pub(crate) async fn run(client: &Client, args: &BalanceArgs, json: bool, style: Style) -> Result<Outcome, Error> {
-    let spendable = client.spendable().await?;
+pub(crate) async fn run(
+    client: &Client,
+    args: &BalanceArgs,
+    deadline: Duration,
+    json: bool,
+    style: Style,
+) -> Result<Outcome, Error> {
+    let spendable = client.spendable().timeout(deadline).await?;
     let remaining = spendable.remaining_usd();
     let below = matches!((args.min_remaining, remaining), (Some(min), Some(left)) if left < min);
     if json {
         output::print_json(&to_json(&spendable));
     } else {
         print_table(&spendable, below, style);
+    }
+    // A layer whose request failed may be the one that binds: the figures printed are not the
+    // whole answer, so this is a failure (and --min-remaining cannot pass on it).
+    if let Some(failed) = spendable.unknown().iter().find(|u| u.reason.is_failure()) {
+        return Ok(Outcome::LayerFailed(format!("{}: {}", failed.layers, unknown_text(failed))));
     }
     Ok(match (args.min_remaining, spendable.binding()) {
         (Some(min), Some(layer)) if below => Outcome::BelowMinimum(format!(
@@ -56,6 +68,9 @@ fn unknown_text(unknown: &UnknownLayer) -> String {
         }
         UnknownReason::NoApiKey => "unknown: set OPENROUTER_API_KEY to include them".to_owned(),
         UnknownReason::NotReported => "unknown: the server does not report them".to_owned(),
+        UnknownReason::Unverified => {
+            "unknown: zeros for the API key, which could not be checked to be a management key".to_owned()
+        }
         UnknownReason::Failed(e) => format!("unknown: {}", output::describe(e, output::BaseUrlFrom::Default).0),
         _ => "unknown".to_owned(),
     }
@@ -70,7 +85,11 @@ fn print_table(s: &Spendable, below: bool, style: Style) {
             let reset = resets(layer).map(|r| format!(", resets {r}")).unwrap_or_default();
             format!("{figure}  ({layer} binds{reset})")
         }
-        _ => "no limit the keys can see".to_owned(),
+        _ if s.is_complete() => "no limit the keys can see".to_owned(),
+        _ => {
+            let unknown: Vec<String> = s.unknown().iter().map(|u| u.layers.to_string()).collect();
+            format!("no limit among the layers read ({} unknown)", unknown.join(", "))
+        }
     };
     output::print_rows(&[("remaining", headline)]);
     println!();
@@ -167,6 +186,7 @@ fn to_json(s: &Spendable) -> Value {
                 UnknownReason::NotAManagementKey => "not_a_management_key",
                 UnknownReason::NoApiKey => "no_api_key",
                 UnknownReason::NotReported => "not_reported",
+                UnknownReason::Unverified => "unverified",
                 UnknownReason::Failed(_) => "failed",
                 _ => "other",
             };
