@@ -87,7 +87,7 @@ pub(super) fn emit_accessors(out: &mut String, ops: &[Op]) {
 }
 
 impl Op {
-    fn all_fields(&self) -> impl Iterator<Item = &Field> {
+    pub(super) fn all_fields(&self) -> impl Iterator<Item = &Field> {
         self.params.iter().chain(self.body.iter().flatten())
     }
 }
@@ -191,14 +191,7 @@ pub(super) fn emit_builder(out: &mut String, op: &Op) {
             let _ = write!(text, " {rules}");
         }
         doc_attr(out, &text);
-        let (arg, store) = match &f.ty {
-            Ty::String => ("impl Into<String>".to_owned(), "value.into()".to_owned()),
-            // Text or the type itself (it is `AsRef<str>`), parsed here without allocating.
-            Ty::Parsed(p) => {
-                ("impl AsRef<str>".to_owned(), format!("<{p} as crate::validate::Parsed>::parse_rule(value.as_ref())"))
-            }
-            other => (rust_ty(other), "value".to_owned()),
-        };
+        let (arg, store) = setter_arg(&f.ty);
         let _ = writeln!(
             out,
             "pub fn {}(mut self, value: {arg}) -> Self {{ self.{} = Some({store}); self }}",
@@ -337,8 +330,20 @@ pub(super) fn emit_builder(out: &mut String, op: &Op) {
     );
 }
 
+/// A setter's argument type and how it stores its value.
+pub(super) fn setter_arg(ty: &Ty) -> (String, String) {
+    match ty {
+        Ty::String => ("impl Into<String>".to_owned(), "value.into()".to_owned()),
+        // Text or the type itself (it is `AsRef<str>`), parsed here without allocating.
+        Ty::Parsed(p) => {
+            ("impl AsRef<str>".to_owned(), format!("<{p} as crate::validate::Parsed>::parse_rule(value.as_ref())"))
+        }
+        other => (rust_ty(other), "value".to_owned()),
+    }
+}
+
 /// `r#type` → `type_` for a setter name (a raw identifier reads badly in a builder chain).
-fn setter(ident: &str) -> String {
+pub(super) fn setter(ident: &str) -> String {
     match ident.strip_prefix("r#") {
         Some(s) => format!("{s}_"),
         None => ident.to_owned(),

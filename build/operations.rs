@@ -10,8 +10,9 @@
 
 mod emit;
 mod model;
-mod naming;
+pub mod naming;
 mod open_enum;
+pub mod surface;
 
 use emit::{emit_accessors, emit_builder, emit_decoders, emit_operation_enum};
 use model::{Op, read_operations};

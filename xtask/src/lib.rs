@@ -29,7 +29,13 @@ pub mod overlay;
 pub mod pointer;
 pub mod report;
 pub mod schema;
+pub mod semver;
 pub mod source;
+
+/// The per-operation generator `build.rs` runs, compiled here so that regen checks the fragment
+/// and describes its public Rust surface (the API-change report) with the same code.
+#[path = "../../build/operations.rs"]
+pub mod operations;
 
 pub use config::Config;
 use serde_json::{Map, Value, json};
@@ -82,17 +88,39 @@ pub struct Regenerated {
     pub changes: Vec<String>,
     /// Stale overlay actions and `names:` entries.
     pub notes: Vec<String>,
+    /// The public Rust surface against the checked-in fragment's, when there is one and it
+    /// differs; `Err` when the checked-in fragment cannot be read as the generator reads it.
+    pub api: Option<Result<semver::ApiChange, String>>,
 }
 
 impl Regenerated {
     /// Everything for the user, in plain words.
     pub fn summary(&self) -> Vec<String> {
         let mut out = Vec::new();
+        match &self.api {
+            Some(Ok(change)) => out.extend(change.lines()),
+            Some(Err(e)) => out.push(format!("API change: unknown (the checked-in fragment does not generate: {e})")),
+            None => {}
+        }
         out.extend(self.changes.iter().cloned());
         out.extend(self.notes.iter().map(|n| format!("note: {n}")));
         out.extend(self.conversions.iter().map(|c| format!("converted: {c}")));
         out
     }
+}
+
+/// The API-change report of `old` → `new` (fragments), `None` when nothing differs.
+fn api_change(old: &Value, new: &Value, text_changed: bool) -> Option<Result<semver::ApiChange, String>> {
+    let read = |doc| operations::surface::read(doc, &operations::TYPES);
+    let before = match read(old) {
+        Ok(s) => s,
+        Err(e) => return Some(Err(e)),
+    };
+    let after = match read(new) {
+        Ok(s) => s,
+        Err(e) => return Some(Err(e)),
+    };
+    semver::compare(&before, &after, text_changed).map(Ok)
 }
 
 fn file_name(path: &str) -> String {
@@ -364,12 +392,14 @@ pub fn regenerate(
     let text = emit::render(&header, &doc)?;
 
     let mut upstream = Vec::new();
+    let mut api = None;
     if let Some(old_text) = existing {
         let old: Value = serde_yaml_ng::from_str(old_text)
             .map_err(|e| RegenError::new(format!("the current fragment does not parse: {e}")))?;
         upstream.extend(report::upstream_changes(&old, &doc));
         upstream.extend(report::type_changes(&old, &doc));
         upstream.extend(report::renames(old_text, &text));
+        api = api_change(&old, &doc, old_text != text);
     }
-    Ok(Regenerated { text, conversions, changes: upstream, notes })
+    Ok(Regenerated { text, conversions, changes: upstream, notes, api })
 }
