@@ -123,6 +123,66 @@ fn api_change(old: &Value, new: &Value, text_changed: bool) -> Option<Result<sem
     semver::compare(&before, &after, text_changed).map(Ok)
 }
 
+/// Why an operation of the config is not in its source. When the checked-in fragment has it and
+/// its route (method and path) is in the source under another `operationId`, upstream renamed
+/// it: the refusal names the new id and the config lines that follow it (never a silent drop).
+fn missing_operation(
+    config: &Config,
+    spec: &config::OperationSpec,
+    src: &source::Source,
+    previous: Option<&Value>,
+    changes: &mut BTreeSet<String>,
+) -> RegenError {
+    let at = format!("{}#/paths", src.name);
+    if let config::Selector::Id(old) = &spec.selector
+        && let Some((method, path)) = previous.and_then(|p| report::route_of(p, old))
+    {
+        let route = config::Selector::Route { method: method.to_lowercase(), path: path.clone() };
+        let by_route = config::OperationSpec { selector: route, source: spec.source.clone() };
+        if let Ok(Some(found)) = fragment::find(src, &by_route, changes)
+            && let Some(new) = found.op.get("operationId").and_then(Value::as_str)
+        {
+            let names: String = config
+                .names
+                .iter()
+                .filter_map(|(loc, name)| {
+                    let rest = loc.strip_prefix(old.as_str()).filter(|r| r.starts_with(' '))?;
+                    Some(format!("\n    {new}{rest}: {name}"))
+                })
+                .collect();
+            let names = if names.is_empty() {
+                String::new()
+            } else {
+                format!("\nand rename the `names:` locations that start with `{old}` (the type names stay):{names}")
+            };
+            return RegenError::at(
+                format!("{at}/{}/{}", pointer::escape(&path), method.to_lowercase()),
+                format!(
+                    "operation {old} is not in {}, but its route {} {path} is, as `{new}`: upstream renamed the operationId. \
+                     Nothing was written. To follow the rename (the accessor and builder take the new name: a major release), \
+                     change one line in openapi/regen.yaml `operations:`\n  - {old}\nto\n  - {new}{names}",
+                    src.name,
+                    method.to_uppercase()
+                ),
+            );
+        }
+    }
+    RegenError::at(
+        at,
+        format!(
+            "operation {} is not in {}; to keep it from an older snapshot, pin it in openapi/regen.yaml:\n  operations:\n    - id: {}\n      source: {}\nor remove it from `operations:`",
+            spec.selector,
+            src.name,
+            spec.selector,
+            config
+                .previous_source
+                .as_deref()
+                .filter(|p| *p != src.path)
+                .unwrap_or("openapi/upstream/<older snapshot>.yaml")
+        ),
+    )
+}
+
 fn file_name(path: &str) -> String {
     path.rsplit('/').next().unwrap_or(path).to_owned()
 }
@@ -191,6 +251,8 @@ pub fn regenerate(
         }
     }
 
+    // The checked-in fragment, for the route of an operation upstream renamed.
+    let previous: Option<Value> = existing.and_then(|t| serde_yaml_ng::from_str(t).ok());
     let main_security = sources[0].doc.get("security").cloned().unwrap_or(json!([]));
     let mut hoister = schema::Hoister::new(&config.names);
     let mut converted = Vec::new();
@@ -201,22 +263,10 @@ pub fn regenerate(
             None => 0,
         };
         let src = &sources[idx];
-        let found = fragment::find(src, spec, &mut changes)?.ok_or_else(|| {
-            RegenError::at(
-                format!("{}#/paths", src.name),
-                format!(
-                    "operation {} is not in {}; to keep it from an older snapshot, pin it in openapi/regen.yaml:\n  operations:\n    - id: {}\n      source: {}\nor remove it from `operations:`",
-                    spec.selector,
-                    src.name,
-                    spec.selector,
-                    config
-                        .previous_source
-                        .as_deref()
-                        .filter(|p| *p != src.path)
-                        .unwrap_or("openapi/upstream/<older snapshot>.yaml")
-                ),
-            )
-        })?;
+        let found = match fragment::find(src, spec, &mut changes)? {
+            Some(found) => found,
+            None => return Err(missing_operation(config, spec, src, previous.as_ref(), &mut changes)),
+        };
         let c = fragment::convert(src, idx, found, &main_security, &mut hoister, &mut changes)?;
         if converted.iter().any(|o: &fragment::Converted| o.path == c.path && o.method == c.method) {
             return Err(RegenError::new(format!(

@@ -75,7 +75,7 @@ fn describe(item: &Item) -> String {
     match item.kind {
         Kind::Struct => "a struct".into(),
         Kind::Variant | Kind::ClosedVariant => format!("the value {}", item.ty),
-        Kind::Enum => format!("a {}", item.ty),
+        Kind::Enum => format!("{} {}", if item.ty.starts_with("open") { "an" } else { "a" }, item.ty),
         Kind::Setter { required: true } => format!("required, `{}`", item.ty),
         Kind::Setter { required: false } => format!("optional, `{}`", item.ty),
         _ => format!("`{}`", item.ty),
