@@ -2,7 +2,7 @@
 //! accessor per tag, one builder per operation, the decoders the tests and the fuzz target use.
 
 use super::model::{Field, In, Op, Rules, Ty};
-use super::naming::{doc_attr, ident, pascal, snake};
+use super::naming::{doc_attr, pascal, snake};
 use std::fmt::Write as _;
 
 pub(super) fn emit_operation_enum(out: &mut String, ops: &[Op]) {
@@ -195,8 +195,7 @@ pub(super) fn emit_builder(out: &mut String, op: &Op) {
         let _ = writeln!(
             out,
             "pub fn {}(mut self, value: {arg}) -> Self {{ self.{} = Some({store}); self }}",
-            setter(&f.ident),
-            f.ident
+            f.ident, f.ident
         );
     }
 
@@ -258,7 +257,7 @@ pub(super) fn emit_builder(out: &mut String, op: &Op) {
         match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
             Some(param) => {
                 let f = op.params.iter().find(|f| f.name == param && f.location == In::Path);
-                let id = f.map_or_else(|| ident(param), |f| f.ident.clone());
+                let id = f.map_or_else(|| snake(param), |f| f.ident.clone());
                 segments.push(format!("&{id}.to_string()"));
             }
             None => segments.push(format!("{seg:?}")),
@@ -339,14 +338,6 @@ pub(super) fn setter_arg(ty: &Ty) -> (String, String) {
             ("impl AsRef<str>".to_owned(), format!("<{p} as crate::validate::Parsed>::parse_rule(value.as_ref())"))
         }
         other => (rust_ty(other), "value".to_owned()),
-    }
-}
-
-/// `r#type` → `type_` for a setter name (a raw identifier reads badly in a builder chain).
-pub(super) fn setter(ident: &str) -> String {
-    match ident.strip_prefix("r#") {
-        Some(s) => format!("{s}_"),
-        None => ident.to_owned(),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Reading the fragment: each operation as the facts, parameters, body fields and response type
 //! the emitter needs, or an error naming the JSON pointer of what breaks the contract.
 
-use super::naming::{ident, pascal, snake};
+use super::naming::{collision, pascal, snake};
 use super::{Result, TypeMap};
 use serde_json::{Map, Value};
 
@@ -204,6 +204,13 @@ fn read_operation(
         }
     };
 
+    let wire = params.iter().chain(body.iter().flatten()).map(|f| f.name.as_str());
+    if let Some((first, second, rust)) = collision(wire, snake) {
+        return Err(format!(
+            "{at}: `{first}` and `{second}` are both the setter `{rust}` in Rust (parameters and body fields share one builder); remove one in openapi/overlay.yaml"
+        ));
+    }
+
     let responses = op.get("responses").and_then(Value::as_object).ok_or_else(|| format!("{at}: no responses"))?;
     let mut statuses = Vec::new();
     let mut response = None;
@@ -338,7 +345,7 @@ fn field(
             _ => Vec::new(),
         },
     };
-    Ok(Field { ident: ident(name), name: name.to_owned(), location, required, ty, doc, rules })
+    Ok(Field { ident: snake(name), name: name.to_owned(), location, required, ty, doc, rules })
 }
 
 fn is_numeric_format(f: &str) -> bool {

@@ -57,6 +57,7 @@ pub const TYPES: TypeMap<'static> = TypeMap {
 
 /// The fragment's operations, in path order then method order, as generated code.
 pub fn generate(doc: &Value, types: &TypeMap<'_>) -> Result<Generated> {
+    naming::check_fields(doc)?;
     let ops = read_operations(doc, types)?;
     if ops.is_empty() {
         return Err("has no operations (see openapi/regen.yaml `operations`)".into());

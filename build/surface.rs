@@ -3,9 +3,10 @@
 //! every type, field and enum value with the Rust type typify gives it. `cargo xtask regen`
 //! compares two of these to say whether the regenerated crate is a patch, minor or major release.
 
-use super::emit::{setter, setter_arg};
+use super::emit::setter_arg;
 use super::model::{Op, read_operations};
-use super::naming::{pascal, snake};
+use super::naming::{pascal, pascal_words, snake};
+use super::open_enum::variant_name;
 use super::{Result, TypeMap};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -61,7 +62,7 @@ pub fn read(doc: &Value, types: &TypeMap<'_>) -> Result<Surface> {
         if let Some(values) = schema.get("enum").and_then(Value::as_array).filter(|_| is(schema, "string")) {
             out.insert(ty.clone(), Item { kind: Kind::Enum, ty: "open enum".into() });
             for v in values.iter().filter_map(Value::as_str) {
-                out.insert(format!("{ty}::{}", pascal(v)), Item { kind: Kind::Variant, ty: format!("{v:?}") });
+                out.insert(format!("{ty}::{}", variant_name(v)), Item { kind: Kind::Variant, ty: format!("{v:?}") });
             }
         } else if let Some(props) = schema.get("properties").and_then(Value::as_object) {
             out.insert(ty.clone(), Item { kind: Kind::Struct, ty: "struct".into() });
@@ -93,7 +94,7 @@ fn operation(op: &Op, out: &mut Surface) {
     for f in op.all_fields() {
         let (arg, _) = setter_arg(&f.ty);
         out.insert(
-            format!("{builder}::{}", setter(&f.ident)),
+            format!("{builder}::{}", f.ident),
             Item { kind: Kind::Setter { required: f.required }, ty: format!("fn({})", short(&arg)) },
         );
     }
@@ -115,7 +116,7 @@ fn is(schema: &Value, ty: &str) -> bool {
 /// own (`Vec`, a map, already an `Option`), which an absent property decodes to.
 fn field_type(parent: &str, prop: &str, s: &Value, required: bool, types: &TypeMap<'_>, out: &mut Surface) -> String {
     let nullable = s.get("nullable").and_then(Value::as_bool) == Some(true);
-    let base = base_type(&format!("{parent}{}", pascal(prop)), s, types, out);
+    let base = base_type(&format!("{parent}{}", pascal_words(prop)), s, types, out);
     let ty = if nullable { format!("Option<{base}>") } else { base };
     let has_empty = ["Option<", "Vec<", "Map<"].iter().any(|p| ty.starts_with(p));
     if required || has_empty || s.get("default").is_some() { ty } else { format!("Option<{ty}>") }

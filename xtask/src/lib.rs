@@ -421,6 +421,10 @@ pub fn regenerate(
         )));
     }
 
+    // What build.rs refuses, regen refuses first (the same code).
+    operations::generate(&doc, &operations::TYPES)
+        .map_err(|e| RegenError::new(format!("the fragment would not build, so nothing was written: {e}")))?;
+
     let conversions: Vec<String> = changes.into_iter().collect();
     let source_lines: Vec<emit::SourceLine> = sources
         .iter()

@@ -15,6 +15,7 @@
 
 use crate::RegenError;
 use crate::names::{location, pascal};
+use crate::operations::naming::{collision, snake};
 use crate::overlay::Edit;
 use crate::pointer::{escape, unescape};
 use crate::source::Source;
@@ -280,6 +281,15 @@ impl<'a> Norm<'a> {
             let Value::Object(props) = props else {
                 return Err(self.refuse(ptr, "`properties` is not a map", vec![], ""));
             };
+            if let Some((first, second, rust)) = collision(props.keys().map(String::as_str), snake) {
+                let at = format!("{ptr}/properties/{}", escape(&second));
+                return Err(self.refuse(
+                    &at,
+                    format!("`{first}` and `{second}` are both the field `{rust}` in Rust (see build/naming.rs)"),
+                    vec![(at.clone(), Edit::Remove)],
+                    &format!("drop `{second}`, keep `{first}`"),
+                ));
+            }
             let mut out = Map::new();
             for (name, sub) in &props {
                 out.insert(name.clone(), self.normalize(sub, &format!("{ptr}/properties/{}", escape(name)))?);
