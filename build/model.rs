@@ -59,6 +59,32 @@ pub(super) enum Ty {
     Map,
 }
 
+impl Ty {
+    /// The Rust type as a user reads it (`Vec<i64>`, `crate::EvmAddress`).
+    pub(super) fn text(&self) -> String {
+        match self {
+            Ty::String => "String".into(),
+            Ty::F64 => "f64".into(),
+            Ty::F32 => "f32".into(),
+            Ty::I64 => "i64".into(),
+            Ty::I32 => "i32".into(),
+            Ty::Bool => "bool".into(),
+            Ty::Named(p) | Ty::Parsed(p) => p.clone(),
+            Ty::Vec(inner) => format!("Vec<{}>", inner.text()),
+            Ty::Map => "serde_json::Map<String, serde_json::Value>".into(),
+        }
+    }
+
+    /// What a setter of this type takes: text for a `String` or a parsed format, else the type.
+    pub(super) fn setter_arg(&self) -> String {
+        match self {
+            Ty::String => "impl Into<String>".into(),
+            Ty::Parsed(_) => "impl AsRef<str>".into(),
+            other => other.text(),
+        }
+    }
+}
+
 #[derive(Default)]
 pub(super) struct Rules {
     pub(super) minimum: Option<f64>,

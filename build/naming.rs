@@ -14,8 +14,9 @@
 
 use super::Result;
 use heck::{ToPascalCase, ToSnakeCase};
+use proc_macro2::TokenStream;
+use quote::quote;
 use serde_json::Value;
-use std::fmt::Write as _;
 use unicode_ident::{is_xid_continue, is_xid_start};
 
 /// A field, setter, accessor or method name: `getCurrentKey` → `get_current_key`.
@@ -94,11 +95,10 @@ pub(super) fn check_fields(doc: &Value) -> Result<()> {
     Ok(())
 }
 
-/// A doc attribute; `{:?}` makes any text a valid string literal. Upstream's site-relative links
-/// (`[Management key](/docs/…)`) are made absolute, or rustdoc would point them at docs.rs.
-pub(super) fn doc_attr(out: &mut String, text: &str) {
+/// Doc attributes, one per line. Upstream's site-relative links (`[Management key](/docs/…)`)
+/// are made absolute, or rustdoc would point them at docs.rs.
+pub fn docs(text: &str) -> TokenStream {
     let text = text.replace("](/", "](https://openrouter.ai/");
-    for line in text.lines() {
-        let _ = writeln!(out, "#[doc = {:?}]", format!(" {line}"));
-    }
+    let lines = text.lines().map(|l| format!(" {l}"));
+    quote! { #( #[doc = #lines] )* }
 }

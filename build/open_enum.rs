@@ -6,7 +6,7 @@
 //! component of the fragment is generated here instead, and progenitor is told to use it
 //! (`with_replacement`), so the types that hold one decode whatever text comes.
 
-use super::naming::pascal;
+use super::naming::{docs, pascal};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 use serde_json::Value;
@@ -44,12 +44,6 @@ pub fn variant_name(value: &str) -> String {
 
 fn variant(value: &str) -> Ident {
     Ident::new(&variant_name(value), Span::call_site())
-}
-
-fn docs(text: &str) -> TokenStream {
-    let text = text.replace("](/", "](https://openrouter.ai/");
-    let lines = text.lines().map(|l| format!(" {l}"));
-    quote! { #( #[doc = #lines] )* }
 }
 
 /// The enum, its accessors, `Display`/`FromStr` and serde, for one component.

@@ -3,7 +3,6 @@
 //! every type, field and enum value with the Rust type typify gives it. `cargo xtask regen`
 //! compares two of these to say whether the regenerated crate is a patch, minor or major release.
 
-use super::emit::setter_arg;
 use super::model::{Op, read_operations};
 use super::naming::{pascal, pascal_words, snake};
 use super::open_enum::variant_name;
@@ -92,7 +91,7 @@ fn operation(op: &Op, out: &mut Surface) {
     let security = if op.credential == "PerCall" { format!("{}Security", op.variant) } else { String::new() };
     out.insert(format!("{api}::{}", op.snake), Item { kind: Kind::Method, ty: format!("fn({security}) -> {builder}") });
     for f in op.all_fields() {
-        let (arg, _) = setter_arg(&f.ty);
+        let arg = f.ty.setter_arg();
         out.insert(
             format!("{builder}::{}", f.ident),
             Item { kind: Kind::Setter { required: f.required }, ty: format!("fn({})", short(&arg)) },
