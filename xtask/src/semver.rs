@@ -50,17 +50,29 @@ impl ApiChange {
     }
 }
 
-/// Compares two surfaces; `None` when the fragments are the same text.
+/// Whether `surface` has the type or builder `path` is a member of (`KeyBudget` for
+/// `KeyBudget::scope`); a top-level item has no parent to miss.
+fn has_parent(surface: &Surface, path: &str) -> bool {
+    path.rsplit_once("::").is_none_or(|(parent, _)| {
+        surface.contains_key(parent)
+            || surface.keys().any(|k| k.strip_prefix(parent).is_some_and(|r| r.starts_with("::")))
+    })
+}
+
+/// Compares two surfaces; `None` when the fragments are the same text. The members of a type or
+/// builder that is new (or gone) as a whole are not listed one by one: the type, or the method
+/// that makes the builder, says it.
 pub fn compare(before: &Surface, after: &Surface, text_changed: bool) -> Option<ApiChange> {
     let mut items = Vec::new();
     for (path, now) in after {
         match before.get(path) {
-            None => items.push(added(path, now)),
+            None if has_parent(before, path) => items.push(added(path, now)),
+            None => {}
             Some(was) if was != now => items.push(changed(path, was, now)),
             Some(_) => {}
         }
     }
-    for (path, was) in before.iter().filter(|(p, _)| !after.contains_key(*p)) {
+    for (path, was) in before.iter().filter(|(p, _)| !after.contains_key(*p) && has_parent(after, p)) {
         items.push((Class::Major, format!("`{path}` removed (was {})", describe(was))));
     }
     if items.is_empty() && !text_changed {

@@ -62,9 +62,7 @@ fn a_renamed_operation_id_is_refused_naming_the_new_id_and_the_config_change() {
         lines,
         [
             "API change: major (breaking: release a new major version)",
-            "major: `GetThingBuilder::send` removed (was `ThingResponse`)",
             "major: `ThingsApi::get_thing` removed (was `fn() -> GetThingBuilder`)",
-            "minor: `FetchThingBuilder::send` added (`ThingResponse`)",
             "minor: `ThingsApi::fetch_thing` added (`fn() -> FetchThingBuilder`)",
         ]
     );
