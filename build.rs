@@ -47,8 +47,8 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let document: serde_json::Value =
         serde_yaml_ng::from_str(&text).map_err(|e| format!("is not a YAML document: {e}"))?;
     let generated = operations::generate(&document, &TYPES)?;
-    write_rust(&out.join("operations.rs"), generated.operations.parse()?)?;
-    write_rust(&out.join("exports.rs"), generated.exports.parse()?)?;
+    fs::write(out.join("operations.rs"), &generated.operations)?;
+    fs::write(out.join("exports.rs"), &generated.exports)?;
     fs::write(out.join("fragment.json"), serde_json::to_string(&document)?)?;
 
     let spec: openapiv3::OpenAPI =

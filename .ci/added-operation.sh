@@ -11,8 +11,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 git ls-files | tar -cf - -T - | tar -xf - -C "$tmp"
 cd "$tmp"
-grep -q '^  - getCurrentKey$' openapi/regen.yaml
-sed -i 's/^  - getCurrentKey$/  - getCurrentKey\n  - getGeneration/' openapi/regen.yaml
+grep -q '^  - getCredits$' openapi/regen.yaml
+sed -i 's/^  - getCredits$/  - getCredits\n  - getGeneration/' openapi/regen.yaml
 set -x
 cargo xtask regen
 cp .ci/added_operation.rs tests/added_operation.rs

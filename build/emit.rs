@@ -1,93 +1,141 @@
-//! Emitting the per-operation layer as Rust source: the `Operation` enum and its facts, one
-//! accessor per tag, one builder per operation, the decoders the tests and the fuzz target use.
+//! Emitting the per-operation layer as Rust syntax, with `quote!`, from the typed model: the
+//! `Operation` enum and its facts, one accessor per tag, one builder per operation, the decoders
+//! the tests and the fuzz target use.
 
 use super::model::{Field, In, Op, Rules, Ty};
-use super::naming::{doc_attr, ident, pascal, snake};
-use std::fmt::Write as _;
+use super::naming::{docs, pascal, snake};
+use proc_macro2::{Ident, Literal, Span, TokenStream};
+use quote::{format_ident, quote};
 
-pub(super) fn emit_operation_enum(out: &mut String, ops: &[Op]) {
-    doc_attr(
-        out,
+/// A name the model made an identifier (`naming.rs`): valid by construction.
+fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+/// A path the model holds as text (`crate::generated::types::Credits`), as tokens.
+fn path(p: &str) -> TokenStream {
+    let segments = p.split("::").map(ident);
+    quote!(#(#segments)::*)
+}
+
+fn rust_ty(ty: &Ty) -> TokenStream {
+    match ty {
+        Ty::String => quote!(String),
+        Ty::F64 => quote!(f64),
+        Ty::F32 => quote!(f32),
+        Ty::I64 => quote!(i64),
+        Ty::I32 => quote!(i32),
+        Ty::Bool => quote!(bool),
+        Ty::Named(p) | Ty::Parsed(p) => path(p),
+        Ty::Vec(inner) => {
+            let inner = rust_ty(inner);
+            quote!(Vec<#inner>)
+        }
+        Ty::Map => quote!(serde_json::Map<String, serde_json::Value>),
+    }
+}
+
+pub(super) fn operation_enum(ops: &[Op]) -> TokenStream {
+    let doc = docs(
         "Every operation this crate calls, one per `operationId` in `openapi/credits.yaml`.\n\n\
          Generated: regenerating the fragment with a new operation adds a variant.",
     );
-    out.push_str("#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]\n#[non_exhaustive]\npub enum Operation {\n");
-    for op in ops {
-        let title = op.summary.as_deref().unwrap_or(&op.id);
-        doc_attr(out, &format!("`{} {}`: {title}.", op.method, op.path));
-        let _ = writeln!(out, "{},", op.variant);
+    let variants: Vec<Ident> = ops.iter().map(|op| ident(&op.variant)).collect();
+    let variant_docs = ops
+        .iter()
+        .map(|op| docs(&format!("`{} {}`: {}.", op.method, op.path, op.summary.as_deref().unwrap_or(&op.id))));
+    let all_doc = docs("Every operation, in the fragment's order.");
+    let count = Literal::usize_unsuffixed(ops.len());
+    let facts = ops.iter().map(facts);
+    quote! {
+        #doc
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum Operation { #( #variant_docs #variants, )* }
+
+        impl Operation {
+            #all_doc
+            pub const ALL: &'static [Operation] = &[#(Operation::#variants),*];
+            pub(crate) fn facts(self) -> &'static crate::operation::Facts {
+                &FACTS[self as usize]
+            }
+        }
+
+        static FACTS: [crate::operation::Facts; #count] = [#(#facts,)*];
     }
-    out.push_str("}\n\nimpl Operation {\n");
-    doc_attr(out, "Every operation, in the fragment's order.");
-    let all: Vec<String> = ops.iter().map(|o| format!("Operation::{}", o.variant)).collect();
-    let _ = writeln!(out, "pub const ALL: &'static [Operation] = &[{}];", all.join(", "));
-    out.push_str(
-        "pub(crate) fn facts(self) -> &'static crate::operation::Facts {\n    &FACTS[self as usize]\n}\n}\n\n",
-    );
-    let _ = writeln!(out, "static FACTS: [crate::operation::Facts; {}] = [", ops.len());
-    for op in ops {
-        let statuses: Vec<String> = op.statuses.iter().map(u16::to_string).collect();
-        let _ = writeln!(
-            out,
-            "crate::operation::Facts {{ id: {:?}, name: {:?}, method: reqwest::Method::{}, path: {:?}, templated: {}, tag: {:?}, \
-             credential: crate::operation::Credential::{}, idempotent: {}, deprecated: {}, statuses: &[{}] }},",
-            op.id,
-            op.snake,
-            op.method,
-            op.path,
-            op.path.contains('{'),
-            op.tag,
-            op.credential,
-            op.idempotent,
-            op.deprecated,
-            statuses.join(", "),
-        );
-    }
-    out.push_str("];\n\n");
 }
 
-pub(super) fn emit_accessors(out: &mut String, ops: &[Op]) {
+fn facts(op: &Op) -> TokenStream {
+    let (id, name, route, tag) = (&op.id, &op.snake, &op.path, &op.tag);
+    let method = ident(&op.method);
+    let templated = op.path.contains('{');
+    let credential = ident(op.credential);
+    let (idempotent, deprecated) = (op.idempotent, op.deprecated);
+    let statuses = op.statuses.iter().map(|s| Literal::u16_unsuffixed(*s));
+    quote! {
+        crate::operation::Facts {
+            id: #id, name: #name, method: reqwest::Method::#method, path: #route, templated: #templated,
+            tag: #tag, credential: crate::operation::Credential::#credential, idempotent: #idempotent,
+            deprecated: #deprecated, statuses: &[#(#statuses),*]
+        }
+    }
+}
+
+/// One accessor per tag (`client.credits()`), in the order the tags first appear.
+pub(super) fn accessors(ops: &[Op]) -> TokenStream {
     let mut tags: Vec<&str> = Vec::new();
     for op in ops {
         if !tags.contains(&op.tag.as_str()) {
             tags.push(&op.tag);
         }
     }
-    for tag in tags {
-        let accessor = snake(tag);
-        let api = format!("{}Api", pascal(tag));
-        doc_attr(out, &format!("The `{tag}` operations, from [`Client::{accessor}`](crate::Client::{accessor})."));
-        let _ = writeln!(out, "#[derive(Clone, Copy, Debug)]\npub struct {api}<'a> {{ client: &'a crate::Client }}\n");
-        out.push_str("impl crate::Client {\n");
-        doc_attr(out, &format!("The `{tag}` operations."));
-        let _ = writeln!(out, "pub fn {accessor}(&self) -> {api}<'_> {{ {api} {{ client: self }} }}\n}}\n");
-        let _ = writeln!(out, "impl {api}<'_> {{");
-        for op in ops.iter().filter(|o| o.tag == tag) {
-            doc_attr(out, &operation_doc(op));
-            let builder = format!("{}Builder", op.variant);
-            let fields: String = op.all_fields().map(|f| format!(", {}: None", f.ident)).collect();
-            if op.credential == "PerCall" {
-                let _ = writeln!(
-                    out,
-                    "pub fn {}(&self, security: {}Security) -> {builder} {{\n\
-                     {builder} {{ call: crate::call::Call::new(self.client, Operation::{}).with_bearer(security.0){fields} }}\n}}",
-                    op.snake, op.variant, op.variant
-                );
-            } else {
-                let _ = writeln!(
-                    out,
-                    "pub fn {}(&self) -> {builder} {{\n\
-                     {builder} {{ call: crate::call::Call::new(self.client, Operation::{}){fields} }}\n}}",
-                    op.snake, op.variant
-                );
+    tags.into_iter()
+        .map(|tag| {
+            let accessor = snake(tag);
+            let doc = docs(&format!("The `{tag}` operations, from [`Client::{accessor}`](crate::Client::{accessor})."));
+            let method_doc = docs(&format!("The `{tag}` operations."));
+            let (accessor, api) = (ident(&accessor), format_ident!("{}Api", pascal(tag)));
+            let methods = ops.iter().filter(|o| o.tag == tag).map(operation_method);
+            quote! {
+                #doc
+                #[derive(Clone, Copy, Debug)]
+                pub struct #api<'a> { client: &'a crate::Client }
+
+                impl crate::Client {
+                    #method_doc
+                    pub fn #accessor(&self) -> #api<'_> { #api { client: self } }
+                }
+
+                impl #api<'_> { #(#methods)* }
+            }
+        })
+        .collect()
+}
+
+/// The accessor's method that starts an operation's builder.
+fn operation_method(op: &Op) -> TokenStream {
+    let doc = docs(&operation_doc(op));
+    let (name, variant, builder) = (ident(&op.snake), ident(&op.variant), format_ident!("{}Builder", op.variant));
+    let fields = op.all_fields().map(|f| ident(&f.ident));
+    let call = quote!(crate::call::Call::new(self.client, Operation::#variant));
+    if op.credential == "PerCall" {
+        let security = format_ident!("{}Security", op.variant);
+        quote! {
+            #doc
+            pub fn #name(&self, security: #security) -> #builder {
+                #builder { call: #call.with_bearer(security.0) #(, #fields: None)* }
             }
         }
-        out.push_str("}\n\n");
+    } else {
+        quote! {
+            #doc
+            pub fn #name(&self) -> #builder { #builder { call: #call #(, #fields: None)* } }
+        }
     }
 }
 
 impl Op {
-    fn all_fields(&self) -> impl Iterator<Item = &Field> {
+    pub(super) fn all_fields(&self) -> impl Iterator<Item = &Field> {
         self.params.iter().chain(self.body.iter().flatten())
     }
 }
@@ -95,282 +143,277 @@ impl Op {
 fn operation_doc(op: &Op) -> String {
     let mut s = format!("`{} {}`", op.method, op.path);
     if let Some(summary) = &op.summary {
-        let _ = write!(s, ": {summary}.");
+        s.push_str(&format!(": {summary}."));
     }
     if let Some(d) = op.description.as_ref().filter(|d| Some(d.trim_end_matches('.')) != op.summary.as_deref()) {
-        let _ = write!(s, "\n\n{d}");
+        s.push_str(&format!("\n\n{d}"));
     }
-    let _ = write!(
-        s,
-        "\n\nCredential: {}. {}",
-        match op.credential {
-            "ApiKey" => "the client's API key ([`ClientBuilder::api_key`](crate::ClientBuilder::api_key))",
-            "ManagementKey" =>
-                "the client's management key ([`ClientBuilder::management_key`](crate::ClientBuilder::management_key)), or its API key when it has none",
-            "PerCall" => "the bearer token passed here, for this call only; the client's keys are not sent",
-            _ => "none",
-        },
-        if op.idempotent {
-            "Idempotent: retried as the policy allows."
-        } else {
-            "Not idempotent: retried only where the server provably did not act on it (see `retry_non_idempotent`)."
+    let credential = match op.credential {
+        "ApiKey" => "the client's API key ([`ClientBuilder::api_key`](crate::ClientBuilder::api_key))",
+        "ManagementKey" => {
+            "the client's management key ([`ClientBuilder::management_key`](crate::ClientBuilder::management_key)), or its API key when it has none"
         }
-    );
+        "PerCall" => "the bearer token passed here, for this call only; the client's keys are not sent",
+        _ => "none",
+    };
+    let retries = if op.idempotent {
+        "Idempotent: retried as the policy allows."
+    } else {
+        "Not idempotent: retried only where the server provably did not act on it (see `retry_non_idempotent`)."
+    };
+    s.push_str(&format!("\n\nCredential: {credential}. {retries}"));
     if op.deprecated {
         s.push_str("\n\n**Deprecated upstream.**");
     }
     s
 }
 
-fn rust_ty(ty: &Ty) -> String {
-    match ty {
-        Ty::String => "String".into(),
-        Ty::F64 => "f64".into(),
-        Ty::F32 => "f32".into(),
-        Ty::I64 => "i64".into(),
-        Ty::I32 => "i32".into(),
-        Ty::Bool => "bool".into(),
-        Ty::Named(p) | Ty::Parsed(p) => p.clone(),
-        Ty::Vec(inner) => format!("Vec<{}>", rust_ty(inner)),
-        Ty::Map => "serde_json::Map<String, serde_json::Value>".into(),
-    }
-}
-
-pub(super) fn emit_builder(out: &mut String, op: &Op) {
-    let builder = format!("{}Builder", op.variant);
-    if op.credential == "PerCall" {
-        doc_attr(
-            out,
-            &format!(
-                "Security for [`{}`]({}Api::{}): a bearer token sent with that one call only.\n\n\
-                 Its `Debug` never shows the token.",
-                op.snake,
-                pascal(&op.tag),
-                op.snake
-            ),
-        );
-        let _ = writeln!(
-            out,
-            "#[derive(Clone, Debug)]\npub struct {v}Security(crate::auth::Bearer);\n\
-             impl {v}Security {{\n\
-             #[doc = \" Uses `token` as `Authorization: Bearer <token>` on this one call.\"]\n\
-             pub fn bearer(token: impl AsRef<str>) -> Self {{ Self(crate::auth::Bearer::new(token.as_ref())) }}\n}}\n",
-            v = op.variant
-        );
-    }
-
-    doc_attr(
-        out,
-        &format!(
-            "A `{} {}` call, from [`{}Api::{}`]. Send it with `.send()` or `.await`.",
-            op.method,
-            op.path,
-            pascal(&op.tag),
-            op.snake
-        ),
-    );
-    let _ = writeln!(
-        out,
-        "#[derive(Debug)]\n#[must_use = \"a request does nothing until it is sent or awaited\"]\npub struct {builder} {{\ncall: crate::call::Call,"
-    );
-    for f in op.all_fields() {
-        let stored = match &f.ty {
-            // Parsed when given; the rule it broke waits for `send` to report it.
-            Ty::Parsed(p) => format!("Result<{p}, &'static str>"),
-            other => rust_ty(other),
-        };
-        let _ = writeln!(out, "{}: Option<{stored}>,", f.ident);
-    }
-    let _ = writeln!(out, "}}\n\nimpl {builder} {{");
-
-    for f in op.all_fields() {
-        let mut text = f.doc.clone().unwrap_or_else(|| format!("`{}`.", f.name));
-        let _ = write!(text, "\n\n{}", if f.required { "Required." } else { "Optional." });
-        let rules = describe_rules(&f.rules);
-        if !rules.is_empty() {
-            let _ = write!(text, " {rules}");
+/// An operation's request builder: its `…Security` type when the call brings its own bearer,
+/// the setters, `send`/`send_with_meta` (checks, path, query, body) and `IntoFuture`.
+pub(super) fn builder(op: &Op) -> TokenStream {
+    let builder = format_ident!("{}Builder", op.variant);
+    let security = (op.credential == "PerCall").then(|| security_type(op));
+    let doc = docs(&format!(
+        "A `{} {}` call, from [`{}Api::{}`]. Send it with `.send()` or `.await`.",
+        op.method,
+        op.path,
+        pascal(&op.tag),
+        op.snake
+    ));
+    let fields: Vec<&Field> = op.all_fields().collect();
+    let names: Vec<Ident> = fields.iter().map(|f| ident(&f.ident)).collect();
+    let stored = fields.iter().map(|f| match &f.ty {
+        // Parsed when given; the rule it broke waits for `send` to report it.
+        Ty::Parsed(p) => {
+            let p = path(p);
+            quote!(Result<#p, &'static str>)
         }
-        doc_attr(out, &text);
-        let (arg, store) = match &f.ty {
-            Ty::String => ("impl Into<String>".to_owned(), "value.into()".to_owned()),
-            // Text or the type itself (it is `AsRef<str>`), parsed here without allocating.
-            Ty::Parsed(p) => {
-                ("impl AsRef<str>".to_owned(), format!("<{p} as crate::validate::Parsed>::parse_rule(value.as_ref())"))
-            }
-            other => (rust_ty(other), "value".to_owned()),
-        };
-        let _ = writeln!(
-            out,
-            "pub fn {}(mut self, value: {arg}) -> Self {{ self.{} = Some({store}); self }}",
-            setter(&f.ident),
-            f.ident
-        );
-    }
-
-    out.push_str("crate::call::call_options!();\n");
-    if !op.idempotent {
-        doc_attr(
-            out,
+        other => rust_ty(other),
+    });
+    let setters = fields.iter().map(|f| setter(f));
+    let retry = (!op.idempotent).then(|| {
+        let doc = docs(
             "Also retry where the server may already have acted on the request (408, 500, 502, 503 \
              without `Retry-After`, 504, a broken connection, a timeout). Off by default: a retry could \
              then act twice (for a charge: create two). Turn it on only if that is acceptable.",
         );
-        out.push_str(
-            "pub fn retry_non_idempotent(mut self, yes: bool) -> Self { self.call.retry_non_idempotent(yes); self }\n",
-        );
-    }
-
-    let output = op.response.clone().unwrap_or_else(|| "()".into());
-    doc_attr(
-        out,
+        quote! {
+            #doc
+            pub fn retry_non_idempotent(mut self, yes: bool) -> Self { self.call.retry_non_idempotent(yes); self }
+        }
+    });
+    let output = op.response.as_deref().map_or_else(|| quote!(()), path);
+    let send_doc = docs(
         "Checks the arguments, then sends the request, retrying as the policy allows. Nothing is \
          sent when a check fails ([`Error::InvalidInput`](crate::Error::InvalidInput) names the field and the rule).",
     );
-    let _ = writeln!(
-        out,
-        "pub async fn send(self) -> Result<{output}, crate::Error> {{ self.send_with_meta().await.map(crate::Response::into_inner) }}"
-    );
-    doc_attr(out, "As [`send`](Self::send), with the response's status, headers and the number of attempts.");
-    let _ = writeln!(out, "pub async fn send_with_meta(self) -> Result<crate::Response<{output}>, crate::Error> {{");
-    let names: Vec<&str> = op.all_fields().map(|f| f.ident.as_str()).collect();
-    let _ = writeln!(out, "let Self {{ call, {} }} = self;", names.iter().map(|n| format!("{n},")).collect::<String>());
-    for f in op.all_fields() {
+    let meta_doc = docs("As [`send`](Self::send), with the response's status, headers and the number of attempts.");
+    let checks = fields.iter().map(|f| checks(f));
+    let segments = segments(op);
+    let query = query(op);
+    let body = body(op);
+    let decode = if op.response.is_some() { quote!(json) } else { quote!(empty) };
+    quote! {
+        #security
+        #doc
+        #[derive(Debug)]
+        #[must_use = "a request does nothing until it is sent or awaited"]
+        pub struct #builder { call: crate::call::Call, #( #names: Option<#stored>, )* }
+
+        impl #builder {
+            #(#setters)*
+            crate::call::call_options!();
+            #retry
+            #send_doc
+            pub async fn send(self) -> Result<#output, crate::Error> {
+                self.send_with_meta().await.map(crate::Response::into_inner)
+            }
+            #meta_doc
+            pub async fn send_with_meta(self) -> Result<crate::Response<#output>, crate::Error> {
+                let Self { call, #(#names,)* } = self;
+                #(#checks)*
+                let segments: &[&str] = &[#(#segments),*];
+                #query
+                #body
+                call.send(crate::call::Request { segments, query: &query, body }).await?.#decode()
+            }
+        }
+
+        impl std::future::IntoFuture for #builder {
+            type Output = Result<#output, crate::Error>;
+            type IntoFuture = crate::call::BoxFuture<#output>;
+            fn into_future(self) -> Self::IntoFuture { Box::pin(self.send()) }
+        }
+    }
+}
+
+fn security_type(op: &Op) -> TokenStream {
+    let doc = docs(&format!(
+        "Security for [`{}`]({}Api::{}): a bearer token sent with that one call only.\n\n\
+         Its `Debug` never shows the token.",
+        op.snake,
+        pascal(&op.tag),
+        op.snake
+    ));
+    let name = format_ident!("{}Security", op.variant);
+    quote! {
+        #doc
+        #[derive(Clone, Debug)]
+        pub struct #name(crate::auth::Bearer);
+
+        impl #name {
+            /// Uses `token` as `Authorization: Bearer <token>` on this one call.
+            pub fn bearer(token: impl AsRef<str>) -> Self { Self(crate::auth::Bearer::new(token.as_ref())) }
+        }
+    }
+}
+
+fn setter(f: &Field) -> TokenStream {
+    let mut text = f.doc.clone().unwrap_or_else(|| format!("`{}`.", f.name));
+    text.push_str(if f.required { "\n\nRequired." } else { "\n\nOptional." });
+    let rules = describe_rules(&f.rules);
+    if !rules.is_empty() {
+        text.push(' ');
+        text.push_str(&rules);
+    }
+    let doc = docs(&text);
+    let name = ident(&f.ident);
+    let (arg, store) = match &f.ty {
+        Ty::String => (quote!(impl Into<String>), quote!(value.into())),
+        // Text or the type itself (it is `AsRef<str>`), parsed here without allocating.
+        Ty::Parsed(p) => {
+            let p = path(p);
+            (quote!(impl AsRef<str>), quote!(<#p as crate::validate::Parsed>::parse_rule(value.as_ref())))
+        }
+        other => (rust_ty(other), quote!(value)),
+    };
+    quote! {
+        #doc
+        pub fn #name(mut self, value: #arg) -> Self { self.#name = Some(#store); self }
+    }
+}
+
+/// In `send_with_meta`: a required field present, a parsed one valid, the schema's rules kept.
+fn checks(f: &Field) -> TokenStream {
+    let (id, name) = (ident(&f.ident), &f.name);
+    let required = f.required.then(|| quote!(let #id = crate::validate::required(#name, #id)?;));
+    let parsed = matches!(f.ty, Ty::Parsed(_)).then(|| {
         if f.required {
-            let _ = writeln!(out, "let {id} = crate::validate::required({:?}, {id})?;", f.name, id = f.ident);
+            quote!(let #id = crate::validate::parsed(#name, #id)?;)
+        } else {
+            quote!(let #id = #id.map(|v| crate::validate::parsed(#name, v)).transpose()?;)
         }
-        if let Ty::Parsed(_) = f.ty {
-            let _ = if f.required {
-                writeln!(out, "let {id} = crate::validate::parsed({:?}, {id})?;", f.name, id = f.ident)
-            } else {
-                writeln!(
-                    out,
-                    "let {id} = {id}.map(|v| crate::validate::parsed({:?}, v)).transpose()?;",
-                    f.name,
-                    id = f.ident
-                )
-            };
-        }
-        if let Some(check) = check_call(f) {
-            if f.required {
-                let _ = writeln!(out, "{check};", check = check.replace("VALUE", &format!("&{}", f.ident)));
-            } else {
-                let _ = writeln!(out, "if let Some(value) = &{} {{ {}; }}", f.ident, check.replace("VALUE", "value"));
-            }
-        }
-    }
-
-    // Path: every segment, parameters as values (the runtime percent-encodes each one).
-    let mut segments = Vec::new();
-    for seg in op.path.split('/').filter(|s| !s.is_empty()) {
-        match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-            Some(param) => {
-                let f = op.params.iter().find(|f| f.name == param && f.location == In::Path);
-                let id = f.map_or_else(|| ident(param), |f| f.ident.clone());
-                segments.push(format!("&{id}.to_string()"));
-            }
-            None => segments.push(format!("{seg:?}")),
-        }
-    }
-    let _ = writeln!(out, "let segments: &[&str] = &[{}];", segments.join(", "));
-
-    let query: Vec<&Field> = op.params.iter().filter(|f| f.location == In::Query).collect();
-    if query.is_empty() {
-        out.push_str("let query: Vec<(&'static str, String)> = Vec::new();\n");
+    });
+    let rule = if f.required {
+        check_call(f, quote!(&#id)).map(|check| quote!(#check;))
     } else {
-        out.push_str("let mut query: Vec<(&'static str, String)> = Vec::new();\n");
-        for f in query {
-            let push = match &f.ty {
-                Ty::Vec(_) => format!("for item in v {{ query.push(({:?}, item.to_string())); }}", f.name),
-                _ => format!("query.push(({:?}, v.to_string()));", f.name),
-            };
-            if f.required {
-                let _ = writeln!(out, "{{ let v = &{}; {push} }}", f.ident);
-            } else {
-                let _ = writeln!(out, "if let Some(v) = &{} {{ {push} }}", f.ident);
-            }
-        }
-    }
-
-    match &op.body {
-        None => out.push_str("let body = None;\n"),
-        Some(fields) => {
-            // Spec order, as the official SDKs send it (typify would sort the fields by name).
-            out.push_str("#[derive(serde::Serialize)]\nstruct Body<'a> {\n");
-            for f in fields {
-                let attr = if f.required {
-                    String::new()
-                } else {
-                    "#[serde(skip_serializing_if = \"Option::is_none\")]\n".into()
-                };
-                let ty = if f.required {
-                    format!("&'a {}", rust_ty(&f.ty))
-                } else {
-                    format!("Option<&'a {}>", rust_ty(&f.ty))
-                };
-                let _ = writeln!(out, "{attr}#[serde(rename = {:?})]\n{}: {ty},", f.name, f.ident);
-            }
-            out.push_str("}\n");
-            let inits: Vec<String> = fields
-                .iter()
-                .map(|f| {
-                    if f.required {
-                        format!("{}: &{}", f.ident, f.ident)
-                    } else {
-                        format!("{}: {}.as_ref()", f.ident, f.ident)
-                    }
-                })
-                .collect();
-            let _ = writeln!(out, "let body = Some(crate::call::json_body(&Body {{ {} }})?);", inits.join(", "));
-        }
-    }
-    let decode = if op.response.is_some() { "json" } else { "empty" };
-    let _ = writeln!(
-        out,
-        "call.send(crate::call::Request {{ segments, query: &query, body }}).await?.{decode}()\n}}\n}}\n"
-    );
-    let _ = writeln!(
-        out,
-        "impl std::future::IntoFuture for {builder} {{\n\
-         type Output = Result<{output}, crate::Error>;\n\
-         type IntoFuture = crate::call::BoxFuture<{output}>;\n\
-         fn into_future(self) -> Self::IntoFuture {{ Box::pin(self.send()) }}\n}}\n"
-    );
+        check_call(f, quote!(value)).map(|check| quote!(if let Some(value) = &#id { #check; }))
+    };
+    quote!(#required #parsed #rule)
 }
 
-/// `r#type` → `type_` for a setter name (a raw identifier reads badly in a builder chain).
-fn setter(ident: &str) -> String {
-    match ident.strip_prefix("r#") {
-        Some(s) => format!("{s}_"),
-        None => ident.to_owned(),
-    }
-}
-
-/// A call into `crate::validate` for a field's rules, with `VALUE` standing for a reference to
-/// the value; `None` when nothing is checked.
-fn check_call(f: &Field) -> Option<String> {
-    let r = &f.rules;
-    let opt = |v: Option<f64>| v.map_or("None".to_owned(), |v| format!("Some({v:?})"));
-    let optu = |v: Option<u64>| v.map_or("None".to_owned(), |v| format!("Some({v})"));
+/// A call into `crate::validate` for a field's rules, on `value` (a reference to the value);
+/// `None` when nothing is checked.
+fn check_call(f: &Field, value: TokenStream) -> Option<TokenStream> {
+    let (r, name) = (&f.rules, &f.name);
+    let float = |v: Option<f64>| {
+        v.map_or_else(
+            || quote!(None),
+            |v| {
+                let v = Literal::f64_unsuffixed(v);
+                quote!(Some(#v))
+            },
+        )
+    };
+    let count = |v: Option<u64>| {
+        v.map_or_else(
+            || quote!(None),
+            |v| {
+                let v = Literal::u64_unsuffixed(v);
+                quote!(Some(#v))
+            },
+        )
+    };
     match &f.ty {
-        Ty::F64 | Ty::F32 | Ty::I64 | Ty::I32 => Some(format!(
-            "crate::validate::number({:?}, *VALUE as f64, &crate::validate::NumberRule {{ minimum: {}, maximum: {}, exclusive_minimum: {}, exclusive_maximum: {} }})?",
-            f.name,
-            opt(r.minimum),
-            opt(r.maximum),
-            r.exclusive_minimum,
-            r.exclusive_maximum
-        )),
+        Ty::F64 | Ty::F32 | Ty::I64 | Ty::I32 => {
+            let (min, max) = (float(r.minimum), float(r.maximum));
+            let (exclusive_min, exclusive_max) = (r.exclusive_minimum, r.exclusive_maximum);
+            Some(quote! {
+                crate::validate::number(#name, *#value as f64, &crate::validate::NumberRule {
+                    minimum: #min, maximum: #max, exclusive_minimum: #exclusive_min, exclusive_maximum: #exclusive_max
+                })?
+            })
+        }
         Ty::String => {
-            let format = r.format.as_ref().map_or("None".to_owned(), |f| format!("Some({f:?})"));
-            Some(format!(
-                "crate::validate::string({:?}, VALUE, &crate::validate::StringRule {{ min_length: {}, max_length: {}, format: {format}, one_of: &{:?} }})?",
-                f.name,
-                optu(r.min_length),
-                optu(r.max_length),
-                r.one_of
-            ))
+            let (min, max) = (count(r.min_length), count(r.max_length));
+            let format = r.format.as_ref().map_or_else(|| quote!(None), |f| quote!(Some(#f)));
+            let one_of = &r.one_of;
+            Some(quote! {
+                crate::validate::string(#name, #value, &crate::validate::StringRule {
+                    min_length: #min, max_length: #max, format: #format, one_of: &[#(#one_of),*]
+                })?
+            })
         }
         _ => None,
+    }
+}
+
+/// The path's segments, parameters as values (the runtime percent-encodes each one).
+fn segments(op: &Op) -> Vec<TokenStream> {
+    op.path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|segment| match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            Some(param) => {
+                let f = op.params.iter().find(|f| f.name == param && f.location == In::Path);
+                let id = ident(&f.map_or_else(|| snake(param), |f| f.ident.clone()));
+                quote!(&#id.to_string())
+            }
+            None => quote!(#segment),
+        })
+        .collect()
+}
+
+/// The query pairs, by wire name; an array is one pair per item.
+fn query(op: &Op) -> TokenStream {
+    let fields: Vec<&Field> = op.params.iter().filter(|f| f.location == In::Query).collect();
+    if fields.is_empty() {
+        return quote!(let query: Vec<(&'static str, String)> = Vec::new(););
+    }
+    let pushes = fields.iter().map(|f| {
+        let (id, name) = (ident(&f.ident), &f.name);
+        let push = match &f.ty {
+            Ty::Vec(_) => quote!(for item in v { query.push((#name, item.to_string())); }),
+            _ => quote!(query.push((#name, v.to_string()));),
+        };
+        if f.required { quote!({ let v = &#id; #push }) } else { quote!(if let Some(v) = &#id { #push }) }
+    });
+    quote! {
+        let mut query: Vec<(&'static str, String)> = Vec::new();
+        #(#pushes)*
+    }
+}
+
+/// The JSON body: the fields in spec order, as the official SDKs send them (typify would sort
+/// them by name), each under its wire name.
+fn body(op: &Op) -> TokenStream {
+    let Some(fields) = &op.body else { return quote!(let body = None;) };
+    let declarations = fields.iter().map(|f| {
+        let (id, name, ty) = (ident(&f.ident), &f.name, rust_ty(&f.ty));
+        if f.required {
+            quote!(#[serde(rename = #name)] #id: &'a #ty,)
+        } else {
+            quote!(#[serde(skip_serializing_if = "Option::is_none")] #[serde(rename = #name)] #id: Option<&'a #ty>,)
+        }
+    });
+    let values = fields.iter().map(|f| {
+        let id = ident(&f.ident);
+        if f.required { quote!(#id: &#id) } else { quote!(#id: #id.as_ref()) }
+    });
+    quote! {
+        #[derive(serde::Serialize)]
+        struct Body<'a> { #(#declarations)* }
+        let body = Some(crate::call::json_body(&Body { #(#values),* })?);
     }
 }
 
@@ -404,19 +447,22 @@ fn describe_rules(r: &Rules) -> String {
 }
 
 /// For the tests and the fuzz target: decode a success body as the operation's type.
-pub(super) fn emit_decoders(out: &mut String, ops: &[Op]) {
-    out.push_str(
-        "#[cfg(any(test, fuzzing))]\n\
-         #[doc = \" Decodes a success body as `operation`'s response type, for the property tests and the fuzz target.\"]\n\
-         pub(crate) fn decode_success(operation: Operation, success: crate::outcome::Success) -> Result<(), crate::Error> {\n\
-         match operation {\n",
-    );
-    for op in ops {
-        let decode = match &op.response {
-            Some(ty) => format!("success.json::<{ty}>().map(drop)"),
-            None => "success.empty().map(drop)".into(),
-        };
-        let _ = writeln!(out, "Operation::{} => {decode},", op.variant);
+pub(super) fn decoders(ops: &[Op]) -> TokenStream {
+    let arms = ops.iter().map(|op| {
+        let variant = ident(&op.variant);
+        match &op.response {
+            Some(ty) => {
+                let ty = path(ty);
+                quote!(Operation::#variant => success.json::<#ty>().map(drop),)
+            }
+            None => quote!(Operation::#variant => success.empty().map(drop),),
+        }
+    });
+    quote! {
+        #[cfg(any(test, fuzzing))]
+        /// Decodes a success body as `operation`'s response type, for the property tests and the fuzz target.
+        pub(crate) fn decode_success(operation: Operation, success: crate::outcome::Success) -> Result<(), crate::Error> {
+            match operation { #(#arms)* }
+        }
     }
-    out.push_str("}\n}\n");
 }

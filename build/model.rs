@@ -1,7 +1,7 @@
 //! Reading the fragment: each operation as the facts, parameters, body fields and response type
 //! the emitter needs, or an error naming the JSON pointer of what breaks the contract.
 
-use super::naming::{ident, pascal, snake};
+use super::naming::{collision, pascal, snake};
 use super::{Result, TypeMap};
 use serde_json::{Map, Value};
 
@@ -57,6 +57,32 @@ pub(super) enum Ty {
     Vec(Box<Ty>),
     /// An object of any shape (`additionalProperties`).
     Map,
+}
+
+impl Ty {
+    /// The Rust type as a user reads it (`Vec<i64>`, `crate::EvmAddress`).
+    pub(super) fn text(&self) -> String {
+        match self {
+            Ty::String => "String".into(),
+            Ty::F64 => "f64".into(),
+            Ty::F32 => "f32".into(),
+            Ty::I64 => "i64".into(),
+            Ty::I32 => "i32".into(),
+            Ty::Bool => "bool".into(),
+            Ty::Named(p) | Ty::Parsed(p) => p.clone(),
+            Ty::Vec(inner) => format!("Vec<{}>", inner.text()),
+            Ty::Map => "serde_json::Map<String, serde_json::Value>".into(),
+        }
+    }
+
+    /// What a setter of this type takes: text for a `String` or a parsed format, else the type.
+    pub(super) fn setter_arg(&self) -> String {
+        match self {
+            Ty::String => "impl Into<String>".into(),
+            Ty::Parsed(_) => "impl AsRef<str>".into(),
+            other => other.text(),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -204,6 +230,13 @@ fn read_operation(
         }
     };
 
+    let wire = params.iter().chain(body.iter().flatten()).map(|f| f.name.as_str());
+    if let Some((first, second, rust)) = collision(wire, snake) {
+        return Err(format!(
+            "{at}: `{first}` and `{second}` are both the setter `{rust}` in Rust (parameters and body fields share one builder); remove one in openapi/overlay.yaml"
+        ));
+    }
+
     let responses = op.get("responses").and_then(Value::as_object).ok_or_else(|| format!("{at}: no responses"))?;
     let mut statuses = Vec::new();
     let mut response = None;
@@ -338,7 +371,7 @@ fn field(
             _ => Vec::new(),
         },
     };
-    Ok(Field { ident: ident(name), name: name.to_owned(), location, required, ty, doc, rules })
+    Ok(Field { ident: snake(name), name: name.to_owned(), location, required, ty, doc, rules })
 }
 
 fn is_numeric_format(f: &str) -> bool {

@@ -1,64 +1,104 @@
-//! Names: operation ids, tags and fields as Rust identifiers, and doc attributes.
+//! Names: the one case conversion of the whole pipeline (the builders here, the generated types,
+//! regen's derived type names), and doc attributes.
+//!
+//! The rule is typify's, because typify names the generated types and their fields and the
+//! builders must agree with it: a character that cannot continue an identifier is a word break
+//! (`x-request-id` → `x_request_id`, `a.b` → `a_b`, `@context` → `context`); heck splits the
+//! words (`limitRemaining` → `limit_remaining`, `API Keys` → `ApiKeys`, `getCredits` →
+//! `GetCredits`); a name that cannot start an identifier gets an `x` in front (`2fa_enabled` →
+//! `x2fa_enabled`); a keyword, strict, reserved or `gen`, gets a `_` after (`type` → `type_`,
+//! `self` → `self_`, `Self` → `Self_`), never `r#`, which `self`, `Self`, `super` and `crate`
+//! cannot take. Letters beyond ASCII are kept (`größe`). The wire name is always kept beside
+//! the Rust one (`serde(rename)`, the query name). Two wire names with one Rust name are
+//! refused ([`check_fields`], regen with an overlay fix), never renamed by a guess.
 
-use std::fmt::Write as _;
+use super::Result;
+use heck::{ToPascalCase, ToSnakeCase};
+use proc_macro2::TokenStream;
+use quote::quote;
+use serde_json::Value;
+use unicode_ident::{is_xid_continue, is_xid_start};
 
-/// `getCredits` → `GetCredits`, `API Keys` → `ApiKeys`, `chain_id` → `ChainId`.
-pub(super) fn pascal(s: &str) -> String {
-    words(s)
-        .iter()
-        .map(|w| {
-            let mut c = w.chars();
-            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
-        })
-        .collect()
+/// A field, setter, accessor or method name: `getCurrentKey` → `get_current_key`.
+pub fn snake(s: &str) -> String {
+    sanitize(s, |w| w.to_snake_case())
 }
 
-/// `getCredits` → `get_credits`, `API Keys` → `api_keys`.
-pub(super) fn snake(s: &str) -> String {
-    words(s).join("_")
+/// A type or variant name: `chain_id` → `ChainId`, `API Keys` → `ApiKeys`.
+pub fn pascal(s: &str) -> String {
+    sanitize(s, |w| w.to_pascal_case())
 }
 
-/// Lower-case words, split at separators, lower→upper steps and the end of an acronym.
-fn words(s: &str) -> Vec<String> {
-    let chars: Vec<char> = s.chars().collect();
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    for (i, &c) in chars.iter().enumerate() {
-        if !c.is_ascii_alphanumeric() {
-            if !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
-            }
-            continue;
+/// Words to join into a longer type name (`GetCurrentKeyResponse` + `Data`), without the
+/// fixes only a whole name needs (`self` → `Self`, not `Self_`).
+pub fn pascal_words(s: &str) -> String {
+    clean(s).to_pascal_case()
+}
+
+fn clean(s: &str) -> String {
+    s.replace('\'', "").replace(|c: char| !is_xid_continue(c), "-")
+}
+
+fn sanitize(s: &str, case: impl Fn(&str) -> String) -> String {
+    let out = match s {
+        "+1" => "plus1".to_owned(),
+        "-1" => "minus1".to_owned(),
+        _ => case(&clean(s)),
+    };
+    let out = match out.chars().next() {
+        None => case("x"),
+        Some(c) if is_xid_start(c) => out,
+        Some(_) => format!("{}{out}", case("x")),
+    };
+    if KEYWORDS.contains(&out.as_str()) { format!("{out}_") } else { out }
+}
+
+/// What typify refuses as an identifier (syn's list and `gen`).
+const KEYWORDS: [&str; 53] = [
+    "_", "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do", "dyn",
+    "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro",
+    "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return", "Self", "self", "static", "struct",
+    "super", "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use", "virtual", "where", "while",
+    "yield",
+];
+
+/// Two wire names that are one Rust name (`limit_remaining` and `limitRemaining`): the first
+/// pair, `(first, second, rust)`.
+pub fn collision<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+    rust: impl Fn(&str) -> String,
+) -> Option<(String, String, String)> {
+    let mut seen: Vec<(String, &str)> = Vec::new();
+    for name in names {
+        let r = rust(name);
+        if let Some((_, first)) = seen.iter().find(|(s, _)| *s == r) {
+            return Some(((*first).to_owned(), name.to_owned(), r));
         }
-        let prev = i.checked_sub(1).map(|j| chars[j]);
-        let next = chars.get(i + 1);
-        let boundary = c.is_ascii_uppercase()
-            && !cur.is_empty()
-            && (prev.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit())
-                || next.is_some_and(|n| n.is_ascii_lowercase()));
-        if boundary {
-            out.push(std::mem::take(&mut cur));
+        seen.push((r, name));
+    }
+    None
+}
+
+/// Every component's properties have distinct Rust field names, or the first pair that does not
+/// is named by its JSON pointer (typify would generate a struct with the field twice).
+pub(super) fn check_fields(doc: &Value) -> Result<()> {
+    let schemas = doc.pointer("/components/schemas").and_then(Value::as_object);
+    for (name, schema) in schemas.into_iter().flatten() {
+        let props = schema.get("properties").and_then(Value::as_object);
+        if let Some((first, second, rust)) = collision(props.into_iter().flatten().map(|(k, _)| k.as_str()), snake) {
+            return Err(format!(
+                "/components/schemas/{name}/properties/{}: `{first}` and `{second}` are both the field `{rust}` in Rust; remove one in openapi/overlay.yaml",
+                second.replace('~', "~0").replace('/', "~1")
+            ));
         }
-        cur.push(c.to_ascii_lowercase());
     }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
+    Ok(())
 }
 
-pub(super) fn ident(name: &str) -> String {
-    let s = snake(name);
-    const KEYWORDS: [&str; 12] =
-        ["type", "match", "ref", "mod", "use", "fn", "struct", "enum", "impl", "self", "move", "async"];
-    if KEYWORDS.contains(&s.as_str()) { format!("r#{s}") } else { s }
-}
-
-/// A doc attribute; `{:?}` makes any text a valid string literal. Upstream's site-relative links
-/// (`[Management key](/docs/…)`) are made absolute, or rustdoc would point them at docs.rs.
-pub(super) fn doc_attr(out: &mut String, text: &str) {
+/// Doc attributes, one per line. Upstream's site-relative links (`[Management key](/docs/…)`)
+/// are made absolute, or rustdoc would point them at docs.rs.
+pub fn docs(text: &str) -> TokenStream {
     let text = text.replace("](/", "](https://openrouter.ai/");
-    for line in text.lines() {
-        let _ = writeln!(out, "#[doc = {:?}]", format!(" {line}"));
-    }
+    let lines = text.lines().map(|l| format!(" {l}"));
+    quote! { #( #[doc = #lines] )* }
 }

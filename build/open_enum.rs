@@ -6,7 +6,7 @@
 //! component of the fragment is generated here instead, and progenitor is told to use it
 //! (`with_replacement`), so the types that hold one decode whatever text comes.
 
-use super::naming::pascal;
+use super::naming::{docs, pascal};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 use serde_json::Value;
@@ -34,24 +34,16 @@ pub fn read(doc: &Value) -> Vec<OpenEnum> {
         .collect()
 }
 
-/// The Rust variant for a value: `workspace_default_key` → `WorkspaceDefaultKey`. A value with
-/// no letters or digits to name it by, or one that starts with a digit, gets a `V` in front;
-/// `Unknown` is taken by the catch-all, so a value spelled that way becomes `UnknownValue`.
-fn variant(value: &str) -> Ident {
-    let mut name = pascal(value);
-    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
-        name.insert(0, 'V');
-    }
-    if name == "Unknown" {
-        name.push_str("Value");
-    }
-    Ident::new(&name, Span::call_site())
+/// The Rust variant for a value, by the naming rule (`workspace_default_key` →
+/// `WorkspaceDefaultKey`, `2x` → `X2x`); `Unknown` is taken by the catch-all, so a value
+/// spelled that way becomes `UnknownValue`.
+pub fn variant_name(value: &str) -> String {
+    let name = pascal(value);
+    if name == "Unknown" { "UnknownValue".to_owned() } else { name }
 }
 
-fn docs(text: &str) -> TokenStream {
-    let text = text.replace("](/", "](https://openrouter.ai/");
-    let lines = text.lines().map(|l| format!(" {l}"));
-    quote! { #( #[doc = #lines] )* }
+fn variant(value: &str) -> Ident {
+    Ident::new(&variant_name(value), Span::call_site())
 }
 
 /// The enum, its accessors, `Display`/`FromStr` and serde, for one component.

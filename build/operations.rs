@@ -6,23 +6,24 @@
 //! anything is sent. Everything the same for every operation (auth, retries, transport, errors)
 //! is the hand-written runtime in `src/`; this only fills in the facts.
 //!
-//! Output is Rust source text, parsed and pretty-printed by the caller.
+//! Written as syntax (`quote!`) from the typed model (`model.rs`), and formatted for reading.
 
 mod emit;
 mod model;
-mod naming;
+pub mod naming;
 mod open_enum;
+pub mod surface;
 
-use emit::{emit_accessors, emit_builder, emit_decoders, emit_operation_enum};
 use model::{Op, read_operations};
-use naming::{doc_attr, pascal};
+use naming::{docs, pascal};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
 use serde_json::Value;
-use std::fmt::Write as _;
 
 pub(crate) type Result<T> = std::result::Result<T, String>;
 
-/// Generated code: the per-operation layer (included in `crate::generated`) and the public
-/// re-exports of it and of the generated types, by name (included at the crate root).
+/// Generated code, formatted: the per-operation layer (included in `crate::generated`) and the
+/// public re-exports of it and of the generated types, by name (included at the crate root).
 pub struct Generated {
     pub operations: String,
     pub exports: String,
@@ -56,31 +57,38 @@ pub const TYPES: TypeMap<'static> = TypeMap {
 
 /// The fragment's operations, in path order then method order, as generated code.
 pub fn generate(doc: &Value, types: &TypeMap<'_>) -> Result<Generated> {
+    naming::check_fields(doc)?;
     let ops = read_operations(doc, types)?;
     if ops.is_empty() {
         return Err("has no operations (see openapi/regen.yaml `operations`)".into());
     }
-    let mut out = String::new();
-    emit_operation_enum(&mut out, &ops);
-    emit_accessors(&mut out, &ops);
-    for op in &ops {
-        emit_builder(&mut out, op);
-    }
-    emit_decoders(&mut out, &ops);
     let enums = open_enum::read(doc);
+    let mut code = emit::operation_enum(&ops);
+    code.extend(emit::accessors(&ops));
+    code.extend(ops.iter().map(emit::builder));
+    code.extend(emit::decoders(&ops));
     for e in &enums {
-        out.push_str(&open_enum::emit(e)?.to_string());
-        out.push('\n');
+        code.extend(open_enum::emit(e)?);
     }
-    emit_types_module(&mut out, doc, types.components, &enums);
+    code.extend(types_module(doc, types.components, &enums));
     let open_enums = enums.iter().map(|e| (e.name.clone(), format!("crate::generated::{}", pascal(&e.name)))).collect();
-    Ok(Generated { operations: out, exports: exports(&ops), open_enums })
+    Ok(Generated { operations: formatted(code)?, exports: formatted(exports(&ops))?, open_enums })
+}
+
+/// Code as a reader sees it in `OUT_DIR`.
+fn formatted(code: TokenStream) -> Result<String> {
+    let file = syn::parse2(code).map_err(|e| format!("the generated code does not parse ({e}): a bug in build/"))?;
+    Ok(prettyplease::unparse(&file))
+}
+
+fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
 }
 
 /// `pub mod types`: every generated schema type, re-exported by name (the replacements are the
 /// crate's own types and are exported where they are written; the open enums are generated
 /// beside this module).
-fn emit_types_module(out: &mut String, doc: &Value, replacements: &[(&str, &str)], enums: &[open_enum::OpenEnum]) {
+fn types_module(doc: &Value, replacements: &[(&str, &str)], enums: &[open_enum::OpenEnum]) -> TokenStream {
     let mut names: Vec<String> = doc
         .pointer("/components/schemas")
         .and_then(Value::as_object)
@@ -93,24 +101,22 @@ fn emit_types_module(out: &mut String, doc: &Value, replacements: &[(&str, &str)
     names.sort();
     let mut open: Vec<String> = enums.iter().map(|e| pascal(&e.name)).collect();
     open.sort();
-    doc_attr(
-        out,
+    let (names, open) = (names.iter().map(|n| ident(n)), open.iter().map(|n| ident(n)).collect::<Vec<_>>());
+    let open = (!open.is_empty()).then(|| quote!(pub use super::{#(#open),*};));
+    let doc = docs(
         "Request and response types, generated from the schemas of `openapi/credits.yaml` (docs from its descriptions).",
     );
-    let _ = writeln!(
-        out,
-        "pub mod types {{
-pub use super::progenitor::types::{{{}}};
-{}
-}}
-",
-        names.join(", "),
-        if open.is_empty() { String::new() } else { format!("pub use super::{{{}}};", open.join(", ")) }
-    );
+    quote! {
+        #doc
+        pub mod types {
+            pub use super::progenitor::types::{#(#names),*};
+            #open
+        }
+    }
 }
 
 /// The crate-root re-exports of the per-operation layer, by name.
-fn exports(ops: &[Op]) -> String {
+fn exports(ops: &[Op]) -> TokenStream {
     let mut names = vec!["Operation".to_owned(), "types".to_owned()];
     let mut tags: Vec<&str> = Vec::new();
     for op in ops {
@@ -123,5 +129,6 @@ fn exports(ops: &[Op]) -> String {
             names.push(format!("{}Security", op.variant));
         }
     }
-    format!("pub use crate::generated::{{{}}};\n", names.join(", "))
+    let names = names.iter().map(|n| ident(n));
+    quote!(pub use crate::generated::{#(#names),*};)
 }

@@ -152,40 +152,8 @@ pub fn convert(
     let Found { path, method, pointer, op, path_params } = found;
     let op_obj = op.as_object().cloned().unwrap_or_default();
     let mut out = Map::new();
-
-    let id = op_obj.get("operationId").and_then(Value::as_str).map(str::to_owned);
-    let id = match id {
-        Some(id) if is_camel(&id) => id,
-        other => {
-            let suggested = camel(other.as_deref().unwrap_or(&format!("{method} {path}")));
-            return Err(src.refuse(
-                &pointer,
-                format!(
-                    "{} {path}: the SDK needs a camelCase `operationId` (it names the method){}",
-                    method.to_uppercase(),
-                    other.map(|o| format!("; `{o}` is not camelCase")).unwrap_or_default()
-                ),
-                vec![(pointer.clone(), Edit::Update(json!({"operationId": suggested})))],
-                "a camelCase operationId",
-            ));
-        }
-    };
-    let tags: Vec<String> = op_obj
-        .get("tags")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .map(str::to_owned)
-        .collect();
-    if tags.is_empty() {
-        return Err(src.refuse(
-            &pointer,
-            format!("{id}: no `tags`; tags[0] decides the client accessor"),
-            vec![(pointer.clone(), Edit::Update(json!({"tags": ["Credits"]})))],
-            "tag the operation",
-        ));
-    }
+    let id = operation_id(src, &op_obj, &pointer, &method, &path)?;
+    let tags = tags(src, &op_obj, &pointer, &id)?;
     out.insert("tags".into(), json!(tags));
     for key in ["summary", "description", "operationId", "deprecated", "x-idempotent"] {
         if let Some(v) = op_obj.get(key) {
@@ -236,116 +204,200 @@ pub fn convert(
     }
     let mut kept_params = Vec::new();
     for (at, p, level_path) in resolved {
-        let name = p.get("name").and_then(Value::as_str).unwrap_or_default().to_owned();
-        let location = p.get("in").and_then(Value::as_str).unwrap_or_default().to_owned();
-        let required = p.get("required").and_then(Value::as_bool).unwrap_or(false);
-        match location.as_str() {
-            "header" | "cookie" => {
-                if ATTRIBUTION_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(&name)) {
-                    changes.insert(format!(
-                        "{}#{at}: {id}: header parameter {name} dropped (attribution headers are set by the client, `ClientBuilder`)",
-                        src.name
-                    ));
-                } else if !required {
-                    changes.insert(format!("{}#{at}: {id}: optional {location} parameter {name} dropped (the SDK sends no per-call {location}s)", src.name));
-                } else {
-                    return Err(src.refuse(
-                        &at,
-                        format!("{id}: required {location} parameter `{name}`: the SDK sends no per-call {location}s"),
-                        vec![(at.clone(), Edit::Remove)],
-                        &format!("drop the {location} parameter {name}"),
-                    ));
-                }
-                continue;
-            }
-            "path" | "query" => {}
-            other => {
-                return Err(src.refuse(
-                    &at,
-                    format!("{id}: parameter `{name}` is `in: {other}`"),
-                    vec![(at.clone(), Edit::Remove)],
-                    "drop it",
-                ));
-            }
-        }
-        let Some(schema) = p.get("schema") else {
-            return Err(src.refuse(
-                &at,
-                format!("{id}: parameter `{name}` has no `schema` (a `content` parameter cannot be generated)"),
-                vec![(at.clone(), Edit::Update(json!({"schema": {"type": "string"}})))],
-                "a plain string parameter",
-            ));
-        };
-        let mut schema = Norm::new(src, changes).normalize(schema, &format!("{at}/schema"))?;
-        crate::schema::strip_markers(&mut schema);
-        let t = schema.get("type").and_then(Value::as_str).unwrap_or_default();
-        if !["string", "integer", "number", "boolean"].contains(&t) || schema.get("properties").is_some() {
-            return Err(src.refuse(
-                &format!("{at}/schema"),
-                format!("{id}: parameter `{name}` is not a primitive (string, integer, number, boolean)"),
-                vec![(format!("{at}/schema"), Edit::Update(json!({"type": "string"})))],
-                "send it as a string",
-            ));
-        }
-        let mut q = Map::new();
-        for key in ["name", "in", "description", "required", "deprecated"] {
-            if let Some(v) = p.get(key) {
-                q.insert(key.into(), v.clone());
-            }
-        }
-        if location == "path" {
-            q.insert("required".into(), json!(true));
-        }
-        q.insert("schema".into(), schema);
-        if level_path {
-            changes.insert(format!("{}#{at}: {id}: path-level parameter {name} moved onto the operation", src.name));
-        }
-        kept_params.push(Value::Object(q));
+        kept_params.extend(parameter(src, &id, &at, &p, level_path, changes)?);
     }
     if !kept_params.is_empty() {
         out.insert("parameters".into(), Value::Array(kept_params));
     }
-
-    // Request body.
     if let Some(body) = op_obj.get("requestBody") {
-        let (body, at) = deref(src, body, &format!("{pointer}/requestBody"), changes)?;
-        let Some(media) = body.pointer("/content/application~1json") else {
-            return Err(src.refuse(
-                &at,
-                format!("{id}: the request body is not application/json"),
-                vec![(at.clone(), Edit::Remove)],
-                "drop the request body",
-            ));
-        };
-        drop_other_media(src, body, &at, &id, changes);
-        let mpath = format!("{at}/content/application~1json");
-        let schema = media.get("schema").cloned().unwrap_or(json!({}));
-        let norm = Norm::new(src, changes).normalize(&schema, &format!("{mpath}/schema"))?;
-        if norm.get("properties").is_none() {
-            return Err(src.refuse(
-                &format!("{mpath}/schema"),
-                format!("{id}: the request body is not an object with properties"),
-                vec![(at.clone(), Edit::Remove)],
-                "drop the request body",
-            ));
-        }
-        let r = hoister.hoist(norm, &format!("{id} request"), &format!("{}Request", pascal(&id)), true)?;
-        let mut m = Map::new();
-        if let Some(e) = media_example(src, media, &mpath, changes)? {
-            m.insert("example".into(), e);
-        }
-        m.insert("schema".into(), r);
-        let mut b = Map::new();
-        for key in ["description", "required"] {
-            if let Some(v) = body.get(key) {
-                b.insert(key.into(), v.clone());
-            }
-        }
-        b.insert("content".into(), json!({"application/json": Value::Object(m)}));
-        out.insert("requestBody".into(), Value::Object(b));
+        out.insert("requestBody".into(), request_body(src, &id, body, &pointer, hoister, changes)?);
     }
+    let (responses, errors) = responses(src, src_index, &id, &op_obj, &pointer, hoister, changes)?;
+    out.insert("responses".into(), responses);
+    Ok(Converted { path, method, op: Value::Object(out), errors, tags, schemes, source: src_index })
+}
 
-    // Responses.
+/// The operationId, which must be camelCase (it names the method).
+fn operation_id(
+    src: &Source,
+    op_obj: &Map<String, Value>,
+    pointer: &str,
+    method: &str,
+    path: &str,
+) -> Result<String, RegenError> {
+    let id = op_obj.get("operationId").and_then(Value::as_str).map(str::to_owned);
+    match id {
+        Some(id) if is_camel(&id) => Ok(id),
+        other => {
+            let suggested = camel(other.as_deref().unwrap_or(&format!("{method} {path}")));
+            Err(src.refuse(
+                pointer,
+                format!(
+                    "{} {path}: the SDK needs a camelCase `operationId` (it names the method){}",
+                    method.to_uppercase(),
+                    other.map(|o| format!("; `{o}` is not camelCase")).unwrap_or_default()
+                ),
+                vec![(pointer.to_owned(), Edit::Update(json!({"operationId": suggested})))],
+                "a camelCase operationId",
+            ))
+        }
+    }
+}
+
+/// The tags; tags[0] decides the client accessor.
+fn tags(src: &Source, op_obj: &Map<String, Value>, pointer: &str, id: &str) -> Result<Vec<String>, RegenError> {
+    let tags: Vec<String> = op_obj
+        .get("tags")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_owned)
+        .collect();
+    if tags.is_empty() {
+        return Err(src.refuse(
+            pointer,
+            format!("{id}: no `tags`; tags[0] decides the client accessor"),
+            vec![(pointer.to_owned(), Edit::Update(json!({"tags": ["Credits"]})))],
+            "tag the operation",
+        ));
+    }
+    Ok(tags)
+}
+
+/// One parameter in contract shape, or `None` when it is dropped (headers, cookies).
+fn parameter(
+    src: &Source,
+    id: &str,
+    at: &str,
+    p: &Value,
+    level_path: bool,
+    changes: &mut BTreeSet<String>,
+) -> Result<Option<Value>, RegenError> {
+    let name = p.get("name").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let location = p.get("in").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let required = p.get("required").and_then(Value::as_bool).unwrap_or(false);
+    match location.as_str() {
+        "header" | "cookie" => {
+            if ATTRIBUTION_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(&name)) {
+                changes.insert(format!(
+                    "{}#{at}: {id}: header parameter {name} dropped (attribution headers are set by the client, `ClientBuilder`)",
+                    src.name
+                ));
+            } else if !required {
+                changes.insert(format!("{}#{at}: {id}: optional {location} parameter {name} dropped (the SDK sends no per-call {location}s)", src.name));
+            } else {
+                return Err(src.refuse(
+                    at,
+                    format!("{id}: required {location} parameter `{name}`: the SDK sends no per-call {location}s"),
+                    vec![(at.to_owned(), Edit::Remove)],
+                    &format!("drop the {location} parameter {name}"),
+                ));
+            }
+            return Ok(None);
+        }
+        "path" | "query" => {}
+        other => {
+            return Err(src.refuse(
+                at,
+                format!("{id}: parameter `{name}` is `in: {other}`"),
+                vec![(at.to_owned(), Edit::Remove)],
+                "drop it",
+            ));
+        }
+    }
+    let Some(schema) = p.get("schema") else {
+        return Err(src.refuse(
+            at,
+            format!("{id}: parameter `{name}` has no `schema` (a `content` parameter cannot be generated)"),
+            vec![(at.to_owned(), Edit::Update(json!({"schema": {"type": "string"}})))],
+            "a plain string parameter",
+        ));
+    };
+    let mut schema = Norm::new(src, changes).normalize(schema, &format!("{at}/schema"))?;
+    crate::schema::strip_markers(&mut schema);
+    let t = schema.get("type").and_then(Value::as_str).unwrap_or_default();
+    if !["string", "integer", "number", "boolean"].contains(&t) || schema.get("properties").is_some() {
+        return Err(src.refuse(
+            &format!("{at}/schema"),
+            format!("{id}: parameter `{name}` is not a primitive (string, integer, number, boolean)"),
+            vec![(format!("{at}/schema"), Edit::Update(json!({"type": "string"})))],
+            "send it as a string",
+        ));
+    }
+    let mut q = Map::new();
+    for key in ["name", "in", "description", "required", "deprecated"] {
+        if let Some(v) = p.get(key) {
+            q.insert(key.into(), v.clone());
+        }
+    }
+    if location == "path" {
+        q.insert("required".into(), json!(true));
+    }
+    q.insert("schema".into(), schema);
+    if level_path {
+        changes.insert(format!("{}#{at}: {id}: path-level parameter {name} moved onto the operation", src.name));
+    }
+    Ok(Some(Value::Object(q)))
+}
+
+/// The request body: a JSON object, hoisted into `<id> request`.
+fn request_body(
+    src: &Source,
+    id: &str,
+    body: &Value,
+    pointer: &str,
+    hoister: &mut Hoister,
+    changes: &mut BTreeSet<String>,
+) -> Result<Value, RegenError> {
+    let (body, at) = deref(src, body, &format!("{pointer}/requestBody"), changes)?;
+    let Some(media) = body.pointer("/content/application~1json") else {
+        return Err(src.refuse(
+            &at,
+            format!("{id}: the request body is not application/json"),
+            vec![(at.clone(), Edit::Remove)],
+            "drop the request body",
+        ));
+    };
+    drop_other_media(src, body, &at, id, changes);
+    let mpath = format!("{at}/content/application~1json");
+    let schema = media.get("schema").cloned().unwrap_or(json!({}));
+    let norm = Norm::new(src, changes).normalize(&schema, &format!("{mpath}/schema"))?;
+    if norm.get("properties").is_none() {
+        return Err(src.refuse(
+            &format!("{mpath}/schema"),
+            format!("{id}: the request body is not an object with properties"),
+            vec![(at.clone(), Edit::Remove)],
+            "drop the request body",
+        ));
+    }
+    let r = hoister.hoist(norm, &format!("{id} request"), &format!("{}Request", pascal(id)), true)?;
+    let mut m = Map::new();
+    if let Some(e) = media_example(src, media, &mpath, changes)? {
+        m.insert("example".into(), e);
+    }
+    m.insert("schema".into(), r);
+    let mut b = Map::new();
+    for key in ["description", "required"] {
+        if let Some(v) = body.get(key) {
+            b.insert(key.into(), v.clone());
+        }
+    }
+    b.insert("content".into(), json!({"application/json": Value::Object(m)}));
+    Ok(Value::Object(b))
+}
+
+/// The responses in status order: the first 2xx with a body (hoisted into `<id> <status>`),
+/// every 4xx and 5xx declaring the shared `ErrorResponse` (their schemas returned for the merge).
+fn responses(
+    src: &Source,
+    src_index: usize,
+    id: &str,
+    op_obj: &Map<String, Value>,
+    pointer: &str,
+    hoister: &mut Hoister,
+    changes: &mut BTreeSet<String>,
+) -> Result<(Value, Vec<ErrorSchema>), RegenError> {
     let rptr = format!("{pointer}/responses");
     let responses = op_obj.get("responses").and_then(Value::as_object).cloned().unwrap_or_default();
     let mut success: Vec<(String, Value, String)> = Vec::new();
@@ -392,11 +444,11 @@ pub fn convert(
                     "no body",
                 ));
             };
-            drop_other_media(src, resp, at, &id, changes);
+            drop_other_media(src, resp, at, id, changes);
             let mpath = format!("{at}/content/application~1json");
             let schema = media.get("schema").cloned().unwrap_or(json!({}));
             let norm = Norm::new(src, changes).normalize(&schema, &format!("{mpath}/schema"))?;
-            let sref = hoister.hoist(norm, &format!("{id} {code}"), &format!("{}Response", pascal(&id)), true)?;
+            let sref = hoister.hoist(norm, &format!("{id} {code}"), &format!("{}Response", pascal(id)), true)?;
             let mut m = Map::new();
             if let Some(e) = media_example(src, media, &mpath, changes)? {
                 m.insert("example".into(), e);
@@ -412,12 +464,12 @@ pub fn convert(
         let mut m = Map::new();
         match resp.pointer("/content/application~1json") {
             Some(media) => {
-                drop_other_media(src, &resp, &at, &id, changes);
+                drop_other_media(src, &resp, &at, id, changes);
                 let mpath = format!("{at}/content/application~1json");
                 let schema = media.get("schema").cloned().unwrap_or(json!({}));
                 let norm = Norm::new(src, changes).normalize(&schema, &format!("{mpath}/schema"))?;
                 errors.push(ErrorSchema {
-                    operation: id.clone(),
+                    operation: id.to_owned(),
                     status: code.clone(),
                     source: src_index,
                     schema: norm,
@@ -448,8 +500,7 @@ pub fn convert(
     // Status order, whatever order upstream (or the overlay) listed them in.
     let mut sorted: Vec<(String, Value)> = out_responses.into_iter().collect();
     sorted.sort_by(|a, b| a.0.cmp(&b.0));
-    out.insert("responses".into(), Value::Object(sorted.into_iter().collect()));
-    Ok(Converted { path, method, op: Value::Object(out), errors, tags, schemes, source: src_index })
+    Ok((Value::Object(sorted.into_iter().collect()), errors))
 }
 
 fn drop_other_media(src: &Source, holder: &Value, at: &str, id: &str, changes: &mut BTreeSet<String>) {

@@ -29,7 +29,13 @@ pub mod overlay;
 pub mod pointer;
 pub mod report;
 pub mod schema;
+pub mod semver;
 pub mod source;
+
+/// The per-operation generator `build.rs` runs, compiled here so that regen checks the fragment
+/// and describes its public Rust surface (the API-change report) with the same code.
+#[path = "../../build/operations.rs"]
+pub mod operations;
 
 pub use config::Config;
 use serde_json::{Map, Value, json};
@@ -82,17 +88,103 @@ pub struct Regenerated {
     pub changes: Vec<String>,
     /// Stale overlay actions and `names:` entries.
     pub notes: Vec<String>,
+    /// The public Rust surface against the checked-in fragment's, when there is one and it
+    /// differs; `Err` when the checked-in fragment cannot be read as the generator reads it.
+    pub api: ApiReport,
 }
+
+/// The API change against the checked-in fragment: `None` when there is none or nothing differs,
+/// `Err` when the checked-in fragment cannot be read as the generator reads it.
+pub type ApiReport = Option<Result<semver::ApiChange, String>>;
 
 impl Regenerated {
     /// Everything for the user, in plain words.
     pub fn summary(&self) -> Vec<String> {
         let mut out = Vec::new();
+        match &self.api {
+            Some(Ok(change)) => out.extend(change.lines()),
+            Some(Err(e)) => out.push(format!("API change: unknown (the checked-in fragment does not generate: {e})")),
+            None => {}
+        }
         out.extend(self.changes.iter().cloned());
         out.extend(self.notes.iter().map(|n| format!("note: {n}")));
         out.extend(self.conversions.iter().map(|c| format!("converted: {c}")));
         out
     }
+}
+
+/// The API-change report of `old` → `new` (fragments), `None` when nothing differs.
+fn api_change(old: &Value, new: &Value, text_changed: bool) -> ApiReport {
+    let read = |doc| operations::surface::read(doc, &operations::TYPES);
+    let before = match read(old) {
+        Ok(s) => s,
+        Err(e) => return Some(Err(e)),
+    };
+    let after = match read(new) {
+        Ok(s) => s,
+        Err(e) => return Some(Err(e)),
+    };
+    semver::compare(&before, &after, text_changed).map(Ok)
+}
+
+/// Why an operation of the config is not in its source. When the checked-in fragment has it and
+/// its route (method and path) is in the source under another `operationId`, upstream renamed
+/// it: the refusal names the new id and the config lines that follow it (never a silent drop).
+fn missing_operation(
+    config: &Config,
+    spec: &config::OperationSpec,
+    src: &source::Source,
+    previous: Option<&Value>,
+    changes: &mut BTreeSet<String>,
+) -> RegenError {
+    let at = format!("{}#/paths", src.name);
+    if let config::Selector::Id(old) = &spec.selector
+        && let Some((method, path)) = previous.and_then(|p| report::route_of(p, old))
+    {
+        let route = config::Selector::Route { method: method.to_lowercase(), path: path.clone() };
+        let by_route = config::OperationSpec { selector: route, source: spec.source.clone() };
+        if let Ok(Some(found)) = fragment::find(src, &by_route, changes)
+            && let Some(new) = found.op.get("operationId").and_then(Value::as_str)
+        {
+            let names: String = config
+                .names
+                .iter()
+                .filter_map(|(loc, name)| {
+                    let rest = loc.strip_prefix(old.as_str()).filter(|r| r.starts_with(' '))?;
+                    Some(format!("\n    {new}{rest}: {name}"))
+                })
+                .collect();
+            let names = if names.is_empty() {
+                String::new()
+            } else {
+                format!("\nand rename the `names:` locations that start with `{old}` (the type names stay):{names}")
+            };
+            return RegenError::at(
+                format!("{at}/{}/{}", pointer::escape(&path), method.to_lowercase()),
+                format!(
+                    "operation {old} is not in {}, but its route {} {path} is, as `{new}`: upstream renamed the operationId. \
+                     Nothing was written. To follow the rename (the accessor and builder take the new name: a major release), \
+                     change one line in openapi/regen.yaml `operations:`\n  - {old}\nto\n  - {new}{names}",
+                    src.name,
+                    method.to_uppercase()
+                ),
+            );
+        }
+    }
+    RegenError::at(
+        at,
+        format!(
+            "operation {} is not in {}; to keep it from an older snapshot, pin it in openapi/regen.yaml:\n  operations:\n    - id: {}\n      source: {}\nor remove it from `operations:`",
+            spec.selector,
+            src.name,
+            spec.selector,
+            config
+                .previous_source
+                .as_deref()
+                .filter(|p| *p != src.path)
+                .unwrap_or("openapi/upstream/<older snapshot>.yaml")
+        ),
+    )
 }
 
 fn file_name(path: &str) -> String {
@@ -108,7 +200,95 @@ pub fn regenerate(
 ) -> Result<Regenerated, RegenError> {
     let mut changes: BTreeSet<String> = BTreeSet::new();
     let mut notes = Vec::new();
+    let (overlay, sources) = read_sources(config, read, &mut notes)?;
+    // The checked-in fragment, for the route of an operation upstream renamed.
+    let previous: Option<Value> = existing.and_then(|t| serde_yaml_ng::from_str(t).ok());
+    let main_security = sources[0].doc.get("security").cloned().unwrap_or(json!([]));
+    let mut hoister = schema::Hoister::new(&config.names);
+    let (mut converted, per_source) =
+        convert_operations(config, &sources, previous.as_ref(), &main_security, &mut hoister, &mut changes)?;
+    hoist_errors(&mut converted, &sources, &mut hoister, &mut changes)?;
+    let mut doc = document(&sources, &converted);
+    let schemes = security_schemes(&main_security, &converted, &sources, &mut changes)?;
+    let mut components = Map::new();
+    components.insert(
+        "schemas".into(),
+        Value::Object(hoister.components.iter().map(|(n, (s, _))| (n.clone(), s.clone())).collect()),
+    );
+    if !schemes.is_empty() {
+        components
+            .insert("securitySchemes".into(), Value::Object(schemes.into_iter().map(|(n, (s, _))| (n, s)).collect()));
+    }
+    doc.insert("components".into(), Value::Object(components));
+    let mut doc = Value::Object(doc);
+    schema::strip_markers(&mut doc);
 
+    for (loc, name) in &config.names {
+        if !hoister.used_locations.contains(loc) {
+            notes
+                .push(format!("names: `{loc}: {name}` matches no schema location (stale entry in openapi/regen.yaml)"));
+        }
+    }
+
+    if let Err(errs) = contract::check(&doc) {
+        let list: Vec<String> = errs.iter().map(ToString::to_string).collect();
+        return Err(RegenError::new(format!(
+            "the fragment would break the contract, so nothing was written:\n  {}",
+            list.join("\n  ")
+        )));
+    }
+
+    // What build.rs refuses, regen refuses first (the same code).
+    operations::generate(&doc, &operations::TYPES)
+        .map_err(|e| RegenError::new(format!("the fragment would not build, so nothing was written: {e}")))?;
+
+    let conversions: Vec<String> = changes.into_iter().collect();
+    let source_lines: Vec<emit::SourceLine> = sources
+        .iter()
+        .zip(&per_source)
+        .map(|(s, ops)| emit::SourceLine {
+            name: s.name.clone(),
+            openapi: s.openapi.clone(),
+            version: s.version.clone(),
+            sha256: s.sha256.clone(),
+            operations: ops.clone(),
+        })
+        .collect();
+    let header = emit::Header {
+        sources: &source_lines,
+        overlay: overlay.as_ref().map(|(n, sha, o)| (n.clone(), sha.clone(), o.actions.len())),
+        types: hoister.types.iter().map(|(l, t)| (l.clone(), t.name.clone(), t.upstream.clone())).collect(),
+        changes: &conversions,
+    };
+    let text = emit::render(&header, &doc)?;
+
+    let (changes, api) = match existing {
+        Some(old_text) => compare(old_text, &text, &doc)?,
+        None => (Vec::new(), None),
+    };
+    Ok(Regenerated { text, conversions, changes, notes, api })
+}
+
+/// What changed against the checked-in fragment: upstream's changes in words, and the API change.
+fn compare(old_text: &str, text: &str, doc: &Value) -> Result<(Vec<String>, ApiReport), RegenError> {
+    let old: Value = serde_yaml_ng::from_str(old_text)
+        .map_err(|e| RegenError::new(format!("the current fragment does not parse: {e}")))?;
+    let mut upstream = report::upstream_changes(&old, doc);
+    upstream.extend(report::type_changes(&old, doc));
+    upstream.extend(report::renames(old_text, text));
+    Ok((upstream, api_change(&old, doc, old_text != text)))
+}
+
+/// An overlay as read: its file name, SHA-256 and actions.
+type LoadedOverlay = (String, String, overlay::Overlay);
+
+/// The overlay and every source with it applied; a note for each
+/// overlay action that matched nothing.
+fn read_sources(
+    config: &Config,
+    read: &dyn Fn(&str) -> Result<Vec<u8>, String>,
+    notes: &mut Vec<String>,
+) -> Result<(Option<LoadedOverlay>, Vec<source::Source>), RegenError> {
     let overlay = match &config.overlay {
         Some(path) => {
             let bytes = read(path).map_err(RegenError::new)?;
@@ -163,8 +343,19 @@ pub fn regenerate(
         }
     }
 
-    let main_security = sources[0].doc.get("security").cloned().unwrap_or(json!([]));
-    let mut hoister = schema::Hoister::new(&config.names);
+    Ok((overlay, sources))
+}
+
+/// Finds and converts every operation of the config, in its order; with the operationIds read
+/// from each source, for the header.
+fn convert_operations(
+    config: &Config,
+    sources: &[source::Source],
+    previous: Option<&Value>,
+    main_security: &Value,
+    hoister: &mut schema::Hoister,
+    changes: &mut BTreeSet<String>,
+) -> Result<(Vec<fragment::Converted>, Vec<Vec<String>>), RegenError> {
     let mut converted = Vec::new();
     let mut per_source: Vec<Vec<String>> = vec![Vec::new(); sources.len()];
     for spec in &config.operations {
@@ -173,23 +364,11 @@ pub fn regenerate(
             None => 0,
         };
         let src = &sources[idx];
-        let found = fragment::find(src, spec, &mut changes)?.ok_or_else(|| {
-            RegenError::at(
-                format!("{}#/paths", src.name),
-                format!(
-                    "operation {} is not in {}; to keep it from an older snapshot, pin it in openapi/regen.yaml:\n  operations:\n    - id: {}\n      source: {}\nor remove it from `operations:`",
-                    spec.selector,
-                    src.name,
-                    spec.selector,
-                    config
-                        .previous_source
-                        .as_deref()
-                        .filter(|p| *p != src.path)
-                        .unwrap_or("openapi/upstream/<older snapshot>.yaml")
-                ),
-            )
-        })?;
-        let c = fragment::convert(src, idx, found, &main_security, &mut hoister, &mut changes)?;
+        let found = match fragment::find(src, spec, changes)? {
+            Some(found) => found,
+            None => return Err(missing_operation(config, spec, src, previous, changes)),
+        };
+        let c = fragment::convert(src, idx, found, main_security, hoister, changes)?;
         if converted.iter().any(|o: &fragment::Converted| o.path == c.path && o.method == c.method) {
             return Err(RegenError::new(format!(
                 "{} {} is listed twice in openapi/regen.yaml",
@@ -201,7 +380,16 @@ pub fn regenerate(
         converted.push(c);
     }
 
-    // One ErrorResponse for all.
+    Ok((converted, per_source))
+}
+
+/// One `ErrorResponse` for every error status: the union of upstream's error schemas.
+fn hoist_errors(
+    converted: &mut [fragment::Converted],
+    sources: &[source::Source],
+    hoister: &mut schema::Hoister,
+    changes: &mut BTreeSet<String>,
+) -> Result<(), RegenError> {
     let all_errors: Vec<fragment::ErrorSchema> =
         converted.iter_mut().flat_map(|c| std::mem::take(&mut c.errors)).collect();
     let has_error_status = converted.iter().any(|c| {
@@ -209,7 +397,7 @@ pub fn regenerate(
             .and_then(Value::as_object)
             .is_some_and(|r| r.keys().any(|k| k.starts_with('4') || k.starts_with('5')))
     });
-    match errors::merge(&all_errors, &sources, &mut changes)? {
+    match errors::merge(&all_errors, sources, changes)? {
         Some(merged) => {
             hoister.hoist(merged, "ErrorResponse", "ErrorResponse", true)?;
         }
@@ -224,7 +412,11 @@ pub fn regenerate(
         None => {}
     }
 
-    // The document.
+    Ok(())
+}
+
+/// The fragment without its components: version, info, servers, security, tags, paths.
+fn document(sources: &[source::Source], converted: &[fragment::Converted]) -> Map<String, Value> {
     let main = &sources[0];
     let mut doc = Map::new();
     doc.insert("openapi".into(), json!("3.0.3"));
@@ -238,7 +430,7 @@ pub fn regenerate(
     }
     let mut tags: Vec<Value> = Vec::new();
     let mut tag_names: Vec<String> = Vec::new();
-    for c in &converted {
+    for c in converted {
         let src = &sources[c.source];
         for t in &c.tags {
             if tag_names.contains(t) {
@@ -263,7 +455,7 @@ pub fn regenerate(
         doc.insert("tags".into(), Value::Array(tags));
     }
     let mut paths = Map::new();
-    for c in &converted {
+    for c in converted {
         let item = paths.entry(c.path.clone()).or_insert_with(|| json!({}));
         if let Some(item) = item.as_object_mut() {
             item.insert(c.method.clone(), c.op.clone());
@@ -271,7 +463,17 @@ pub fn regenerate(
     }
     doc.insert("paths".into(), Value::Object(paths));
 
-    // Security schemes: the global ones from the main source, each operation's from its own.
+    doc
+}
+
+/// The security schemes the fragment uses: the global ones from the main source, each
+/// operation's from its own.
+fn security_schemes(
+    main_security: &Value,
+    converted: &[fragment::Converted],
+    sources: &[source::Source],
+    changes: &mut BTreeSet<String>,
+) -> Result<BTreeMap<String, (Value, String)>, RegenError> {
     let mut schemes: BTreeMap<String, (Value, String)> = BTreeMap::new();
     let mut wanted: Vec<(usize, String)> = Vec::new();
     for req in main_security.as_array().into_iter().flatten() {
@@ -279,7 +481,7 @@ pub fn regenerate(
             wanted.push((0, k.clone()));
         }
     }
-    for c in &converted {
+    for c in converted {
         for k in &c.schemes {
             wanted.push((c.source, k.clone()));
         }
@@ -315,61 +517,5 @@ pub fn regenerate(
             }
         }
     }
-    let mut components = Map::new();
-    components.insert(
-        "schemas".into(),
-        Value::Object(hoister.components.iter().map(|(n, (s, _))| (n.clone(), s.clone())).collect()),
-    );
-    if !schemes.is_empty() {
-        components
-            .insert("securitySchemes".into(), Value::Object(schemes.into_iter().map(|(n, (s, _))| (n, s)).collect()));
-    }
-    doc.insert("components".into(), Value::Object(components));
-    let mut doc = Value::Object(doc);
-    schema::strip_markers(&mut doc);
-
-    for (loc, name) in &config.names {
-        if !hoister.used_locations.contains(loc) {
-            notes
-                .push(format!("names: `{loc}: {name}` matches no schema location (stale entry in openapi/regen.yaml)"));
-        }
-    }
-
-    if let Err(errs) = contract::check(&doc) {
-        let list: Vec<String> = errs.iter().map(ToString::to_string).collect();
-        return Err(RegenError::new(format!(
-            "the fragment would break the contract, so nothing was written:\n  {}",
-            list.join("\n  ")
-        )));
-    }
-
-    let conversions: Vec<String> = changes.into_iter().collect();
-    let source_lines: Vec<emit::SourceLine> = sources
-        .iter()
-        .zip(&per_source)
-        .map(|(s, ops)| emit::SourceLine {
-            name: s.name.clone(),
-            openapi: s.openapi.clone(),
-            version: s.version.clone(),
-            sha256: s.sha256.clone(),
-            operations: ops.clone(),
-        })
-        .collect();
-    let header = emit::Header {
-        sources: &source_lines,
-        overlay: overlay.as_ref().map(|(n, sha, o)| (n.clone(), sha.clone(), o.actions.len())),
-        types: hoister.types.iter().map(|(l, t)| (l.clone(), t.name.clone(), t.upstream.clone())).collect(),
-        changes: &conversions,
-    };
-    let text = emit::render(&header, &doc)?;
-
-    let mut upstream = Vec::new();
-    if let Some(old_text) = existing {
-        let old: Value = serde_yaml_ng::from_str(old_text)
-            .map_err(|e| RegenError::new(format!("the current fragment does not parse: {e}")))?;
-        upstream.extend(report::upstream_changes(&old, &doc));
-        upstream.extend(report::type_changes(&old, &doc));
-        upstream.extend(report::renames(old_text, &text));
-    }
-    Ok(Regenerated { text, conversions, changes: upstream, notes })
+    Ok(schemes)
 }

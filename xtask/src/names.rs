@@ -10,13 +10,6 @@ pub fn location(loc: &str) -> String {
     if rest.is_empty() { root } else { format!("{root} {}", rest.trim()) }
 }
 
-/// `get_current key` -> `GetCurrentKey`: the name derived from an operationId or a property.
-pub fn pascal(s: &str) -> String {
-    s.split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut c = p.chars();
-            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
-        })
-        .collect()
-}
+/// `getCurrentKey` -> `GetCurrentKey`: the words a derived type name is joined from, by the
+/// pipeline's one naming rule (`build/naming.rs`).
+pub use crate::operations::naming::pascal_words as pascal;

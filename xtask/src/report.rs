@@ -18,6 +18,13 @@ fn operations(doc: &Value) -> BTreeMap<String, (String, Value)> {
     out
 }
 
+/// `(METHOD, /path)` of the operation `id` in a fragment.
+pub fn route_of(doc: &Value, id: &str) -> Option<(String, String)> {
+    let (route, _) = operations(doc).remove(id)?;
+    let (method, path) = route.split_once(' ')?;
+    Some((method.to_owned(), path.to_owned()))
+}
+
 fn effective_security(doc: &Value, op: &Value) -> String {
     op.get("security").or_else(|| doc.get("security")).map_or("none".into(), Value::to_string)
 }

@@ -15,6 +15,7 @@
 
 use crate::RegenError;
 use crate::names::{location, pascal};
+use crate::operations::naming::{collision, snake};
 use crate::overlay::Edit;
 use crate::pointer::{escape, unescape};
 use crate::source::Source;
@@ -154,6 +155,20 @@ impl<'a> Norm<'a> {
         }
         let mut o = obj.clone();
 
+        self.keywords(&mut o, ptr)?;
+        self.type_list(&mut o, ptr)?;
+        self.const_and_bounds(&mut o, ptr)?;
+        self.annotations(&mut o, ptr);
+        self.children(&mut o, ptr)?;
+        // Composition last: branches are normalized on their own, then folded in.
+        self.unions(&mut o, ptr)?;
+        self.all_of(&mut o, ptr)?;
+        o.insert("x-src".into(), json!(format!("{}#{ptr}", self.src.name)));
+        Ok(Value::Object(o))
+    }
+
+    /// Vendor extensions dropped; keywords with no 3.0 form refused; annotation-only ones removed.
+    fn keywords(&mut self, o: &mut Map<String, Value>, ptr: &str) -> Result<(), RegenError> {
         let vendor: Vec<String> = o.keys().filter(|k| k.starts_with("x-")).cloned().collect();
         for k in &vendor {
             o.shift_remove(k);
@@ -173,7 +188,11 @@ impl<'a> Norm<'a> {
         if !dropped.is_empty() {
             self.change(ptr, format!("annotation-only keyword(s) removed: {}", dropped.join(", ")));
         }
+        Ok(())
+    }
 
+    /// `type: [T, 'null']` → `type: T, nullable: true`; a schema that is only null is refused.
+    fn type_list(&mut self, o: &mut Map<String, Value>, ptr: &str) -> Result<(), RegenError> {
         // type: [T, 'null'] -> type: T, nullable: true
         if let Some(Value::Array(types)) = o.get("type").cloned() {
             let names: Vec<&str> = types.iter().filter_map(Value::as_str).collect();
@@ -206,7 +225,11 @@ impl<'a> Norm<'a> {
         if o.get("type").and_then(Value::as_str) == Some("null") {
             return Err(self.always_null(&format!("{ptr}/type"), ptr, "`type: null`"));
         }
+        Ok(())
+    }
 
+    /// `const` → a one-value `enum`; 2020-12 numeric exclusive bounds → 3.0 bound and flag.
+    fn const_and_bounds(&mut self, o: &mut Map<String, Value>, ptr: &str) -> Result<(), RegenError> {
         if let Some(c) = o.shift_remove("const") {
             if o.contains_key("enum") {
                 let at = format!("{ptr}/const");
@@ -250,7 +273,12 @@ impl<'a> Norm<'a> {
                 }
             }
         }
+        Ok(())
+    }
 
+    /// `examples` → `example`; formats the crate does not keep and `additionalProperties: false`
+    /// removed.
+    fn annotations(&mut self, o: &mut Map<String, Value>, ptr: &str) {
         if let Some(examples) = o.shift_remove("examples") {
             if let Some(first) = examples.as_array().and_then(|a| a.first()).cloned() {
                 o.entry("example").or_insert(first);
@@ -274,12 +302,23 @@ impl<'a> Norm<'a> {
             o.shift_remove("additionalProperties");
             self.change(ptr, "additionalProperties: false removed (a new upstream field must not break decoding)");
         }
+    }
 
-        // Children.
+    /// Properties (two that are one Rust name refused), items and map values, each normalized.
+    fn children(&mut self, o: &mut Map<String, Value>, ptr: &str) -> Result<(), RegenError> {
         if let Some(props) = o.get("properties").cloned() {
             let Value::Object(props) = props else {
                 return Err(self.refuse(ptr, "`properties` is not a map", vec![], ""));
             };
+            if let Some((first, second, rust)) = collision(props.keys().map(String::as_str), snake) {
+                let at = format!("{ptr}/properties/{}", escape(&second));
+                return Err(self.refuse(
+                    &at,
+                    format!("`{first}` and `{second}` are both the field `{rust}` in Rust (see build/naming.rs)"),
+                    vec![(at.clone(), Edit::Remove)],
+                    &format!("drop `{second}`, keep `{first}`"),
+                ));
+            }
             let mut out = Map::new();
             for (name, sub) in &props {
                 out.insert(name.clone(), self.normalize(sub, &format!("{ptr}/properties/{}", escape(name)))?);
@@ -305,8 +344,11 @@ impl<'a> Norm<'a> {
         if let Some(ap) = o.get("additionalProperties").cloned().filter(Value::is_object) {
             o.insert("additionalProperties".into(), self.normalize(&ap, &format!("{ptr}/additionalProperties"))?);
         }
+        Ok(())
+    }
 
-        // Composition last: branches are normalized on their own, then folded in.
+    /// `anyOf`/`oneOf`: null branches become `nullable`; one other branch is folded in; more are refused.
+    fn unions(&mut self, o: &mut Map<String, Value>, ptr: &str) -> Result<(), RegenError> {
         for key in ["anyOf", "oneOf"] {
             let Some(branches) = o.shift_remove(key) else { continue };
             let branches = branches.as_array().cloned().unwrap_or_default();
@@ -328,7 +370,7 @@ impl<'a> Norm<'a> {
                 }
                 1 => {
                     let (_, only) = rest.pop().unwrap_or_default();
-                    self.fold(&mut o, only, ptr, key)?;
+                    self.fold(o, only, ptr, key)?;
                     if nulls > 0 {
                         o.insert("nullable".into(), json!(true));
                         self.change(ptr, format!("{key} [T, null] -> T, nullable: true"));
@@ -348,6 +390,11 @@ impl<'a> Norm<'a> {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// `allOf`: branches merged into one schema; branches that only document become its docs.
+    fn all_of(&mut self, o: &mut Map<String, Value>, ptr: &str) -> Result<(), RegenError> {
         if let Some(branches) = o.shift_remove("allOf") {
             let branches = branches.as_array().cloned().unwrap_or_default();
             let mut merged = Map::new();
@@ -379,12 +426,10 @@ impl<'a> Norm<'a> {
                     merged.insert(k, v);
                 }
             }
-            self.fold(&mut o, Value::Object(merged), ptr, "allOf")?;
+            self.fold(o, Value::Object(merged), ptr, "allOf")?;
             self.change(ptr, "allOf merged into one schema");
         }
-
-        o.insert("x-src".into(), json!(format!("{}#{ptr}", self.src.name)));
-        Ok(Value::Object(o))
+        Ok(())
     }
 
     fn follow(&mut self, obj: &Map<String, Value>, r: &Value, ptr: &str) -> Result<Value, RegenError> {

@@ -63,15 +63,16 @@ fn every_string_enum_is_generated_open_and_progenitor_is_told_to_use_it() {
     );
     let code = generated.operations.replace(' ', "");
     assert!(code.contains("pubenumListThingsResponseDataState{"), "{code}");
-    // Each value a variant (a leading digit gets a `V`; `unknown` steps aside for the catch-all),
+    // Each value a variant (a leading digit gets an `X`, as typify names; `unknown` steps aside
+    // for the catch-all),
     // and the catch-all keeps the text.
-    for variant in ["Open,", "Closed,", "V2fa,", "UnknownValue,", "Unknown(String)"] {
+    for variant in ["Open,", "Closed,", "X2fa,", "UnknownValue,", "Unknown(String)"] {
         assert!(code.contains(variant), "{variant}");
     }
     assert!(code.contains(r#"other=>Self::Unknown(other.to_owned())"#), "{code}");
-    assert!(code.contains(r#""2fa"=>Self::V2fa"#), "the wire value is kept: {code}");
+    assert!(code.contains(r#""2fa"=>Self::X2fa"#), "the wire value is kept: {code}");
     // Re-exported with the other types.
-    assert!(code.contains("pubusesuper::{ListThingsResponseDataState};"), "{code}");
+    assert!(code.contains("pubusesuper::ListThingsResponseDataState;"), "{code}");
 }
 
 #[test]

@@ -1,0 +1,209 @@
+//! The API-change report: the public Rust surface before and after, classed patch, minor or
+//! major, with every item that decides it; on the real 2026-08 → 2026-10 `GET /key` and on small
+//! fixtures for each class.
+
+mod common;
+
+use common::{config, regen_with, root};
+use xtask::semver::Class;
+
+fn read_root(p: &str) -> String {
+    std::fs::read_to_string(root().join(p)).unwrap()
+}
+
+/// regen with the workspace's files (openapi/...).
+fn regen_real(config: &str, existing: Option<&str>) -> xtask::Regenerated {
+    let files: Vec<(String, String)> = ["openapi/overlay.yaml"]
+        .into_iter()
+        .chain(std::fs::read_dir(root().join("openapi/upstream")).unwrap().map(|e| {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            Box::leak(format!("openapi/upstream/{name}").into_boxed_str()) as &str
+        }))
+        .map(|p| (p.to_owned(), read_root(p)))
+        .collect();
+    let borrowed: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    regen_with(config, &borrowed, existing).unwrap()
+}
+
+#[test]
+fn get_key_2026_08_to_2026_10_is_a_major_release_with_its_breaking_items() {
+    let config = read_root("openapi/regen.yaml");
+    let pin = "  - id: getCurrentKey\n    source: openapi/upstream/openrouter.key-credits.2026-10.openapi.yaml\n";
+    assert!(config.contains(pin), "the config no longer pins getCurrentKey to 2026-10:\n{config}");
+    let august = regen_real(&config.replace(pin, "  - getCurrentKey\n"), None);
+    let now = regen_real(&config, Some(&august.text));
+    assert_eq!(now.text, read_root("openapi/credits.yaml"), "the main config regenerates the checked-in fragment");
+    let api = now.api.as_ref().expect("the fragments differ").as_ref().unwrap();
+    let lines = api.lines();
+    println!("{}", lines.join("\n"));
+    assert_eq!(lines, now.summary()[..lines.len()], "the summary regen prints starts with the report");
+    // The overlay gives the August shape `budgets` and `allowed_data_regions` with no type
+    // (any JSON): typed now, which a user's code matching on `Value` breaks on.
+    assert_eq!(api.class, Class::Major);
+    for line in [
+        "major: `CurrentKey::budgets` changed from `Option<Value>` to `Option<Vec<KeyBudget>>`",
+        "major: `CurrentKey::allowed_data_regions` changed from `Option<Value>` to `Option<Vec<DataRegion>>`",
+        "minor: `CurrentKey::effective_budget` added (`Option<KeyBudget>`; the struct is #[non_exhaustive])",
+        "minor: `KeyBudget` added (a struct)",
+        "minor: `DataRegion` added (an open enum)",
+    ] {
+        assert!(lines.iter().any(|l| l == line), "{line}: {lines:#?}");
+    }
+    // A new type's members come with it: not listed one by one.
+    assert!(!lines.iter().any(|l| l.contains("`KeyBudget::") || l.contains("`DataRegion::")), "{lines:#?}");
+    assert_eq!(lines.iter().filter(|l| l.starts_with("major:")).count(), 2, "{lines:#?}");
+}
+
+const BASE: &str = r#"openapi: 3.0.3
+info: {title: t, version: "1"}
+servers: [{url: "https://x.test/api/v1"}]
+security: [{bearer: []}]
+tags: [{name: Things}]
+paths:
+  /thing:
+    get:
+      operationId: getThing
+      tags: [Things]
+      parameters:
+        - {name: limit, in: query, required: false, schema: {type: integer}}
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [id, amount]
+                properties:
+                  id: {type: string, description: "The id."}
+                  amount: {type: number, nullable: true}
+                  kind: {type: string, enum: [a, b]}
+components:
+  securitySchemes:
+    bearer: {type: http, scheme: bearer}
+"#;
+
+/// The report for BASE → BASE with `from` replaced by `to`.
+fn class_of(from: &str, to: &str) -> xtask::semver::ApiChange {
+    let edited = BASE.replace(from, to);
+    assert_ne!(edited, BASE, "the edit `{from}` applies");
+    class_of_docs(BASE, &edited)
+}
+
+/// The report for the fragment regenerated from `before` → from `after` (upstream documents).
+fn class_of_docs(before: &str, after: &str) -> xtask::semver::ApiChange {
+    class_of_config(before, after, "")
+}
+
+fn class_of_config(before: &str, after: &str, extra: &str) -> xtask::semver::ApiChange {
+    let cfg = config("x", &["getThing"], false).replace("fixtures/x", "up.yaml") + extra;
+    let old = regen_with(&cfg, &[("up.yaml", before)], None).unwrap();
+    let new = regen_with(&cfg, &[("up.yaml", after)], Some(&old.text)).unwrap();
+    new.api.expect("the fragment changed").unwrap()
+}
+
+#[test]
+fn a_new_description_is_a_patch() {
+    let api = class_of("The id.", "The thing's id.");
+    assert_eq!((api.class, api.items.len()), (Class::Patch, 0), "{:?}", api.lines());
+}
+
+#[test]
+fn a_new_field_a_new_optional_setter_and_a_new_enum_value_are_minor() {
+    let api = class_of(
+        "kind: {type: string, enum: [a, b]}",
+        "kind: {type: string, enum: [a, b]}\n                  note: {type: string}",
+    );
+    assert_eq!(api.class, Class::Minor, "{:?}", api.lines());
+    let lines = api.lines();
+    assert!(
+        lines.contains(
+            &"minor: `GetThingResponse::note` added (`Option<String>`; the struct is #[non_exhaustive])".to_owned()
+        ),
+        "{lines:#?}"
+    );
+
+    // A string enum given a name (`names:` in the config) is a component, generated open: a
+    // new value is minor.
+    let after = BASE.replace("enum: [a, b]", "enum: [a, b, c]");
+    let api = class_of_config(BASE, &after, "names:\n  getThing 200 /kind: Kind\n");
+    assert_eq!(
+        api.lines(),
+        ["API change: minor (additions only)", "minor: `Kind::C` added (value \"c\"; the enum is #[non_exhaustive])"]
+    );
+
+    let api = class_of(
+        "        - {name: limit",
+        "        - {name: offset, in: query, schema: {type: integer}}\n        - {name: limit",
+    );
+    assert_eq!(
+        api.lines(),
+        ["API change: minor (additions only)", "minor: `GetThingBuilder::offset` added (optional, `fn(i64)`)"]
+    );
+}
+
+#[test]
+fn a_changed_type_a_removed_field_and_a_new_required_setter_are_major() {
+    let api = class_of("amount: {type: number, nullable: true}", "amount: {type: number}");
+    assert_eq!(api.lines()[1], "major: `GetThingResponse::amount` changed from `Option<f64>` to `f64`");
+    assert_eq!(api.class, Class::Major);
+
+    let api = class_of("                  kind: {type: string, enum: [a, b]}\n", "");
+    assert!(
+        api.lines()
+            .contains(&"major: `GetThingResponse::kind` removed (was `Option<GetThingResponseKind>`)".to_owned()),
+        "{:?}",
+        api.lines()
+    );
+    assert!(
+        api.lines().contains(&"major: `GetThingResponseKind` removed (was an open enum)".to_owned()),
+        "{:?}",
+        api.lines()
+    );
+
+    let api = class_of("{name: limit, in: query, required: false", "{name: limit, in: query, required: true");
+    assert_eq!(api.lines()[1], "major: `GetThingBuilder::limit` is now required: calls without it now fail");
+
+    let api = class_of("kind: {type: string, enum: [a, b]}", "kind: {type: string, enum: [a]}");
+    assert_eq!(api.lines()[1], "major: `GetThingResponseKind::B` removed (was the value \"b\")");
+    // Every string enum, named or not, is a component generated open: a new value is minor.
+    let api = class_of("kind: {type: string, enum: [a, b]}", "kind: {type: string, enum: [a, b, c]}");
+    assert_eq!(api.class, Class::Minor, "{:?}", api.lines());
+    assert_eq!(api.lines()[1], "minor: `GetThingResponseKind::C` added (value \"c\"; the enum is #[non_exhaustive])");
+}
+
+#[test]
+fn a_new_operation_is_minor_even_with_required_setters_and_enums() {
+    let with_second = BASE.replace(
+        "components:\n",
+        r#"  /other/{id}:
+    get:
+      operationId: getOther
+      tags: [Things]
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  mode: {type: string, enum: [x, y]}
+components:
+"#,
+    );
+    let cfg = |ops: &str| format!("source: up.yaml\noutput: o.yaml\noperations:\n{ops}");
+    let old = regen_with(&cfg("  - getThing\n"), &[("up.yaml", &with_second)], None).unwrap();
+    let new = regen_with(&cfg("  - getThing\n  - getOther\n"), &[("up.yaml", &with_second)], Some(&old.text)).unwrap();
+    assert_eq!(
+        new.api.unwrap().unwrap().lines(),
+        [
+            "API change: minor (additions only)",
+            "minor: `GetOtherResponse` added (a struct)",
+            "minor: `GetOtherResponseMode` added (an open enum)",
+            "minor: `ThingsApi::get_other` added (`fn() -> GetOtherBuilder`)",
+        ]
+    );
+}
