@@ -171,12 +171,12 @@ enum Contender {
 fn build(name: &str, url: &str) -> Contender {
     match name {
         "openrouter-credits" => {
-            Contender::Sdk(openrouter_credits::Client::builder().api_key(KEY).base_url(url).build().expect("sdk"))
+            Contender::Sdk(openrouter_credits::Client::builder().management_key(KEY).base_url(url).build().expect("sdk"))
         }
         // This crate with each charge on a fresh connection (`fresh_connections_for_non_idempotent`).
         "openrouter-credits-fresh" => Contender::Sdk(
             openrouter_credits::Client::builder()
-                .api_key(KEY)
+                .management_key(KEY)
                 .base_url(url)
                 .fresh_connections_for_non_idempotent(true)
                 .build()
@@ -213,7 +213,7 @@ fn build(name: &str, url: &str) -> Contender {
         // 0.13 clones every request for it), to measure what that layer costs this crate.
         "openrouter-credits-noretry" => Contender::Sdk(
             openrouter_credits::Client::builder()
-                .api_key(KEY)
+                .management_key(KEY)
                 .base_url(url)
                 .http_client(
                     reqwest::Client::builder()
