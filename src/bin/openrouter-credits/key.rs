@@ -4,13 +4,13 @@
 //! answer to "how much can I still spend".
 
 use crate::Outcome;
-use crate::args::BalanceArgs;
+use crate::args::KeyArgs;
 use crate::output::{self, Style};
 use openrouter_credits::{Client, Error};
 
 /// `--min-remaining N` for `key`: exit 3 when the key's `limit_remaining` is below N. A key
 /// without a limit (`limit_remaining` null) has no ceiling, so it is never below.
-pub(crate) async fn run(client: &Client, args: &BalanceArgs, json: bool, style: Style) -> Result<Outcome, Error> {
+pub(crate) async fn run(client: &Client, args: &KeyArgs, json: bool, style: Style) -> Result<Outcome, Error> {
     let response = client.api_keys().get_current_key().send().await?;
     let key = &response.data;
     let below = match (args.min_remaining, key.limit_remaining) {
