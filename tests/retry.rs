@@ -139,6 +139,32 @@ async fn jittered_waits_stay_within_the_backoff() {
     assert_eq!(server.requests().len(), 6);
 }
 
+/// Full jitter spreads each wait over the whole `[0, backoff]`, not just under its top: 200 calls
+/// that each wait once (a 500, then the default answer) on the paused clock, where a wait is
+/// exactly the time that passes. A jitter that always waited the whole step (or none, or a
+/// fixed share) fails here, as it would not in the test above, which bounds waits from above only.
+#[tokio::test(start_paused = true)]
+async fn jittered_waits_spread_over_the_whole_backoff() {
+    let server = server().await;
+    let policy = RetryConfig::backoff(100 * MS, 100 * MS, 1.0, Duration::from_secs(10));
+    let client = builder(&server).retries(policy).build().unwrap();
+    let mut waits = Vec::new();
+    for _ in 0..200 {
+        server.enqueue(Operation::GetCredits, MockResponse::error(500, "x"));
+        let started = Instant::now();
+        client.credits().get_credits().await.unwrap();
+        waits.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    assert_eq!(server.requests().len(), 400, "one retry per call");
+    let (min, max) = waits.iter().fold((f64::MAX, 0.0f64), |(lo, hi), w| (lo.min(*w), hi.max(*w)));
+    let mean = waits.iter().sum::<f64>() / waits.len() as f64;
+    // Uniform on [0, 100] ms: the mean is 50 ± 2 ms (one standard deviation over 200 draws), and
+    // the chance that no draw is below 20 (or above 80) ms is 0.8^200, about 1e-19.
+    assert!(max <= 100.0 + 1e-6, "a wait past the backoff: {max} ms");
+    assert!(min < 20.0 && max > 80.0, "waits not spread over [0, 100] ms: {min}..{max} ms");
+    assert!((40.0..60.0).contains(&mean), "mean wait {mean} ms, not about 50");
+}
+
 #[tokio::test(start_paused = true)]
 async fn the_whole_call_stops_within_its_budget() {
     let server = server().await;
