@@ -344,3 +344,31 @@ async fn a_retried_charge_is_sent_again_byte_for_byte() {
     assert_eq!(sent[1].header("authorization"), Some(format!("Bearer {BEARER}").as_str()));
     assert!(sent[1].header("api-version").is_none());
 }
+
+/// An exponent out of range (below 1, infinite, NaN) is taken as 1, as documented: the waits stay
+/// at the initial interval instead of jumping to the maximum (or panicking on an infinite wait).
+#[tokio::test(start_paused = true)]
+async fn an_exponent_out_of_range_is_taken_as_1() {
+    let with = |exponent| RetryConfig::backoff(100 * MS, Duration::from_secs(1), exponent, Duration::from_secs(10));
+    for exponent in [f64::INFINITY, f64::NAN, 0.5, -2.0] {
+        assert_eq!(with(exponent), with(1.0), "{exponent}");
+    }
+    let server = server().await;
+    queue(&server, 3, MockResponse::error(500, "x"));
+    let started = Instant::now();
+    builder(&server).retries(with(f64::INFINITY).jitter(false)).build().unwrap().credits().get_credits().await.unwrap();
+    // Three waits of 100 ms, not 100 ms and then the 1 s maximum.
+    assert_eq!(started.elapsed(), 300 * MS);
+    assert_eq!(server.requests().len(), 4);
+}
+
+/// The attempt cap a policy reports: one for `none()`, none for backoff alone (only the time
+/// budget bounds it), and `max_attempts` (at least 1) when set.
+#[test]
+fn the_attempt_cap_is_reported() {
+    assert_eq!(RetryConfig::none().max_attempts_or_unbounded(), Some(1));
+    assert_eq!(RetryConfig::none().max_attempts(5).max_attempts_or_unbounded(), Some(1), "none() never retries");
+    assert_eq!(RetryConfig::default().max_attempts_or_unbounded(), None);
+    assert_eq!(RetryConfig::default().max_attempts(3).max_attempts_or_unbounded(), Some(3));
+    assert_eq!(RetryConfig::default().max_attempts(0).max_attempts_or_unbounded(), Some(1));
+}
