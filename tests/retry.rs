@@ -372,3 +372,20 @@ fn the_attempt_cap_is_reported() {
     assert_eq!(RetryConfig::default().max_attempts(3).max_attempts_or_unbounded(), Some(3));
     assert_eq!(RetryConfig::default().max_attempts(0).max_attempts_or_unbounded(), Some(1));
 }
+
+/// A `retry-after-ms` that is not a wait (negative, infinite) is ignored, and the `Retry-After`
+/// beside it is the server's ask: 2 s, exactly.
+#[tokio::test(start_paused = true)]
+async fn an_invalid_retry_after_ms_falls_back_to_retry_after() {
+    for bad in ["-5", "inf", "NaN", "soon"] {
+        let server = server().await;
+        server.enqueue(
+            Operation::GetCredits,
+            MockResponse::error(429, "x").header("retry-after-ms", bad).retry_after("2"),
+        );
+        let policy = RetryConfig::backoff(100 * MS, Duration::from_secs(5), 2.0, Duration::from_secs(10)).jitter(false);
+        let started = Instant::now();
+        builder(&server).retries(policy).build().unwrap().credits().get_credits().await.unwrap();
+        assert_eq!(started.elapsed(), Duration::from_secs(2), "retry-after-ms: {bad}");
+    }
+}
