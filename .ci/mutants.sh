@@ -21,8 +21,12 @@ MIN_SCORE=${MIN_SCORE:-0}
 FILES=(src/retry.rs src/outcome.rs src/validate.rs src/redact.rs src/base_url.rs src/call.rs)
 # The test targets that exercise these files; cli (the binary), tls, examples and doctests are
 # left out to keep each mutant's build short.
-TESTS=(--lib --test retry --test reliability --test faults --test errors --test wire --test validation
-    --test secrets --test trace_secrets --test mock --test proxy)
+# (Given as --cargo-arg: cargo-mutants passes what follows `--` to the test binaries, not to cargo.)
+TESTS=()
+for t in --lib --test=retry --test=reliability --test=faults --test=errors --test=wire --test=validation \
+    --test=secrets --test=trace_secrets --test=mock --test=proxy; do
+    TESTS+=(--cargo-arg="$t")
+done
 
 if ! command -v cargo-mutants >/dev/null 2>&1; then
     cargo install --locked cargo-mutants@27.1.0
@@ -40,7 +44,7 @@ out=$(mktemp -d)
 status=0
 CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-1} CARGO_PROFILE_DEV_DEBUG=0 nice -n 10 \
     cargo mutants --in-place --no-shuffle --timeout 60 --build-timeout 600 --output "$out" "${args[@]}" \
-    -- "${TESTS[@]}" || status=$?
+    "${TESTS[@]}" || status=$?
 # cargo-mutants exits 2 when mutants survive, 3 on timeouts; anything else is a failure to run.
 case $status in 0 | 2 | 3) ;; *) echo "error: cargo mutants failed (exit $status)" >&2; exit 1 ;; esac
 
