@@ -91,8 +91,9 @@ fn base_url_rules_each_on_their_own() {
         ("http://:secret@127.0.0.1", "credentials"),
         ("http://127.0.0.1/api?x", "query"),
         ("http://127.0.0.1/api#x", "fragment"),
-        ("http://192.168.1.1/api", "https"),
-        ("http://localhost.example/api", "https"),
+        ("http://192.168.1.1/api", "plain http is allowed only for loopback hosts"),
+        ("http://localhost.example/api", "plain http is allowed only for loopback hosts"),
+        ("ftp://127.0.0.1/api", "must be an https URL"),
     ] {
         let err = Client::builder().base_url(bad).build().unwrap_err();
         assert_eq!(field_of(&err), "base_url", "{bad}: {err}");
