@@ -16,7 +16,10 @@
 //! ```
 //!
 //! Allocations are counted by a global allocator, on the client thread only (the server runs on
-//! another thread and is not counted).
+//! another thread and is not counted). Every run (the `--quick` one in CI too) holds them to
+//! BENCHMARKS.md's figures with a tolerance ([`ALLOCATION_BUDGET`]), and to fewer than bare
+//! reqwest makes: a change that costs allocations on every call fails, while a dependency upgrade
+//! that moves the count by one or two does not.
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -58,6 +61,33 @@ unsafe impl GlobalAlloc for Counting {
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
+
+/// Allocations per call as BENCHMARKS.md reports them (Linux x86-64; this bench counts them
+/// the same way): `get_credits`, the charge.
+const ALLOCATION_BUDGET: (f64, f64) = (41.0, 56.0);
+/// How far above the budget a run may land before it fails: room for a dependency upgrade's
+/// allocation or two (hyper, reqwest, serde_json), not for a regression that costs several a call.
+const ALLOCATION_TOLERANCE: f64 = 0.10;
+
+/// The allocation verdict: `Err` naming every figure over its bound.
+fn check_allocations(credits: (f64, f64), charge: (f64, f64)) -> Result<(), String> {
+    let mut over = Vec::new();
+    for (name, (sdk, bare), budget) in
+        [("get_credits", credits, ALLOCATION_BUDGET.0), ("create_coinbase_charge", charge, ALLOCATION_BUDGET.1)]
+    {
+        let limit = budget * (1.0 + ALLOCATION_TOLERANCE);
+        if sdk > limit {
+            over.push(format!(
+                "{name}: {sdk:.1} allocations per call, over {limit:.1} (BENCHMARKS.md: {budget}, + {:.0} %)",
+                ALLOCATION_TOLERANCE * 100.0
+            ));
+        }
+        if sdk >= bare {
+            over.push(format!("{name}: {sdk:.1} allocations per call, not fewer than bare reqwest's {bare:.1}"));
+        }
+    }
+    if over.is_empty() { Ok(()) } else { Err(over.join("\n")) }
+}
 
 const KEY: &str = "sk-or-v1-bench";
 const SENDER: &str = "0x1234567890123456789012345678901234567890";
@@ -378,6 +408,14 @@ fn main() {
                 );
                 println!("| allocations per get_credits call | {alloc_sdk:.1} | {alloc_bare:.1} |");
                 println!("| allocations per charge call | {alloc_charge:.1} | {alloc_bare_charge:.1} |");
+                // Linux x86-64 only, where BENCHMARKS.md is measured: another platform's
+                // allocator and TLS stack may count differently.
+                if cfg!(all(target_os = "linux", target_arch = "x86_64"))
+                    && let Err(over) = check_allocations((alloc_sdk, alloc_bare), (alloc_charge, alloc_bare_charge))
+                {
+                    eprintln!("error: allocations per call over budget:\n{over}");
+                    std::process::exit(1);
+                }
                 println!();
                 println!("| decoding alone (serde_json into the generated types) | ns per body |");
                 println!("|---|---|");

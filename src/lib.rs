@@ -1,4 +1,6 @@
-#![doc = include_str!("../README.md")]
+// The crate's page on docs.rs: for users of the published crate. The repository's README (for
+// contributors, and the page on GitHub) is doctested below, so its examples compile as shown.
+#![doc = include_str!("lib.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -52,6 +54,11 @@ pub use transport::{TransportError, TransportKind};
 // fragment adds its names here).
 include!(concat!(env!("OUT_DIR"), "/exports.rs"));
 pub use types::{CoinbaseChargeResponse, CreditsResponse};
+
+/// The README's Rust examples, compiled and run by `cargo test` exactly as a reader sees them.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 /// The fuzz target's entry point (`fuzz/`, built by `cargo fuzz` with `--cfg fuzzing`); not an API.
 #[cfg(fuzzing)]

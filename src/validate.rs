@@ -132,6 +132,12 @@ mod tests {
         assert_eq!(number_rule(11.0, &range).unwrap_err(), "must be a finite number at least 1, at most 10");
         assert!(number_rule(10.0, &range).is_ok() && number_rule(1.0, &range).is_ok());
         assert_eq!(number_rule(f64::NAN, &NumberRule::default()).unwrap_err(), "must be a finite number");
+        // An exclusive maximum: below it passes, at it or above it does not.
+        let below = NumberRule { maximum: Some(10.0), exclusive_maximum: true, ..Default::default() };
+        assert!(number_rule(9.5, &below).is_ok() && number_rule(-3.0, &below).is_ok());
+        for bad in [10.0, 10.5] {
+            assert_eq!(number_rule(bad, &below).unwrap_err(), "must be a finite number less than 10", "{bad}");
+        }
     }
 
     #[test]
@@ -148,7 +154,22 @@ mod tests {
             StringRule { min_length: Some(1), max_length: Some(3), one_of: &["a", "bb"], format: Some("unknown") };
         assert_eq!(string_rule("", &rule).unwrap_err(), "must not be empty");
         assert_eq!(string_rule("abcd", &rule).unwrap_err(), "must be at most 3 characters");
+        // At the bounds is within them.
+        let bounds = StringRule { min_length: Some(2), max_length: Some(3), ..Default::default() };
+        assert!(string_rule("ab", &bounds).is_ok() && string_rule("abc", &bounds).is_ok());
+        assert_eq!(string_rule("a", &bounds).unwrap_err(), "must be at least 2 characters");
         assert_eq!(string_rule("c", &rule).unwrap_err(), "must be one of a, bb");
         assert!(string_rule("bb", &rule).is_ok());
+    }
+
+    /// What a generated builder of a plain string field calls (the current fragment has none):
+    /// the error names the field and the rule, and a value within the rules passes.
+    #[test]
+    fn string_fields_are_refused_naming_the_field() {
+        let rule = StringRule { min_length: Some(2), ..Default::default() };
+        let err = string("label", "x", &rule).unwrap_err();
+        assert!(matches!(err, Error::InvalidInput { field: "label", .. }), "{err:?}");
+        assert_eq!(err.to_string(), "invalid label: must be at least 2 characters");
+        assert!(string("label", "xy", &rule).is_ok());
     }
 }

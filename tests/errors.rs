@@ -118,3 +118,32 @@ async fn a_success_body_that_does_not_decode_names_the_field() {
         assert_eq!(err.status(), Some(200));
     }
 }
+
+/// An API error keeps the response's headers (for `x-request-id`, rate limits, support
+/// requests), each with any key the client holds redacted, not dropped.
+#[tokio::test]
+async fn api_errors_keep_the_headers_with_keys_redacted() {
+    let server = server().await;
+    server.enqueue(
+        Operation::GetCredits,
+        MockResponse::error(400, "bad").header("x-request-id", "req-123").header("x-echo", &format!("Bearer {KEY}")),
+    );
+    let err = client(&server).credits().get_credits().await.unwrap_err();
+    let headers = err.api().expect("an API error").headers();
+    assert_eq!(headers.get("x-request-id").map(|v| v.to_str().unwrap()), Some("req-123"), "{headers:?}");
+    assert_eq!(headers.get("x-echo").map(|v| v.to_str().unwrap()), Some("Bearer [redacted]"), "{headers:?}");
+}
+
+/// A body that does not decode is kept for a look by hand: whole up to 1 KiB, then cut with `…`.
+#[tokio::test]
+async fn a_decode_errors_excerpt_is_cut_at_1_kib_and_marked() {
+    let server = server().await;
+    let client = client(&server);
+    for (len, cut) in [(1023, false), (1024, false), (1025, true), (3000, true)] {
+        server.enqueue(Operation::GetCredits, MockResponse::status(200).body("x".repeat(len)));
+        let err = client.credits().get_credits().await.unwrap_err();
+        let Error::Decode { body_excerpt, .. } = &err else { panic!("{len}: {err:?}") };
+        let expected = format!("{}{}", "x".repeat(len.min(1024)), if cut { "…" } else { "" });
+        assert_eq!(body_excerpt, &expected, "{len}");
+    }
+}

@@ -303,3 +303,17 @@ async fn hints_never_suggest_resending_a_charge_the_server_may_have_acted_on() {
         assert!(!hint.contains("before sending it again"), "{case}: a read may be sent again: {hint}");
     }
 }
+
+/// An error status whose body broke off is that status's error, not "the server probably
+/// acted": a 403 stays `Forbidden` (what to do is in the status), whatever the body did.
+#[tokio::test(start_paused = true)]
+async fn an_error_status_whose_body_broke_keeps_its_variant() {
+    let body = r#"{"error":{"code":403,"message":"Only management keys can perform this operation"}}"#;
+    for op in OPS {
+        let (err, seen) = failing(op, || MockResponse::status(403).body(body).reset_body_after(10)).await;
+        assert!(matches!(err, Error::Forbidden(_)), "{op}: {err:?}");
+        // A broken body is a connection failure: retried like one (reads only), as above.
+        assert_eq!((err.status(), seen), (Some(403), expected_attempts(op)), "{op}");
+        assert!(!err.may_have_acted(), "{op}: {err:?}");
+    }
+}

@@ -146,6 +146,35 @@ async fn jittered_waits_stay_within_the_backoff() {
     assert_eq!(server.requests().len(), 6);
 }
 
+/// Full jitter spreads each wait over the whole `[0, backoff]`, not just under its top: 200 calls
+/// that each wait once (a 500, then the default answer) on the paused clock, where a wait is
+/// exactly the time that passes. A jitter that always waited the whole step (or none, or a
+/// fixed share) fails here, as it would not in the test above, which bounds waits from above only.
+#[tokio::test(start_paused = true)]
+async fn jittered_waits_spread_over_the_whole_backoff() {
+    let server = server().await;
+    let policy = RetryConfig::backoff(100 * MS, 100 * MS, 1.0, Duration::from_secs(10));
+    // Every call fails once: far more retries than the client-wide budget allows (that is its
+    // job); this test is about the waits, so the budget is off.
+    let budget = openrouter_credits::RetryBudget::unlimited();
+    let client = builder(&server).retries(policy).retry_budget(budget).build().unwrap();
+    let mut waits = Vec::new();
+    for _ in 0..200 {
+        server.enqueue(Operation::GetCredits, MockResponse::error(500, "x"));
+        let started = Instant::now();
+        client.credits().get_credits().await.unwrap();
+        waits.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    assert_eq!(server.requests().len(), 400, "one retry per call");
+    let (min, max) = waits.iter().fold((f64::MAX, 0.0f64), |(lo, hi), w| (lo.min(*w), hi.max(*w)));
+    let mean = waits.iter().sum::<f64>() / waits.len() as f64;
+    // Uniform on [0, 100] ms: the mean is 50 ± 2 ms (one standard deviation over 200 draws), and
+    // the chance that no draw is below 20 (or above 80) ms is 0.8^200, about 1e-19.
+    assert!(max <= 100.0 + 1e-6, "a wait past the backoff: {max} ms");
+    assert!(min < 20.0 && max > 80.0, "waits not spread over [0, 100] ms: {min}..{max} ms");
+    assert!((40.0..60.0).contains(&mean), "mean wait {mean} ms, not about 50");
+}
+
 #[tokio::test(start_paused = true)]
 async fn the_whole_call_stops_within_its_budget() {
     let server = server().await;
@@ -335,4 +364,49 @@ async fn a_retried_charge_is_sent_again_byte_for_byte() {
     assert_eq!(sent[0].header("authorization"), sent[1].header("authorization"));
     assert_eq!(sent[1].header("authorization"), Some(format!("Bearer {BEARER}").as_str()));
     assert!(sent[1].header("api-version").is_none());
+}
+
+/// An exponent out of range (below 1, infinite, NaN) is taken as 1, as documented: the waits stay
+/// at the initial interval instead of jumping to the maximum (or panicking on an infinite wait).
+#[tokio::test(start_paused = true)]
+async fn an_exponent_out_of_range_is_taken_as_1() {
+    let with = |exponent| RetryConfig::backoff(100 * MS, Duration::from_secs(1), exponent, Duration::from_secs(10));
+    for exponent in [f64::INFINITY, f64::NAN, 0.5, -2.0] {
+        assert_eq!(with(exponent), with(1.0), "{exponent}");
+    }
+    let server = server().await;
+    queue(&server, 3, MockResponse::error(500, "x"));
+    let started = Instant::now();
+    builder(&server).retries(with(f64::INFINITY).jitter(false)).build().unwrap().credits().get_credits().await.unwrap();
+    // Three waits of 100 ms, not 100 ms and then the 1 s maximum.
+    assert_eq!(started.elapsed(), 300 * MS);
+    assert_eq!(server.requests().len(), 4);
+}
+
+/// The attempt cap a policy reports: one for `none()`, none for backoff alone (only the time
+/// budget bounds it), and `max_attempts` (at least 1) when set.
+#[test]
+fn the_attempt_cap_is_reported() {
+    assert_eq!(RetryConfig::none().max_attempts_or_unbounded(), Some(1));
+    assert_eq!(RetryConfig::none().max_attempts(5).max_attempts_or_unbounded(), Some(1), "none() never retries");
+    assert_eq!(RetryConfig::default().max_attempts_or_unbounded(), None);
+    assert_eq!(RetryConfig::default().max_attempts(3).max_attempts_or_unbounded(), Some(3));
+    assert_eq!(RetryConfig::default().max_attempts(0).max_attempts_or_unbounded(), Some(1));
+}
+
+/// A `retry-after-ms` that is not a wait (negative, infinite) is ignored, and the `Retry-After`
+/// beside it is the server's ask: 2 s, exactly.
+#[tokio::test(start_paused = true)]
+async fn an_invalid_retry_after_ms_falls_back_to_retry_after() {
+    for bad in ["-5", "inf", "NaN", "soon"] {
+        let server = server().await;
+        server.enqueue(
+            Operation::GetCredits,
+            MockResponse::error(429, "x").header("retry-after-ms", bad).retry_after("2"),
+        );
+        let policy = RetryConfig::backoff(100 * MS, Duration::from_secs(5), 2.0, Duration::from_secs(10)).jitter(false);
+        let started = Instant::now();
+        builder(&server).retries(policy).build().unwrap().credits().get_credits().await.unwrap();
+        assert_eq!(started.elapsed(), Duration::from_secs(2), "retry-after-ms: {bad}");
+    }
 }

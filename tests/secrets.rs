@@ -99,3 +99,23 @@ async fn no_error_variant_shows_a_secret() {
     ];
     assert_eq!(seen, all.iter().map(|s| s.to_string()).collect(), "every variant is covered");
 }
+
+/// A builder's `Debug` is useful, not merely clean: it names the operation, the per-call
+/// settings and the extra header's name, with the bearer redacted and the header's value left out.
+#[tokio::test]
+async fn a_builders_debug_shows_its_settings_but_no_secret() {
+    let server = server().await;
+    let client = client(&server);
+    let call = client
+        .credits()
+        .create_coinbase_charge(CreateCoinbaseChargeSecurity::bearer(BEARER))
+        .timeout(std::time::Duration::from_secs(7))
+        .retry_non_idempotent(true)
+        .header("x-custom", "value-not-shown");
+    let text = format!("{call:?}");
+    assert_clean(&text);
+    for part in ["CreateCoinbaseCharge", "timeout: Some(7s)", "retry_non_idempotent: true", "\"x-custom\""] {
+        assert!(text.contains(part), "{part} missing: {text}");
+    }
+    assert!(!text.contains("value-not-shown"), "{text}");
+}

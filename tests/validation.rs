@@ -80,3 +80,29 @@ fn bad_client_settings_name_the_setting() {
     let err = local().api_key("sk-or-secret value").build().unwrap_err();
     assert!(!format!("{err} {err:?}").contains("secret"), "{err:?}");
 }
+
+/// A base URL with a user name alone, or a password alone, carries a credential too: refused,
+/// naming the rule; so is a query alone and a fragment alone. Loopback by name or address is
+/// allowed over plain http; any other host is not.
+#[test]
+fn base_url_rules_each_on_their_own() {
+    for (bad, why) in [
+        ("http://user@127.0.0.1", "credentials"),
+        ("http://:secret@127.0.0.1", "credentials"),
+        ("http://127.0.0.1/api?x", "query"),
+        ("http://127.0.0.1/api#x", "fragment"),
+        ("http://192.168.1.1/api", "plain http is allowed only for loopback hosts"),
+        ("http://localhost.example/api", "plain http is allowed only for loopback hosts"),
+        ("ftp://127.0.0.1/api", "must be an https URL"),
+    ] {
+        let err = Client::builder().base_url(bad).build().unwrap_err();
+        assert_eq!(field_of(&err), "base_url", "{bad}: {err}");
+        assert!(err.to_string().contains(why), "{bad}: {err}");
+        assert!(!err.to_string().contains("secret"), "{bad}: {err}");
+    }
+    for ok in ["http://localhost/api", "http://LOCALHOST:8080", "http://127.0.0.1", "http://[::1]/v1"] {
+        let client = Client::builder().base_url(ok).build().unwrap_or_else(|e| panic!("{ok}: {e}"));
+        // As given, less a trailing slash (the host name lower-cased, as URLs are).
+        assert_eq!(client.base_url(), ok.to_ascii_lowercase().trim_end_matches('/'), "{ok}");
+    }
+}

@@ -302,3 +302,24 @@ async fn a_charge_whose_addresses_are_not_addresses_still_decodes() {
     assert_eq!((intent.metadata.sender.as_str(), intent.metadata.sender_address()), ("0x2", None));
     assert_eq!(server.requests_for(Operation::CreateCoinbaseCharge).len(), 1);
 }
+
+/// The request line, byte for byte: the path under the base URL, and no `?` when there is no
+/// query (the mock's parsed `path` and `query` cannot tell a bare `?` from none).
+#[tokio::test]
+async fn the_request_line_has_no_empty_query() {
+    let server = RawServer::start(|mut conn| async move {
+        while conn.read_request().await.is_some() {
+            conn.write(http_response("200 OK", "", r#"{"data":{"total_credits":1.0,"total_usage":0.5}}"#)).await;
+        }
+    })
+    .await;
+    let client = Client::builder().management_key(KEY).base_url(server.base_url()).build().unwrap();
+    client.credits().get_credits().send().await.unwrap();
+    client.credits().get_credits().send().await.unwrap();
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    for request in requests {
+        let line = request.head.lines().next().unwrap_or_default();
+        assert_eq!(line, "GET /api/v1/credits HTTP/1.1", "{}", request.head);
+    }
+}

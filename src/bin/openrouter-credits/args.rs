@@ -31,8 +31,9 @@ pub(crate) struct Cli {
     pub(crate) global: Global,
     /// `balance`'s own flags, for when no command is named (balance is the default). Not allowed
     /// with other commands (checked in main.rs: clap's `args_conflicts_with_subcommands` would also
-    /// refuse the global options).
-    #[command(flatten)]
+    /// refuse the global options). Under their own heading in `--help`, not the global one: they
+    /// are not global (`charge --min-remaining` is refused).
+    #[command(flatten, next_help_heading = "Spendable options (when no command is named)")]
     pub(crate) balance: BalanceArgs,
     #[command(subcommand)]
     pub(crate) command: Option<Command>,
@@ -49,7 +50,8 @@ pub(crate) struct Global {
     #[arg(long, global = true, value_name = "URL")]
     pub(crate) base_url: Option<String>,
     /// Per-attempt timeout in seconds [default: 30].
-    #[arg(long, global = true, value_name = "SECONDS", value_parser = positive_seconds)]
+    // `allow_negative_numbers`: `--timeout -1` is a bad value of --timeout, not an unknown flag.
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = positive_seconds, allow_negative_numbers = true)]
     pub(crate) timeout: Option<f64>,
     /// Retry policy: `default` retries what is safe to retry, for up to 60 s (a connection
     /// that cannot be made: 3 quick attempts); `none` tries once.
@@ -81,16 +83,25 @@ pub(crate) enum Command {
         override_usage = "openrouter-credits charge --amount <USD> --sender <0xADDRESS> --chain <CHAIN> [--bearer <TOKEN>] [OPTIONS]"
     )]
     Charge(ChargeArgs),
-    /// The API key's label, its spending limit and what remains of it, and its usage (`GET /key`).
-    /// `--min-remaining` compares with the least of the key's remaining limit and its effective
-    /// budget; a key with neither is never below.
-    Key(BalanceArgs),
+    /// The API key's label, its spending limit and what remains of it, its effective budget, and
+    /// its usage (`GET /key`).
+    Key(KeyArgs),
 }
 
-/// Flags of `balance` (and, through `--min-remaining`, of `key`).
+/// Flags of `spendable` (the default command) and `balance`.
 #[derive(Clone, Debug, Default, Args)]
 pub(crate) struct BalanceArgs {
-    /// Exit with status 3 when less than N credits (USD) are left; the balance is still printed.
+    /// Exit with status 3 when less than N USD is left: on the binding layer (spendable, the
+    /// default) or on the account (balance); the figures are still printed.
+    #[arg(long, value_name = "N", value_parser = finite_number, allow_negative_numbers = true)]
+    pub(crate) min_remaining: Option<f64>,
+}
+
+/// Flags of `key`.
+#[derive(Clone, Debug, Default, Args)]
+pub(crate) struct KeyArgs {
+    /// Exit with status 3 when less than N USD is left of the least of this key's limit and its
+    /// effective budget (a key with neither never is); the key's figures are still printed.
     #[arg(long, value_name = "N", value_parser = finite_number, allow_negative_numbers = true)]
     pub(crate) min_remaining: Option<f64>,
 }
@@ -113,16 +124,21 @@ pub(crate) struct ChargeArgs {
     pub(crate) bearer: Option<String>,
 }
 
+// The rules in the library's words (`invalid amount: must be a finite number greater than 0`), so
+// the tool and the library say the same of one value. `1e400` parses as infinity: not finite.
 fn finite_number(s: &str) -> Result<f64, String> {
-    s.trim().parse::<f64>().ok().filter(|n| n.is_finite()).ok_or_else(|| "must be a number".to_owned())
+    s.trim().parse::<f64>().ok().filter(|n| n.is_finite()).ok_or_else(|| "must be a finite number".to_owned())
 }
 
 fn positive_seconds(s: &str) -> Result<f64, String> {
-    finite_number(s).ok().filter(|n| *n > 0.0).ok_or_else(|| "must be a number of seconds greater than 0".to_owned())
+    finite_number(s)
+        .ok()
+        .filter(|n| *n > 0.0)
+        .ok_or_else(|| "must be a finite number of seconds greater than 0".to_owned())
 }
 
 fn positive_amount(s: &str) -> Result<f64, String> {
-    finite_number(s).ok().filter(|n| *n > 0.0).ok_or_else(|| "must be a number greater than 0".to_owned())
+    finite_number(s).ok().filter(|n| *n > 0.0).ok_or_else(|| "must be a finite number greater than 0".to_owned())
 }
 
 fn evm_address(s: &str) -> Result<EvmAddress, String> {

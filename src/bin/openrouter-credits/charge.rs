@@ -34,7 +34,11 @@ pub(crate) async fn run(client: &Client, args: ChargeArgs, bearer: String, json:
     }
     let response = call.send().await?;
     if json {
-        output::print_json(&serde_json::to_value(&response).unwrap_or_default());
+        let mut value = serde_json::to_value(&response).unwrap_or_default();
+        // The spec types the chain id as a number, so it is decoded as an `f64`; print it as
+        // the integer every chain id is (`8453`, not `8453.0`).
+        output::whole_number(&mut value, "/data/web3_data/transfer_intent/metadata/chain_id");
+        output::print_json(&value);
         return Ok(Outcome::Done);
     }
     let charge = &response.data;

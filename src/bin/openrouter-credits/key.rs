@@ -4,14 +4,14 @@
 //! answer to "how much can I still spend".
 
 use crate::Outcome;
-use crate::args::BalanceArgs;
+use crate::args::KeyArgs;
 use crate::output::{self, Style};
 use openrouter_credits::{Client, Error};
 
 /// `--min-remaining N` for `key`: exit 3 when what the key may still spend, the least of its
 /// `limit_remaining` and its effective budget's `remaining_usd`, is below N. A key with neither
 /// (no limit, nothing budgeted) has no ceiling, so it is never below.
-pub(crate) async fn run(client: &Client, args: &BalanceArgs, json: bool, style: Style) -> Result<Outcome, Error> {
+pub(crate) async fn run(client: &Client, args: &KeyArgs, json: bool, style: Style) -> Result<Outcome, Error> {
     let response = client.api_keys().get_current_key().send().await?;
     let key = &response.data;
     let budget = key.effective_budget.as_ref().map(|b| b.remaining_usd);

@@ -137,10 +137,17 @@ fn resolve(command: Option<Command>, top_level: BalanceArgs) -> Command {
             args.min_remaining = args.min_remaining.or(top_level.min_remaining);
             Command::Balance(args)
         }
+        Some(Command::Key(_)) if top_level.min_remaining.is_some() => usage_error(
+            None,
+            clap::error::ErrorKind::ArgumentConflict,
+            "--min-remaining before the command belongs to spendable (the default command); for the key's \
+             limit and budget, put it after `key`: openrouter-credits key --min-remaining <N>"
+                .to_owned(),
+        ),
         Some(_) if top_level.min_remaining.is_some() => usage_error(
             None,
             clap::error::ErrorKind::ArgumentConflict,
-            "--min-remaining goes with spendable (the default command) or balance, not with this one".to_owned(),
+            "--min-remaining goes with spendable (the default command), balance and key (after the command's name), not with this one".to_owned(),
         ),
         Some(other) => other,
     }

@@ -1,7 +1,7 @@
 //! What a person reads: colour (only on a terminal, never with `NO_COLOR`), aligned tables, token
 //! amounts in the token's units, and errors in command-line terms.
 
-use openrouter_credits::{Error, TransportKind};
+use openrouter_credits::{Error, TransportError, TransportKind};
 use std::io::IsTerminal;
 
 /// Whether to colour one stream. Off unless it is a terminal; `NO_COLOR` (set and not empty)
@@ -184,7 +184,9 @@ fn connect_hint(kind: TransportKind, attempts: u32, base_url: BaseUrlFrom) -> St
     format!("{check}; {tries}")
 }
 
-/// The error's message followed by each cause not already spelled in it.
+/// The error's message followed by each cause not already spelled in it. A `TransportError`
+/// already names its root cause (`connection refused for 127.0.0.1:9 (Connection refused (os
+/// error 111))`): the layers under it (reqwest's, hyper's) would only say it again in other words.
 fn with_causes(err: &dyn std::error::Error) -> String {
     let mut message = err.to_string();
     let mut source = err.source();
@@ -194,9 +196,23 @@ fn with_causes(err: &dyn std::error::Error) -> String {
             message.push_str(": ");
             message.push_str(&text);
         }
+        if cause.is::<TransportError>() {
+            break;
+        }
         source = cause.source();
     }
     message
+}
+
+/// A number the API sends as a JSON float that is a whole number by nature (a chain id,
+/// `8453.0` once decoded into an `f64`) printed as the integer it is: `8453`.
+pub(crate) fn whole_number(value: &mut serde_json::Value, pointer: &str) {
+    if let Some(slot) = value.pointer_mut(pointer) {
+        // `as i64` saturates; the round trip keeps only values it represents exactly.
+        if let Some(n) = slot.as_f64().filter(|n| n.fract() == 0.0 && (*n as i64) as f64 == *n) {
+            *slot = (n as i64).into();
+        }
+    }
 }
 
 /// The flag or variable a library field name stands for.
@@ -269,5 +285,16 @@ mod tests {
         let (message, _) = describe(&err, BaseUrlFrom::Flag);
         assert!(message.starts_with("invalid --base-url: must use https"), "{message}");
         assert_eq!(cli_terms("raise it with .timeout(..)"), "raise it with --timeout");
+    }
+
+    #[test]
+    fn whole_numbers_print_as_integers() {
+        let mut v = serde_json::json!({"a": {"id": 8453.0, "odd": 1.5, "huge": 1e300}});
+        for pointer in ["/a/id", "/a/odd", "/a/huge", "/a/missing"] {
+            whole_number(&mut v, pointer);
+        }
+        assert!(v["a"]["id"].is_i64() && v["a"]["id"] == 8453, "{v}");
+        assert!(v["a"]["odd"].is_f64() && v["a"]["huge"].is_f64(), "not whole, or too large for an i64: {v}");
+        assert_eq!(v["a"]["id"].to_string(), "8453");
     }
 }
