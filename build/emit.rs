@@ -374,7 +374,7 @@ fn segments(op: &Op) -> Vec<TokenStream> {
         .collect()
 }
 
-/// The query pairs, by wire name; an array is one pair per item.
+/// The query pairs, by wire name; an array is one pair per item, or one pair of joined items.
 fn query(op: &Op) -> TokenStream {
     let fields: Vec<&Field> = op.params.iter().filter(|f| f.location == In::Query).collect();
     if fields.is_empty() {
@@ -383,7 +383,12 @@ fn query(op: &Op) -> TokenStream {
     let pushes = fields.iter().map(|f| {
         let (id, name) = (ident(&f.ident), &f.name);
         let push = match &f.ty {
-            Ty::Vec(_) => quote!(for item in v { query.push((#name, item.to_string())); }),
+            Ty::Vec(_) => match f.separator {
+                None => quote!(for item in v { query.push((#name, item.to_string())); }),
+                Some(sep) => quote! {
+                    query.push((#name, v.iter().map(ToString::to_string).collect::<Vec<_>>().join(#sep)));
+                },
+            },
             _ => quote!(query.push((#name, v.to_string()));),
         };
         if f.required { quote!({ let v = &#id; #push }) } else { quote!(if let Some(v) = &#id { #push }) }

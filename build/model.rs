@@ -41,6 +41,9 @@ pub(super) struct Field {
     pub(super) ty: Ty,
     pub(super) doc: Option<String>,
     pub(super) rules: Rules,
+    /// How an array in the query is sent: `None`, one pair per item (`ids=a&ids=b`, `style:
+    /// form` exploded, OpenAPI's default); `Some(",")`, one pair (`ids=a,b`, `explode: false`).
+    pub(super) separator: Option<&'static str>,
 }
 
 pub(super) enum Ty {
@@ -198,7 +201,9 @@ fn read_operation(
         let schema = p.get("schema").ok_or_else(|| format!("{pat}: no schema"))?;
         let required = location == In::Path || p.get("required").and_then(Value::as_bool).unwrap_or(false);
         let doc = p.get("description").and_then(Value::as_str).map(str::to_owned);
-        params.push(field(&format!("{pat}/schema"), name, location, required, schema, doc, types)?);
+        let mut f = field(&format!("{pat}/schema"), name, location, required, schema, doc, types)?;
+        f.separator = separator(&pat, p, &f)?;
+        params.push(f);
     }
 
     let body = match op.get("requestBody") {
@@ -220,7 +225,9 @@ fn read_operation(
                 .filter_map(Value::as_str)
                 .collect();
             let mut fields = Vec::new();
-            for (prop, schema) in props {
+            // A `readOnly` property is the server's to set: it is never sent, so it has no setter.
+            let sent = props.iter().filter(|(_, s)| s.get("readOnly").and_then(Value::as_bool) != Some(true));
+            for (prop, schema) in sent {
                 let pat = format!("/components/schemas/{name}/properties/{}", escape_pointer(prop));
                 let doc = schema.get("description").and_then(Value::as_str).map(str::to_owned);
                 let req = required.contains(&prop.as_str());
@@ -356,6 +363,10 @@ fn field(
     types: &TypeMap<'_>,
 ) -> Result<Field> {
     let ty = ty_of(at, schema, types)?;
+    let doc = match schema.get("deprecated").and_then(Value::as_bool) {
+        Some(true) => Some(format!("{}\n\nDeprecated upstream.", doc.unwrap_or_else(|| format!("`{name}`.")))),
+        _ => doc,
+    };
     let num = |k: &str| schema.get(k).and_then(Value::as_f64);
     let flag = |k: &str| schema.get(k).and_then(Value::as_bool).unwrap_or(false);
     let rules = Rules {
@@ -371,7 +382,24 @@ fn field(
             _ => Vec::new(),
         },
     };
-    Ok(Field { ident: snake(name), name: name.to_owned(), location, required, ty, doc, rules })
+    Ok(Field { ident: snake(name), name: name.to_owned(), location, required, ty, doc, rules, separator: None })
+}
+
+/// How a query array is serialized, from the parameter's `style` and `explode`.
+fn separator(at: &str, p: &Value, f: &Field) -> Result<Option<&'static str>> {
+    if f.location != In::Query || !matches!(f.ty, Ty::Vec(_)) {
+        return Ok(None);
+    }
+    let explode = p.get("explode").and_then(Value::as_bool);
+    match p.get("style").and_then(Value::as_str).unwrap_or("form") {
+        "form" if explode != Some(false) => Ok(None),
+        "form" => Ok(Some(",")),
+        "spaceDelimited" => Ok(Some(" ")),
+        "pipeDelimited" => Ok(Some("|")),
+        other => Err(format!(
+            "{at}/style: a query array of `style: {other}` cannot be sent; use `style: form` in openapi/overlay.yaml"
+        )),
+    }
 }
 
 fn is_numeric_format(f: &str) -> bool {

@@ -129,10 +129,19 @@ impl Checker<'_> {
                 self.fail(&format!("{pat}/in"), format!("`in: {loc}`: only path and query parameters"));
             }
             let s = p.get("schema");
-            let prim = s.and_then(|s| s.get("type")).and_then(Value::as_str).is_some_and(|t| PRIMITIVES.contains(&t))
-                && s.is_some_and(|s| s.get("$ref").is_none() && s.get("properties").is_none());
-            if !prim {
-                self.fail(&format!("{pat}/schema"), "a parameter's schema is an inline primitive");
+            let is_prim = |s: &Value| {
+                s.get("type").and_then(Value::as_str).is_some_and(|t| PRIMITIVES.contains(&t))
+                    && s.get("$ref").is_none()
+                    && s.get("properties").is_none()
+            };
+            let array = loc == "query"
+                && s.and_then(|s| s.get("type")).and_then(Value::as_str) == Some("array")
+                && s.and_then(|s| s.get("items")).is_some_and(is_prim);
+            if !(s.is_some_and(is_prim) || array) {
+                self.fail(
+                    &format!("{pat}/schema"),
+                    "a parameter's schema is an inline primitive (or, in the query, an array of them)",
+                );
             } else if let Some(s) = s {
                 self.schema(s, &format!("{pat}/schema"), false);
             }

@@ -316,8 +316,16 @@ fn parameter(
     };
     let mut schema = Norm::new(src, changes).normalize(schema, &format!("{at}/schema"))?;
     crate::schema::strip_markers(&mut schema);
-    let t = schema.get("type").and_then(Value::as_str).unwrap_or_default();
-    if !["string", "integer", "number", "boolean"].contains(&t) || schema.get("properties").is_some() {
+    // A query parameter may be an array of primitives (`?ids=a&ids=b`, or `?ids=a,b` with
+    // `style: form, explode: false`).
+    let primitive = |s: &Value| {
+        s.get("type").and_then(Value::as_str).is_some_and(|t| ["string", "integer", "number", "boolean"].contains(&t))
+            && s.get("properties").is_none()
+    };
+    let array = location == "query"
+        && schema.get("type").and_then(Value::as_str) == Some("array")
+        && schema.get("items").is_some_and(primitive);
+    if !(primitive(&schema) || array) {
         return Err(src.refuse(
             &format!("{at}/schema"),
             format!("{id}: parameter `{name}` is not a primitive (string, integer, number, boolean)"),
@@ -326,7 +334,7 @@ fn parameter(
         ));
     }
     let mut q = Map::new();
-    for key in ["name", "in", "description", "required", "deprecated"] {
+    for key in ["name", "in", "description", "required", "deprecated", "style", "explode"] {
         if let Some(v) = p.get(key) {
             q.insert(key.into(), v.clone());
         }
