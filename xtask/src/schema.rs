@@ -22,9 +22,6 @@ use crate::source::Source;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Formats the fragment keeps; every other one is removed (the value stays a `String`).
-pub const KEPT_FORMATS: [&str; 5] = ["double", "float", "int32", "int64", "evm-address"];
-
 /// Keywords that only document a schema.
 const ANNOTATIONS: [&str; 7] = ["description", "example", "examples", "title", "deprecated", "readOnly", "writeOnly"];
 
@@ -62,15 +59,6 @@ const NO_FORM: [&str; 17] = [
     "patternProperties",
     "not",
 ];
-
-/// Keywords `normalize` rewrites into another one (`example`, `enum`, the folded branch).
-const REWRITTEN: [&str; 4] = ["examples", "const", "anyOf", "oneOf"];
-
-/// Whether `key` is never on a schema `normalize` returns: it has no 3.0 form (refused), only
-/// annotates (removed) or is rewritten. The contract checks the fragment against the same lists.
-pub fn never_kept(key: &str) -> bool {
-    NO_FORM.contains(&key) || DROPPED.contains(&key) || REWRITTEN.contains(&key)
-}
 
 /// Marker: the description a referenced schema had of its own, where the referring place's
 /// replaced it (see the module docs).
@@ -287,7 +275,7 @@ impl<'a> Norm<'a> {
         }
 
         if let Some(f) = o.get("format").and_then(Value::as_str).map(str::to_owned)
-            && !KEPT_FORMATS.contains(&f.as_str())
+            && !crate::operations::contract::kept_format(&f, &crate::operations::TYPES)
         {
             o.shift_remove("format");
             self.change(
