@@ -160,19 +160,9 @@ pub fn convert(
             out.insert(key.into(), v.clone());
         }
     }
-    let known = [
-        "tags",
-        "summary",
-        "description",
-        "operationId",
-        "deprecated",
-        "x-idempotent",
-        "parameters",
-        "requestBody",
-        "responses",
-        "security",
-    ];
-    let dropped: Vec<&str> = op_obj.keys().map(String::as_str).filter(|k| !known.contains(k)).collect();
+    let known =
+        "tags summary description operationId deprecated x-idempotent parameters requestBody responses security";
+    let dropped: Vec<&str> = op_obj.keys().map(String::as_str).filter(|k| !known.split(' ').any(|w| w == *k)).collect();
     if !dropped.is_empty() {
         changes.insert(format!("{}#{pointer}: {id}: dropped {}", src.name, dropped.join(", ")));
     }

@@ -26,39 +26,13 @@ use std::collections::{BTreeMap, BTreeSet};
 const ANNOTATIONS: [&str; 7] = ["description", "example", "examples", "title", "deprecated", "readOnly", "writeOnly"];
 
 /// Annotation-only keywords progenitor cannot read, or that would let upstream pick Rust names.
-const DROPPED: [&str; 10] = [
-    "$comment",
-    "contentMediaType",
-    "contentEncoding",
-    "contentSchema",
-    "title",
-    "$schema",
-    "$id",
-    "$anchor",
-    "xml",
-    "externalDocs",
-];
+const DROPPED: &str =
+    "$comment contentMediaType contentEncoding contentSchema title $schema $id $anchor xml externalDocs";
 
 /// 2020-12 keywords that change what a schema accepts and have no 3.0 form.
-const NO_FORM: [&str; 17] = [
-    "$defs",
-    "definitions",
-    "$dynamicRef",
-    "$dynamicAnchor",
-    "$recursiveRef",
-    "prefixItems",
-    "if",
-    "then",
-    "else",
-    "dependentSchemas",
-    "dependentRequired",
-    "unevaluatedProperties",
-    "unevaluatedItems",
-    "contains",
-    "propertyNames",
-    "patternProperties",
-    "not",
-];
+const NO_FORM: &str = "$defs definitions $dynamicRef $dynamicAnchor $recursiveRef prefixItems if then else \
+     dependentSchemas dependentRequired unevaluatedProperties unevaluatedItems contains propertyNames \
+     patternProperties not";
 
 /// Marker: the description a referenced schema had of its own, where the referring place's
 /// replaced it (see the module docs).
@@ -161,7 +135,7 @@ impl<'a> Norm<'a> {
         for k in &vendor {
             o.shift_remove(k);
         }
-        for key in NO_FORM {
+        for key in NO_FORM.split_whitespace() {
             if o.contains_key(key) {
                 let at = format!("{ptr}/{}", escape(key));
                 return Err(self.refuse(
@@ -172,7 +146,7 @@ impl<'a> Norm<'a> {
                 ));
             }
         }
-        let dropped: Vec<&str> = DROPPED.into_iter().filter(|k| o.shift_remove(*k).is_some()).collect();
+        let dropped: Vec<&str> = DROPPED.split_whitespace().filter(|k| o.shift_remove(*k).is_some()).collect();
         if !dropped.is_empty() {
             self.change(ptr, format!("annotation-only keyword(s) removed: {}", dropped.join(", ")));
         }
@@ -550,7 +524,10 @@ fn is_null_branch(b: &Value) -> bool {
     (t == Some(&json!("null")) || t == Some(&json!(["null"])))
         && b.as_object().is_some_and(|o| {
             o.keys().all(|k| {
-                k == "type" || ANNOTATIONS.contains(&k.as_str()) || DROPPED.contains(&k.as_str()) || k.starts_with("x-")
+                k == "type"
+                    || ANNOTATIONS.contains(&k.as_str())
+                    || DROPPED.split_whitespace().any(|d| d == k)
+                    || k.starts_with("x-")
             })
         })
 }
