@@ -12,27 +12,18 @@ fn ident(name: &str) -> Ident {
     Ident::new(name, Span::call_site())
 }
 
-/// A path the model holds as text (`crate::generated::types::Credits`), as tokens.
+/// A path or type the model spells as text (`crate::generated::types::Credits`, `Vec<i64>`,
+/// `impl Into<String>`), as tokens: the model says each type once, for the emitter and for the
+/// API-change report (`surface.rs`) alike.
 fn path(p: &str) -> TokenStream {
-    let segments = p.split("::").map(ident);
-    quote!(#(#segments)::*)
+    p.parse().unwrap_or_else(|_| {
+        let why = format!("not a Rust type, a bug in build/: {p}");
+        quote!(compile_error!(#why))
+    })
 }
 
 fn rust_ty(ty: &Ty) -> TokenStream {
-    match ty {
-        Ty::String => quote!(String),
-        Ty::F64 => quote!(f64),
-        Ty::F32 => quote!(f32),
-        Ty::I64 => quote!(i64),
-        Ty::I32 => quote!(i32),
-        Ty::Bool => quote!(bool),
-        Ty::Named(p) | Ty::Parsed(p) => path(p),
-        Ty::Vec(inner) => {
-            let inner = rust_ty(inner);
-            quote!(Vec<#inner>)
-        }
-        Ty::Map => quote!(serde_json::Map<String, serde_json::Value>),
-    }
+    path(&ty.text())
 }
 
 pub(super) fn operation_enum(ops: &[Op]) -> TokenStream {
@@ -278,14 +269,15 @@ fn setter(f: &Field) -> TokenStream {
     }
     let doc = docs(&text);
     let name = ident(&f.ident);
-    let (arg, store) = match &f.ty {
-        Ty::String => (quote!(impl Into<String>), quote!(value.into())),
+    let arg = path(&f.ty.setter_arg());
+    let store = match &f.ty {
+        Ty::String => quote!(value.into()),
         // Text or the type itself (it is `AsRef<str>`), parsed here without allocating.
         Ty::Parsed(p) => {
             let p = path(p);
-            (quote!(impl AsRef<str>), quote!(<#p as crate::validate::Parsed>::parse_rule(value.as_ref())))
+            quote!(<#p as crate::validate::Parsed>::parse_rule(value.as_ref()))
         }
-        other => (rust_ty(other), quote!(value)),
+        _ => quote!(value),
     };
     quote! {
         #doc
@@ -316,24 +308,9 @@ fn checks(f: &Field) -> TokenStream {
 /// `None` when nothing is checked.
 fn check_call(f: &Field, value: TokenStream) -> Option<TokenStream> {
     let (r, name) = (&f.rules, &f.name);
-    let float = |v: Option<f64>| {
-        v.map_or_else(
-            || quote!(None),
-            |v| {
-                let v = Literal::f64_unsuffixed(v);
-                quote!(Some(#v))
-            },
-        )
-    };
-    let count = |v: Option<u64>| {
-        v.map_or_else(
-            || quote!(None),
-            |v| {
-                let v = Literal::u64_unsuffixed(v);
-                quote!(Some(#v))
-            },
-        )
-    };
+    let some = |v: Option<Literal>| v.map_or_else(|| quote!(None), |v| quote!(Some(#v)));
+    let float = |v: Option<f64>| some(v.map(Literal::f64_unsuffixed));
+    let count = |v: Option<u64>| some(v.map(Literal::u64_unsuffixed));
     match &f.ty {
         Ty::F64 | Ty::F32 | Ty::I64 | Ty::I32 => {
             let (min, max) = (float(r.minimum), float(r.maximum));
@@ -374,7 +351,7 @@ fn segments(op: &Op) -> Vec<TokenStream> {
         .collect()
 }
 
-/// The query pairs, by wire name; an array is one pair per item.
+/// The query pairs, by wire name; an array is one pair per item, or one pair of joined items.
 fn query(op: &Op) -> TokenStream {
     let fields: Vec<&Field> = op.params.iter().filter(|f| f.location == In::Query).collect();
     if fields.is_empty() {
@@ -383,7 +360,12 @@ fn query(op: &Op) -> TokenStream {
     let pushes = fields.iter().map(|f| {
         let (id, name) = (ident(&f.ident), &f.name);
         let push = match &f.ty {
-            Ty::Vec(_) => quote!(for item in v { query.push((#name, item.to_string())); }),
+            Ty::Vec(_) => match f.separator {
+                None => quote!(for item in v { query.push((#name, item.to_string())); }),
+                Some(sep) => quote! {
+                    query.push((#name, v.iter().map(ToString::to_string).collect::<Vec<_>>().join(#sep)));
+                },
+            },
             _ => quote!(query.push((#name, v.to_string()));),
         };
         if f.required { quote!({ let v = &#id; #push }) } else { quote!(if let Some(v) = &#id { #push }) }

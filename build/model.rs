@@ -1,6 +1,7 @@
 //! Reading the fragment: each operation as the facts, parameters, body fields and response type
 //! the emitter needs, or an error naming the JSON pointer of what breaks the contract.
 
+use super::contract::{METHODS, NUMERIC_FORMATS, check, escape};
 use super::naming::{collision, pascal, snake};
 use super::{Result, TypeMap};
 use serde_json::{Map, Value};
@@ -41,6 +42,9 @@ pub(super) struct Field {
     pub(super) ty: Ty,
     pub(super) doc: Option<String>,
     pub(super) rules: Rules,
+    /// How an array in the query is sent: `None`, one pair per item (`ids=a&ids=b`, `style:
+    /// form` exploded, OpenAPI's default); `Some(",")`, one pair (`ids=a,b`, `explode: false`).
+    pub(super) separator: Option<&'static str>,
 }
 
 pub(super) enum Ty {
@@ -97,193 +101,56 @@ pub(super) struct Rules {
     pub(super) one_of: Vec<String>,
 }
 
-const METHODS: [&str; 7] = ["get", "put", "post", "delete", "options", "head", "patch"];
-
-fn escape_pointer(s: &str) -> String {
-    s.replace('~', "~0").replace('/', "~1")
-}
-
-/// Keywords a string of a typed format may carry: the type says the rest. typify maps such a
-/// string to the crate's type only when its schema is exactly `type` and `format` (annotations
-/// aside), so `nullable`, `maxLength`, `enum`… would leave it a `String` in the generated types
-/// while the builder parsed it, and a rule the type does not check would be documented.
-const TYPED_FORMAT_KEYWORDS: [&str; 8] =
-    ["type", "format", "description", "example", "title", "deprecated", "readOnly", "writeOnly"];
-
-/// Every string of a typed format in the document, request or response, is one the crate's type
-/// can stand for; the first that is not is named by its JSON pointer.
-pub(super) fn check_typed_formats(value: &Value, at: &str, types: &TypeMap<'_>) -> Result<()> {
-    match value {
-        Value::Object(map) => {
-            let format = map.get("format").and_then(Value::as_str);
-            let typed = types.formats.iter().find(|(name, _)| Some(*name) == format);
-            let is_string = map.get("type").and_then(Value::as_str) == Some("string");
-            let extra = map.keys().find(|k| !TYPED_FORMAT_KEYWORDS.contains(&k.as_str()));
-            if let (Some((name, path)), true, Some(extra)) = (typed, is_string, extra) {
-                return Err(format!(
-                    "{at}: a `format: {name}` string is `{path}`, which `{extra}` does not fit: remove `{extra}` (or the format) in openapi/overlay.yaml"
-                ));
-            }
-            map.iter().try_for_each(|(k, v)| check_typed_formats(v, &format!("{at}/{}", escape_pointer(k)), types))
-        }
-        Value::Array(items) => {
-            items.iter().enumerate().try_for_each(|(i, v)| check_typed_formats(v, &format!("{at}/{i}"), types))
-        }
-        _ => Ok(()),
-    }
-}
-
+/// The fragment's operations, in path order then method order; the contract (`contract.rs`) is
+/// checked first, so that reading can take the fragment's shape for granted.
 pub(super) fn read_operations(doc: &Value, types: &TypeMap<'_>) -> Result<Vec<Op>> {
-    check_typed_formats(doc, "", types)?;
-    let paths = doc.get("paths").and_then(Value::as_object).ok_or("has no `paths` object")?;
-    let global = doc.get("security").cloned().unwrap_or(Value::Array(Vec::new()));
-    let schemes = doc.pointer("/components/securitySchemes").and_then(Value::as_object);
+    let breaches = check(doc, types);
+    if !breaches.is_empty() {
+        let lines: Vec<String> = breaches.iter().map(|b| format!("{}: {}", b.pointer, b.message)).collect();
+        return Err(lines.join("\n"));
+    }
     let mut ops = Vec::new();
-    for (path, item) in paths {
-        let item = item.as_object().ok_or_else(|| format!("/paths/{}: not an object", escape_pointer(path)))?;
+    for (path, item) in doc.get("paths").and_then(Value::as_object).into_iter().flatten() {
         for method in METHODS {
-            let Some(op) = item.get(method) else { continue };
-            let at = format!("/paths/{}/{method}", escape_pointer(path));
-            ops.push(read_operation(doc, &at, path, method, op, &global, schemes, types)?);
-        }
-        if item.contains_key("parameters") || item.contains_key("$ref") {
-            return Err(format!(
-                "/paths/{}: path-level `parameters` or `$ref`; regen moves them onto the operations",
-                escape_pointer(path)
-            ));
+            if let Some(op) = item.get(method) {
+                let at = format!("/paths/{}/{method}", escape(path));
+                ops.push(read_operation(doc, &at, path, method, op, types)?);
+            }
         }
     }
     Ok(ops)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn read_operation(
-    doc: &Value,
-    at: &str,
-    path: &str,
-    method: &str,
-    op: &Value,
-    global: &Value,
-    schemes: Option<&Map<String, Value>>,
-    types: &TypeMap<'_>,
-) -> Result<Op> {
-    let text = |key: &str| op.get(key).and_then(Value::as_str).map(str::to_owned);
-    let id = text("operationId").ok_or_else(|| format!("{at}: no operationId"))?;
-    let tag = op
-        .pointer("/tags/0")
-        .and_then(Value::as_str)
-        .ok_or_else(|| format!("{at}: no tag (the tag decides the accessor, e.g. `client.credits()`)"))?
-        .to_owned();
-    let security = op.get("security").unwrap_or(global);
-    let credential = credential_of(at, security, global, schemes)?;
+fn text(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn read_operation(doc: &Value, at: &str, path: &str, method: &str, op: &Value, types: &TypeMap<'_>) -> Result<Op> {
+    let id = text(op, "operationId").unwrap_or_default();
     let idempotent = match op.get("x-idempotent") {
-        Some(Value::Bool(b)) => *b,
-        Some(_) => return Err(format!("{at}/x-idempotent: must be true or false")),
+        Some(v) => v.as_bool() == Some(true),
         None => matches!(method, "get" | "head" | "put" | "delete" | "options"),
     };
-
-    let mut params = Vec::new();
-    for (i, p) in op.get("parameters").and_then(Value::as_array).into_iter().flatten().enumerate() {
-        let pat = format!("{at}/parameters/{i}");
-        let name = p.get("name").and_then(Value::as_str).ok_or_else(|| format!("{pat}: no name"))?;
-        let location = match p.get("in").and_then(Value::as_str) {
-            Some("path") => In::Path,
-            Some("query") => In::Query,
-            other => {
-                return Err(format!(
-                    "{pat}: parameter `{name}` is in {other:?}; only path and query parameters are supported (regen drops header parameters)"
-                ));
-            }
-        };
-        let schema = p.get("schema").ok_or_else(|| format!("{pat}: no schema"))?;
-        let required = location == In::Path || p.get("required").and_then(Value::as_bool).unwrap_or(false);
-        let doc = p.get("description").and_then(Value::as_str).map(str::to_owned);
-        params.push(field(&format!("{pat}/schema"), name, location, required, schema, doc, types)?);
-    }
-
-    let body = match op.get("requestBody") {
-        None => None,
-        Some(rb) => {
-            let schema = rb
-                .pointer("/content/application~1json/schema")
-                .ok_or_else(|| format!("{at}/requestBody: only application/json bodies are supported"))?;
-            let (name, target) = resolve(doc, schema)
-                .ok_or_else(|| format!("{at}/requestBody: the schema must be a $ref to a component"))?;
-            let props = target.get("properties").and_then(Value::as_object).ok_or_else(|| {
-                format!("/components/schemas/{name}: a request body must be an object with properties")
-            })?;
-            let required: Vec<&str> = target
-                .get("required")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
-            let mut fields = Vec::new();
-            for (prop, schema) in props {
-                let pat = format!("/components/schemas/{name}/properties/{}", escape_pointer(prop));
-                let doc = schema.get("description").and_then(Value::as_str).map(str::to_owned);
-                let req = required.contains(&prop.as_str());
-                fields.push(field(&pat, prop, In::Body, req, schema, doc, types)?);
-            }
-            Some(fields)
-        }
-    };
-
+    let params = parameters(at, op, types)?;
+    let body = request_body(doc, op, types)?;
     let wire = params.iter().chain(body.iter().flatten()).map(|f| f.name.as_str());
     if let Some((first, second, rust)) = collision(wire, snake) {
         return Err(format!(
             "{at}: `{first}` and `{second}` are both the setter `{rust}` in Rust (parameters and body fields share one builder); remove one in openapi/overlay.yaml"
         ));
     }
-
-    let responses = op.get("responses").and_then(Value::as_object).ok_or_else(|| format!("{at}: no responses"))?;
-    let mut statuses = Vec::new();
-    let mut response = None;
-    let mut success_seen = false;
-    for (code, r) in responses {
-        let status: u16 = code.parse().map_err(|_| {
-            format!("{at}/responses/{code}: only numeric statuses are supported (regen removes `default` and ranges)")
-        })?;
-        statuses.push(status);
-        let schema = r.pointer("/content/application~1json/schema");
-        if (200..300).contains(&status) {
-            if success_seen {
-                continue;
-            }
-            success_seen = true;
-            response = match schema {
-                None => None,
-                Some(s) => {
-                    let (name, _) = resolve(doc, s).ok_or_else(|| {
-                        format!("{at}/responses/{code}: the success schema must be a $ref to a named component")
-                    })?;
-                    Some(type_path(&name, types))
-                }
-            };
-        } else if status >= 400 {
-            let is_shared = schema.and_then(|s| s.get("$ref")).and_then(Value::as_str)
-                == Some("#/components/schemas/ErrorResponse");
-            if !is_shared {
-                return Err(format!(
-                    "{at}/responses/{code}: error responses must use $ref '#/components/schemas/ErrorResponse' (regen merges them)"
-                ));
-            }
-        }
-    }
-    statuses.sort_unstable();
-
+    let (response, statuses) = responses(op, types);
     Ok(Op {
         variant: pascal(&id),
         snake: snake(&id),
-        id,
         method: method.to_uppercase(),
         path: path.to_owned(),
-        tag,
-        summary: text("summary"),
-        description: text("description"),
+        tag: op.pointer("/tags/0").and_then(Value::as_str).unwrap_or_default().to_owned(),
+        summary: text(op, "summary"),
+        description: text(op, "description"),
         deprecated: op.get("deprecated").and_then(Value::as_bool).unwrap_or(false),
-        credential,
+        credential: credential_of(doc, op),
+        id,
         idempotent,
         params,
         body,
@@ -292,41 +159,70 @@ fn read_operation(
     })
 }
 
-/// Which credential an operation sends, from its `security` (see the contract).
-fn credential_of(
-    at: &str,
-    security: &Value,
-    global: &Value,
-    schemes: Option<&Map<String, Value>>,
-) -> Result<&'static str> {
-    let requirements = security.as_array().ok_or_else(|| format!("{at}/security: must be a list"))?;
-    let Some(first) = requirements.first() else { return Ok("None") };
-    let scheme =
-        first.as_object().and_then(|o| o.keys().next()).ok_or_else(|| format!("{at}/security/0: names no scheme"))?;
-    let declared = schemes.and_then(|s| s.get(scheme));
-    if let Some(s) = declared {
-        let bearer = s.get("type").and_then(Value::as_str) == Some("http")
-            && s.get("scheme").and_then(Value::as_str).is_some_and(|v| v.eq_ignore_ascii_case("bearer"));
-        if !bearer {
-            return Err(format!(
-                "/components/securitySchemes/{scheme}: only HTTP bearer schemes are supported (`type: http`, `scheme: bearer`)"
-            ));
-        }
+fn parameters(at: &str, op: &Value, types: &TypeMap<'_>) -> Result<Vec<Field>> {
+    let mut params = Vec::new();
+    for (i, p) in op.get("parameters").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        let pat = format!("{at}/parameters/{i}");
+        let name = p.get("name").and_then(Value::as_str).unwrap_or_default();
+        let location = if p.get("in").and_then(Value::as_str) == Some("path") { In::Path } else { In::Query };
+        let required = location == In::Path || p.get("required").and_then(Value::as_bool).unwrap_or(false);
+        let schema = p.get("schema").unwrap_or(&Value::Null);
+        let mut f = field(&format!("{pat}/schema"), name, location, required, schema, text(p, "description"), types)?;
+        f.separator = separator(&pat, p, &f)?;
+        params.push(f);
     }
+    Ok(params)
+}
+
+/// The body's fields: the properties of the component it names, in spec order. A `readOnly`
+/// property is the server's to set: it is never sent, so it has no setter.
+fn request_body(doc: &Value, op: &Value, types: &TypeMap<'_>) -> Result<Option<Vec<Field>>> {
+    let Some(schema) = op.pointer("/requestBody/content/application~1json/schema") else { return Ok(None) };
+    let Some((name, target)) = resolve(doc, schema) else { return Ok(None) };
+    let required: Vec<&str> =
+        target.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+    let props = target.get("properties").and_then(Value::as_object).into_iter().flatten();
+    let sent = props.filter(|(_, s)| s.get("readOnly").and_then(Value::as_bool) != Some(true));
+    let mut fields = Vec::new();
+    for (prop, schema) in sent {
+        let pat = format!("/components/schemas/{name}/properties/{}", escape(prop));
+        let req = required.contains(&prop.as_str());
+        fields.push(field(&pat, prop, In::Body, req, schema, text(schema, "description"), types)?);
+    }
+    Ok(Some(fields))
+}
+
+/// The success type (the lowest 2xx's, `None` without a body) and every documented status.
+fn responses(op: &Value, types: &TypeMap<'_>) -> (Option<String>, Vec<u16>) {
+    let responses = op.get("responses").and_then(Value::as_object).into_iter().flatten();
+    let mut statuses: Vec<(u16, &Value)> = responses.filter_map(|(c, r)| Some((c.parse().ok()?, r))).collect();
+    statuses.sort_by_key(|(s, _)| *s);
+    let success = statuses.iter().find(|(s, _)| (200..300).contains(s));
+    let schema = success.and_then(|(_, r)| r.pointer("/content/application~1json/schema"));
+    let response = schema
+        .and_then(|s| text(s, "$ref"))
+        .and_then(|r| r.strip_prefix("#/components/schemas/").map(|name| type_path(name, types)));
+    (response, statuses.into_iter().map(|(s, _)| s).collect())
+}
+
+/// Which credential an operation sends, from its `security` (see the contract): none for `[]`;
+/// with alternatives, the first; the scheme's `x-credential`, else the API key for a scheme of
+/// the global `security` and a per-call bearer for any other.
+fn credential_of(doc: &Value, op: &Value) -> &'static str {
+    let global = doc.get("security");
+    let Some(first) = op.get("security").or(global).and_then(|s| s.pointer("/0")).and_then(Value::as_object) else {
+        return "None";
+    };
+    let scheme = first.keys().next().map(String::as_str).unwrap_or_default();
+    let declared = doc.pointer(&format!("/components/securitySchemes/{}", escape(scheme)));
     match declared.and_then(|s| s.get("x-credential")).and_then(Value::as_str) {
-        Some("api-key") => Ok("ApiKey"),
-        Some("management-key") => Ok("ManagementKey"),
-        Some("per-call") => Ok("PerCall"),
-        Some(other) => Err(format!(
-            "/components/securitySchemes/{scheme}/x-credential: `{other}` is not api-key, management-key or per-call"
-        )),
+        Some("api-key") => "ApiKey",
+        Some("management-key") => "ManagementKey",
+        Some(_) => "PerCall",
         None => {
-            let in_global = global
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|r| r.as_object().is_some_and(|o| o.contains_key(scheme.as_str())));
-            Ok(if in_global { "ApiKey" } else { "PerCall" })
+            let requirements = global.and_then(Value::as_array).into_iter().flatten();
+            let in_global = requirements.filter_map(Value::as_object).any(|r| r.contains_key(scheme));
+            if in_global { "ApiKey" } else { "PerCall" }
         }
     }
 }
@@ -335,7 +231,7 @@ fn credential_of(
 fn resolve<'a>(doc: &'a Value, schema: &Value) -> Option<(String, &'a Value)> {
     let r = schema.get("$ref")?.as_str()?;
     let name = r.strip_prefix("#/components/schemas/")?;
-    let target = doc.pointer(&format!("/components/schemas/{}", escape_pointer(name)))?;
+    let target = doc.pointer(&format!("/components/schemas/{}", escape(name)))?;
     Some((name.to_owned(), target))
 }
 
@@ -356,6 +252,10 @@ fn field(
     types: &TypeMap<'_>,
 ) -> Result<Field> {
     let ty = ty_of(at, schema, types)?;
+    let doc = match schema.get("deprecated").and_then(Value::as_bool) {
+        Some(true) => Some(format!("{}\n\nDeprecated upstream.", doc.unwrap_or_else(|| format!("`{name}`.")))),
+        _ => doc,
+    };
     let num = |k: &str| schema.get(k).and_then(Value::as_f64);
     let flag = |k: &str| schema.get(k).and_then(Value::as_bool).unwrap_or(false);
     let rules = Rules {
@@ -365,17 +265,34 @@ fn field(
         exclusive_maximum: flag("exclusiveMaximum"),
         min_length: schema.get("minLength").and_then(Value::as_u64),
         max_length: schema.get("maxLength").and_then(Value::as_u64),
-        format: schema.get("format").and_then(Value::as_str).filter(|f| !is_numeric_format(f)).map(str::to_owned),
+        format: schema
+            .get("format")
+            .and_then(Value::as_str)
+            .filter(|f| !NUMERIC_FORMATS.contains(f))
+            .map(str::to_owned),
         one_of: match (&ty, schema.get("enum").and_then(Value::as_array)) {
             (Ty::String, Some(values)) => values.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
             _ => Vec::new(),
         },
     };
-    Ok(Field { ident: snake(name), name: name.to_owned(), location, required, ty, doc, rules })
+    Ok(Field { ident: snake(name), name: name.to_owned(), location, required, ty, doc, rules, separator: None })
 }
 
-fn is_numeric_format(f: &str) -> bool {
-    matches!(f, "double" | "float" | "int32" | "int64")
+/// How a query array is serialized, from the parameter's `style` and `explode`.
+fn separator(at: &str, p: &Value, f: &Field) -> Result<Option<&'static str>> {
+    if f.location != In::Query || !matches!(f.ty, Ty::Vec(_)) {
+        return Ok(None);
+    }
+    let explode = p.get("explode").and_then(Value::as_bool);
+    match p.get("style").and_then(Value::as_str).unwrap_or("form") {
+        "form" if explode != Some(false) => Ok(None),
+        "form" => Ok(Some(",")),
+        "spaceDelimited" => Ok(Some(" ")),
+        "pipeDelimited" => Ok(Some("|")),
+        other => Err(format!(
+            "{at}/style: a query array of `style: {other}` cannot be sent; use `style: form` in openapi/overlay.yaml"
+        )),
+    }
 }
 
 fn ty_of(at: &str, schema: &Value, types: &TypeMap<'_>) -> Result<Ty> {

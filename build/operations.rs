@@ -8,6 +8,7 @@
 //!
 //! Written as syntax (`quote!`) from the typed model (`model.rs`), and formatted for reading.
 
+pub mod contract;
 mod emit;
 mod model;
 pub mod naming;

@@ -160,19 +160,9 @@ pub fn convert(
             out.insert(key.into(), v.clone());
         }
     }
-    let known = [
-        "tags",
-        "summary",
-        "description",
-        "operationId",
-        "deprecated",
-        "x-idempotent",
-        "parameters",
-        "requestBody",
-        "responses",
-        "security",
-    ];
-    let dropped: Vec<&str> = op_obj.keys().map(String::as_str).filter(|k| !known.contains(k)).collect();
+    let known =
+        "tags summary description operationId deprecated x-idempotent parameters requestBody responses security";
+    let dropped: Vec<&str> = op_obj.keys().map(String::as_str).filter(|k| !known.split(' ').any(|w| w == *k)).collect();
     if !dropped.is_empty() {
         changes.insert(format!("{}#{pointer}: {id}: dropped {}", src.name, dropped.join(", ")));
     }
@@ -316,8 +306,16 @@ fn parameter(
     };
     let mut schema = Norm::new(src, changes).normalize(schema, &format!("{at}/schema"))?;
     crate::schema::strip_markers(&mut schema);
-    let t = schema.get("type").and_then(Value::as_str).unwrap_or_default();
-    if !["string", "integer", "number", "boolean"].contains(&t) || schema.get("properties").is_some() {
+    // A query parameter may be an array of primitives (`?ids=a&ids=b`, or `?ids=a,b` with
+    // `style: form, explode: false`).
+    let primitive = |s: &Value| {
+        s.get("type").and_then(Value::as_str).is_some_and(|t| ["string", "integer", "number", "boolean"].contains(&t))
+            && s.get("properties").is_none()
+    };
+    let array = location == "query"
+        && schema.get("type").and_then(Value::as_str) == Some("array")
+        && schema.get("items").is_some_and(primitive);
+    if !(primitive(&schema) || array) {
         return Err(src.refuse(
             &format!("{at}/schema"),
             format!("{id}: parameter `{name}` is not a primitive (string, integer, number, boolean)"),
@@ -326,7 +324,7 @@ fn parameter(
         ));
     }
     let mut q = Map::new();
-    for key in ["name", "in", "description", "required", "deprecated"] {
+    for key in ["name", "in", "description", "required", "deprecated", "style", "explode"] {
         if let Some(v) = p.get(key) {
             q.insert(key.into(), v.clone());
         }
@@ -341,6 +339,41 @@ fn parameter(
     Ok(Some(Value::Object(q)))
 }
 
+/// The JSON body `holder` (a request body or a response at `at`) has, if any: its schema
+/// normalized, with the media type's example; other media types are dropped (in `changes`).
+fn json_media(
+    src: &Source,
+    holder: &Value,
+    at: &str,
+    id: &str,
+    changes: &mut BTreeSet<String>,
+) -> Result<Option<(Value, Option<Value>)>, RegenError> {
+    let Some(media) = holder.pointer("/content/application~1json") else { return Ok(None) };
+    for other in holder.get("content").and_then(Value::as_object).into_iter().flat_map(|c| c.keys()) {
+        if other != "application/json" {
+            changes.insert(format!(
+                "{}#{at}/content/{}: {id}: {other} body dropped (JSON only)",
+                src.name,
+                escape(other)
+            ));
+        }
+    }
+    let mpath = format!("{at}/content/application~1json");
+    let schema = media.get("schema").cloned().unwrap_or(json!({}));
+    let norm = Norm::new(src, changes).normalize(&schema, &format!("{mpath}/schema"))?;
+    Ok(Some((norm, media_example(src, media, &mpath, changes)?)))
+}
+
+/// `content: {application/json: {example?, schema}}`.
+fn json_content(schema: Value, example: Option<Value>) -> Value {
+    let mut m = Map::new();
+    if let Some(e) = example {
+        m.insert("example".into(), e);
+    }
+    m.insert("schema".into(), schema);
+    json!({"application/json": Value::Object(m)})
+}
+
 /// The request body: a JSON object, hoisted into `<id> request`.
 fn request_body(
     src: &Source,
@@ -351,41 +384,33 @@ fn request_body(
     changes: &mut BTreeSet<String>,
 ) -> Result<Value, RegenError> {
     let (body, at) = deref(src, body, &format!("{pointer}/requestBody"), changes)?;
-    let Some(media) = body.pointer("/content/application~1json") else {
-        return Err(src.refuse(
-            &at,
-            format!("{id}: the request body is not application/json"),
+    let refuse = |why: &str, at_: String| {
+        src.refuse(
+            &at_,
+            format!("{id}: the request body is not {why}"),
             vec![(at.clone(), Edit::Remove)],
             "drop the request body",
-        ));
+        )
     };
-    drop_other_media(src, body, &at, id, changes);
-    let mpath = format!("{at}/content/application~1json");
-    let schema = media.get("schema").cloned().unwrap_or(json!({}));
-    let norm = Norm::new(src, changes).normalize(&schema, &format!("{mpath}/schema"))?;
+    let Some((norm, example)) = json_media(src, body, &at, id, changes)? else {
+        return Err(refuse("application/json", at.clone()));
+    };
     if norm.get("properties").is_none() {
-        return Err(src.refuse(
-            &format!("{mpath}/schema"),
-            format!("{id}: the request body is not an object with properties"),
-            vec![(at.clone(), Edit::Remove)],
-            "drop the request body",
-        ));
+        return Err(refuse("an object with properties", format!("{at}/content/application~1json/schema")));
     }
     let r = hoister.hoist(norm, &format!("{id} request"), &format!("{}Request", pascal(id)), true)?;
-    let mut m = Map::new();
-    if let Some(e) = media_example(src, media, &mpath, changes)? {
-        m.insert("example".into(), e);
-    }
-    m.insert("schema".into(), r);
     let mut b = Map::new();
     for key in ["description", "required"] {
         if let Some(v) = body.get(key) {
             b.insert(key.into(), v.clone());
         }
     }
-    b.insert("content".into(), json!({"application/json": Value::Object(m)}));
+    b.insert("content".into(), json_content(r, example));
     Ok(Value::Object(b))
 }
+
+/// A response at `at` (after `$ref`s), and its status.
+type Response = (String, Value, String);
 
 /// The responses in status order: the first 2xx with a body (hoisted into `<id> <status>`),
 /// every 4xx and 5xx declaring the shared `ErrorResponse` (their schemas returned for the merge).
@@ -399,17 +424,62 @@ fn responses(
     changes: &mut BTreeSet<String>,
 ) -> Result<(Value, Vec<ErrorSchema>), RegenError> {
     let rptr = format!("{pointer}/responses");
-    let responses = op_obj.get("responses").and_then(Value::as_object).cloned().unwrap_or_default();
-    let mut success: Vec<(String, Value, String)> = Vec::new();
+    let (success, failures) = classify(src, id, op_obj, &rptr, changes)?;
+    let mut out = Map::new();
+    if let Some((code, r)) = success_response(src, id, success, hoister, changes)? {
+        out.insert(code, r);
+    }
     let mut errors = Vec::new();
-    let mut error_responses = Vec::new();
-    for (code, resp) in &responses {
+    for (code, resp, at) in failures {
+        let mut r = Map::new();
+        r.insert("description".into(), resp.get("description").cloned().unwrap_or(json!("")));
+        let example = match json_media(src, &resp, &at, id, changes)? {
+            Some((schema, example)) => {
+                let (operation, status) = (id.to_owned(), code.clone());
+                errors.push(ErrorSchema { operation, status, source: src_index, schema });
+                example
+            }
+            None => {
+                changes.insert(format!(
+                    "{}#{at}: {id}: {code} had no JSON body; it now declares ErrorResponse like every error status (progenitor needs one error type)",
+                    src.name
+                ));
+                None
+            }
+        };
+        r.insert("content".into(), json_content(json!({"$ref": "#/components/schemas/ErrorResponse"}), example));
+        out.insert(code, Value::Object(r));
+    }
+    if out.is_empty() {
+        return Err(src.refuse(
+            &rptr,
+            format!("{id}: no 2xx, 4xx or 5xx response"),
+            vec![(rptr.clone(), Edit::Update(json!({"200": {"description": "OK"}})))],
+            "a success without body",
+        ));
+    }
+    // Status order, whatever order upstream (or the overlay) listed them in.
+    let mut sorted: Vec<(String, Value)> = out.into_iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok((Value::Object(sorted.into_iter().collect()), errors))
+}
+
+/// The successes (sorted) and the 4xx/5xx responses; any other status is dropped (in `changes`).
+fn classify(
+    src: &Source,
+    id: &str,
+    op_obj: &Map<String, Value>,
+    rptr: &str,
+    changes: &mut BTreeSet<String>,
+) -> Result<(Vec<Response>, Vec<Response>), RegenError> {
+    let (mut success, mut failures) = (Vec::new(), Vec::new());
+    for (code, resp) in op_obj.get("responses").and_then(Value::as_object).into_iter().flatten() {
         let here = format!("{rptr}/{}", escape(code));
         let (resp, at) = deref(src, resp, &here, changes)?;
         if is_status(code, '2') {
             success.push((code.clone(), resp.clone(), at));
         } else if is_status(code, '4') || is_status(code, '5') {
-            error_responses.push((code.clone(), resp.clone(), at));
+            failures.push((code.clone(), resp.clone(), at));
         } else if code == "default" {
             changes.insert(format!(
                 "{}#{here}: {id}: `default` response dropped (progenitor counts it as success and error at once; undocumented statuses stay errors)",
@@ -423,20 +493,30 @@ fn responses(
         }
     }
     success.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok((success, failures))
+}
+
+/// The one success kept: the lowest 2xx with a body (else the lowest), its schema hoisted into
+/// `<id> <status>`; the others are dropped (in `changes`).
+fn success_response(
+    src: &Source,
+    id: &str,
+    success: Vec<Response>,
+    hoister: &mut Hoister,
+    changes: &mut BTreeSet<String>,
+) -> Result<Option<(String, Value)>, RegenError> {
     let chosen = success.iter().position(|(_, r, _)| r.get("content").is_some()).unwrap_or(0);
-    let mut out_responses = Map::new();
+    let mut kept = None;
     for (i, (code, resp, at)) in success.iter().enumerate() {
         if i != chosen {
-            changes.insert(format!(
-                "{}#{at}: {id}: {code} response dropped (one success type per operation; {} kept)",
-                src.name, success[chosen].0
-            ));
+            let why = format!("one success type per operation; {} kept", success[chosen].0);
+            changes.insert(format!("{}#{at}: {id}: {code} response dropped ({why})", src.name));
             continue;
         }
         let mut r = Map::new();
         r.insert("description".into(), resp.get("description").cloned().unwrap_or(json!("")));
         if resp.get("content").is_some() {
-            let Some(media) = resp.pointer("/content/application~1json") else {
+            let Some((norm, example)) = json_media(src, resp, at, id, changes)? else {
                 return Err(src.refuse(
                     &format!("{at}/content"),
                     format!("{id}: the {code} response has no application/json body; the SDK decodes JSON only"),
@@ -444,75 +524,12 @@ fn responses(
                     "no body",
                 ));
             };
-            drop_other_media(src, resp, at, id, changes);
-            let mpath = format!("{at}/content/application~1json");
-            let schema = media.get("schema").cloned().unwrap_or(json!({}));
-            let norm = Norm::new(src, changes).normalize(&schema, &format!("{mpath}/schema"))?;
             let sref = hoister.hoist(norm, &format!("{id} {code}"), &format!("{}Response", pascal(id)), true)?;
-            let mut m = Map::new();
-            if let Some(e) = media_example(src, media, &mpath, changes)? {
-                m.insert("example".into(), e);
-            }
-            m.insert("schema".into(), sref);
-            r.insert("content".into(), json!({"application/json": Value::Object(m)}));
+            r.insert("content".into(), json_content(sref, example));
         }
-        out_responses.insert(code.clone(), Value::Object(r));
+        kept = Some((code.clone(), Value::Object(r)));
     }
-    for (code, resp, at) in error_responses {
-        let mut r = Map::new();
-        r.insert("description".into(), resp.get("description").cloned().unwrap_or(json!("")));
-        let mut m = Map::new();
-        match resp.pointer("/content/application~1json") {
-            Some(media) => {
-                drop_other_media(src, &resp, &at, id, changes);
-                let mpath = format!("{at}/content/application~1json");
-                let schema = media.get("schema").cloned().unwrap_or(json!({}));
-                let norm = Norm::new(src, changes).normalize(&schema, &format!("{mpath}/schema"))?;
-                errors.push(ErrorSchema {
-                    operation: id.to_owned(),
-                    status: code.clone(),
-                    source: src_index,
-                    schema: norm,
-                });
-                if let Some(e) = media_example(src, media, &mpath, changes)? {
-                    m.insert("example".into(), e);
-                }
-            }
-            None => {
-                changes.insert(format!(
-                    "{}#{at}: {id}: {code} had no JSON body; it now declares ErrorResponse like every error status (progenitor needs one error type)",
-                    src.name
-                ));
-            }
-        }
-        m.insert("schema".into(), json!({"$ref": "#/components/schemas/ErrorResponse"}));
-        r.insert("content".into(), json!({"application/json": Value::Object(m)}));
-        out_responses.insert(code, Value::Object(r));
-    }
-    if out_responses.is_empty() {
-        return Err(src.refuse(
-            &rptr,
-            format!("{id}: no 2xx, 4xx or 5xx response"),
-            vec![(rptr.clone(), Edit::Update(json!({"200": {"description": "OK"}})))],
-            "a success without body",
-        ));
-    }
-    // Status order, whatever order upstream (or the overlay) listed them in.
-    let mut sorted: Vec<(String, Value)> = out_responses.into_iter().collect();
-    sorted.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok((Value::Object(sorted.into_iter().collect()), errors))
-}
-
-fn drop_other_media(src: &Source, holder: &Value, at: &str, id: &str, changes: &mut BTreeSet<String>) {
-    for media in holder.get("content").and_then(Value::as_object).into_iter().flat_map(|c| c.keys()) {
-        if media != "application/json" {
-            changes.insert(format!(
-                "{}#{at}/content/{}: {id}: {media} body dropped (JSON only)",
-                src.name,
-                escape(media)
-            ));
-        }
-    }
+    Ok(kept)
 }
 
 /// The media type's `example`, or the first of its `examples` (3.1) as 3.0's singular one.

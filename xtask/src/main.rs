@@ -78,21 +78,26 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
-fn run(args: &Args) -> Result<ExitCode, String> {
-    // The workspace root: the nearest directory above the working directory holding
-    // openapi/regen.yaml (so a scratch copy of the repository regenerates itself even when the
-    // binary was built from another checkout), else the one this binary was built in.
+/// The config's path and the workspace root its paths are relative to: the nearest directory
+/// above the working directory holding openapi/regen.yaml (so a scratch copy of the repository
+/// regenerates itself even when the binary was built from another checkout), else the one this
+/// binary was built in; `--config` sets the config, and the root is the directory above its own.
+fn locate(args: &Args) -> (PathBuf, PathBuf) {
     let default_root = std::env::current_dir()
         .ok()
         .and_then(|cwd| cwd.ancestors().find(|d| d.join("openapi/regen.yaml").is_file()).map(Path::to_path_buf))
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".."));
     let config_path = args.config.clone().unwrap_or_else(|| default_root.join("openapi/regen.yaml"));
-    // The config lives in <root>/openapi/; its paths are relative to <root>.
     let root = config_path
         .canonicalize()
         .ok()
         .and_then(|p| p.parent().and_then(Path::parent).map(Path::to_path_buf))
         .unwrap_or(default_root);
+    (config_path, root)
+}
+
+fn run(args: &Args) -> Result<ExitCode, String> {
+    let (config_path, root) = locate(args);
     let config_text = String::from_utf8(read(&config_path)?).map_err(|_| "config is not UTF-8".to_owned())?;
     let mut config = Config::parse(&config_text).map_err(|e| format!("{}: {e}", config_path.display()))?;
 
@@ -100,24 +105,18 @@ fn run(args: &Args) -> Result<ExitCode, String> {
     let spec_bytes = match &args.spec {
         Some(spec) => {
             let bytes = read(spec)?;
-            let name = spec
-                .file_name()
-                .ok_or_else(|| format!("{} is not a file", spec.display()))?
-                .to_string_lossy()
-                .into_owned();
-            config.previous_source = Some(std::mem::replace(&mut config.source, format!("openapi/upstream/{name}")));
+            let name = spec.file_name().ok_or_else(|| format!("{} is not a file", spec.display()))?;
+            let recorded = format!("openapi/upstream/{}", name.to_string_lossy());
+            config.previous_source = Some(std::mem::replace(&mut config.source, recorded));
             Some(bytes)
         }
         None => None,
     };
-    let spec_source = config.source.clone();
     let reader = |p: &str| -> Result<Vec<u8>, String> {
-        if p == spec_source
-            && let Some(b) = &spec_bytes
-        {
-            return Ok(b.clone());
+        match &spec_bytes {
+            Some(b) if p == config.source => Ok(b.clone()),
+            _ => read(&root.join(p)),
         }
-        read(&root.join(p))
     };
 
     let out = root.join(&config.output);
@@ -127,40 +126,12 @@ fn run(args: &Args) -> Result<ExitCode, String> {
     for line in result.summary().iter().filter(|l| !(args.check && l.starts_with("converted: "))) {
         println!("{line}");
     }
-    let shown = config.output.clone();
+    let shown = &config.output;
     if args.check {
-        if existing.as_deref() == Some(result.text.as_str()) {
-            println!("{shown} is up to date with openapi/regen.yaml");
-            return Ok(ExitCode::SUCCESS);
-        }
-        let old = existing.unwrap_or_default();
-        let diff = similar::TextDiff::from_lines(&old, &result.text);
-        print!(
-            "{}",
-            diff.unified_diff()
-                .context_radius(3)
-                .header(&format!("{shown} (checked in)"), &format!("{shown} (regenerated)"))
-        );
-        let spec_arg = args.spec.as_ref().map(|s| format!(" --spec {}", s.display())).unwrap_or_default();
-        eprintln!("error: {shown} is stale; run `cargo xtask regen{spec_arg}` and commit the result");
-        return Ok(ExitCode::from(1));
+        return Ok(check(args, shown, existing.as_deref(), &result.text));
     }
-
     if let (Some(spec), Some(bytes)) = (&args.spec, &spec_bytes) {
-        let dest = root.join(&config.source);
-        if std::fs::read(&dest).ok().as_deref() != Some(bytes.as_slice()) {
-            if let Some(dir) = dest.parent() {
-                std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-            }
-            std::fs::write(&dest, bytes).map_err(|e| format!("cannot write {}: {e}", dest.display()))?;
-            println!("copied {} to {}", spec.display(), config.source);
-        }
-        let updated = config::set_source(&config_text, &config.source).map_err(|e| e.to_string())?;
-        if updated != config_text {
-            std::fs::write(&config_path, updated)
-                .map_err(|e| format!("cannot write {}: {e}", config_path.display()))?;
-            println!("recorded `source: {}` in {}", config.source, config_path.display());
-        }
+        record_spec(spec, bytes, &root.join(&config.source), &config.source, &config_path, &config_text)?;
     }
     if existing.as_deref() == Some(result.text.as_str()) {
         println!("{shown} is up to date");
@@ -169,4 +140,47 @@ fn run(args: &Args) -> Result<ExitCode, String> {
         println!("wrote {shown} ({} bytes)", result.text.len());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--check`: success when the checked-in fragment is the regenerated one, else the diff and the
+/// command that fixes it.
+fn check(args: &Args, shown: &str, existing: Option<&str>, text: &str) -> ExitCode {
+    if existing == Some(text) {
+        println!("{shown} is up to date with openapi/regen.yaml");
+        return ExitCode::SUCCESS;
+    }
+    let diff = similar::TextDiff::from_lines(existing.unwrap_or_default(), text);
+    print!(
+        "{}",
+        diff.unified_diff()
+            .context_radius(3)
+            .header(&format!("{shown} (checked in)"), &format!("{shown} (regenerated)"))
+    );
+    let spec_arg = args.spec.as_ref().map(|s| format!(" --spec {}", s.display())).unwrap_or_default();
+    eprintln!("error: {shown} is stale; run `cargo xtask regen{spec_arg}` and commit the result");
+    ExitCode::from(1)
+}
+
+/// `--spec`: the new document copied into openapi/upstream/ and its name recorded as `source:`.
+fn record_spec(
+    spec: &Path,
+    bytes: &[u8],
+    dest: &Path,
+    source: &str,
+    config_path: &Path,
+    config_text: &str,
+) -> Result<(), String> {
+    if std::fs::read(dest).ok().as_deref() != Some(bytes) {
+        if let Some(dir) = dest.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+        std::fs::write(dest, bytes).map_err(|e| format!("cannot write {}: {e}", dest.display()))?;
+        println!("copied {} to {source}", spec.display());
+    }
+    let updated = config::set_source(config_text, source).map_err(|e| e.to_string())?;
+    if updated != config_text {
+        std::fs::write(config_path, updated).map_err(|e| format!("cannot write {}: {e}", config_path.display()))?;
+        println!("recorded `source: {source}` in {}", config_path.display());
+    }
+    Ok(())
 }

@@ -22,55 +22,17 @@ use crate::source::Source;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Formats the fragment keeps; every other one is removed (the value stays a `String`).
-pub const KEPT_FORMATS: [&str; 5] = ["double", "float", "int32", "int64", "evm-address"];
-
 /// Keywords that only document a schema.
 const ANNOTATIONS: [&str; 7] = ["description", "example", "examples", "title", "deprecated", "readOnly", "writeOnly"];
 
 /// Annotation-only keywords progenitor cannot read, or that would let upstream pick Rust names.
-const DROPPED: [&str; 10] = [
-    "$comment",
-    "contentMediaType",
-    "contentEncoding",
-    "contentSchema",
-    "title",
-    "$schema",
-    "$id",
-    "$anchor",
-    "xml",
-    "externalDocs",
-];
+const DROPPED: &str =
+    "$comment contentMediaType contentEncoding contentSchema title $schema $id $anchor xml externalDocs";
 
 /// 2020-12 keywords that change what a schema accepts and have no 3.0 form.
-const NO_FORM: [&str; 17] = [
-    "$defs",
-    "definitions",
-    "$dynamicRef",
-    "$dynamicAnchor",
-    "$recursiveRef",
-    "prefixItems",
-    "if",
-    "then",
-    "else",
-    "dependentSchemas",
-    "dependentRequired",
-    "unevaluatedProperties",
-    "unevaluatedItems",
-    "contains",
-    "propertyNames",
-    "patternProperties",
-    "not",
-];
-
-/// Keywords `normalize` rewrites into another one (`example`, `enum`, the folded branch).
-const REWRITTEN: [&str; 4] = ["examples", "const", "anyOf", "oneOf"];
-
-/// Whether `key` is never on a schema `normalize` returns: it has no 3.0 form (refused), only
-/// annotates (removed) or is rewritten. The contract checks the fragment against the same lists.
-pub fn never_kept(key: &str) -> bool {
-    NO_FORM.contains(&key) || DROPPED.contains(&key) || REWRITTEN.contains(&key)
-}
+const NO_FORM: &str = "$defs definitions $dynamicRef $dynamicAnchor $recursiveRef prefixItems if then else \
+     dependentSchemas dependentRequired unevaluatedProperties unevaluatedItems contains propertyNames \
+     patternProperties not";
 
 /// Marker: the description a referenced schema had of its own, where the referring place's
 /// replaced it (see the module docs).
@@ -173,7 +135,7 @@ impl<'a> Norm<'a> {
         for k in &vendor {
             o.shift_remove(k);
         }
-        for key in NO_FORM {
+        for key in NO_FORM.split_whitespace() {
             if o.contains_key(key) {
                 let at = format!("{ptr}/{}", escape(key));
                 return Err(self.refuse(
@@ -184,7 +146,7 @@ impl<'a> Norm<'a> {
                 ));
             }
         }
-        let dropped: Vec<&str> = DROPPED.into_iter().filter(|k| o.shift_remove(*k).is_some()).collect();
+        let dropped: Vec<&str> = DROPPED.split_whitespace().filter(|k| o.shift_remove(*k).is_some()).collect();
         if !dropped.is_empty() {
             self.change(ptr, format!("annotation-only keyword(s) removed: {}", dropped.join(", ")));
         }
@@ -287,7 +249,7 @@ impl<'a> Norm<'a> {
         }
 
         if let Some(f) = o.get("format").and_then(Value::as_str).map(str::to_owned)
-            && !KEPT_FORMATS.contains(&f.as_str())
+            && !crate::operations::contract::kept_format(&f, &crate::operations::TYPES)
         {
             o.shift_remove("format");
             self.change(
@@ -562,7 +524,10 @@ fn is_null_branch(b: &Value) -> bool {
     (t == Some(&json!("null")) || t == Some(&json!(["null"])))
         && b.as_object().is_some_and(|o| {
             o.keys().all(|k| {
-                k == "type" || ANNOTATIONS.contains(&k.as_str()) || DROPPED.contains(&k.as_str()) || k.starts_with("x-")
+                k == "type"
+                    || ANNOTATIONS.contains(&k.as_str())
+                    || DROPPED.split_whitespace().any(|d| d == k)
+                    || k.starts_with("x-")
             })
         })
 }
