@@ -11,7 +11,9 @@ use crate::client::Client;
 use crate::error::Error;
 use crate::generated::types::{BudgetScope, Credits, CurrentKey, FreeModelDailyRequests, KeyBudget, ResetInterval};
 use std::fmt;
-use std::future::IntoFuture;
+use std::future::{Future, IntoFuture, poll_fn};
+use std::pin::pin;
+use std::task::Poll;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -92,10 +94,38 @@ impl SpendableBuilder {
             let call = self.client.api_keys().get_current_key().deadline(deadline);
             if has_api_key { Some(call.send().await.map(|r| r.data)) } else { None }
         };
-        let (credits, key) = tokio::join!(credits, key);
+        let (credits, key) = both(credits, key).await;
         let sent_api_key_for_credits = shared.management_key.is_none();
         Spendable::combine(credits, key, sent_api_key_for_credits)
     }
+}
+
+/// Runs two futures at once on the caller's task and waits for both (what `tokio::join!` does,
+/// without the `macros` feature the library does not otherwise need).
+async fn both<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
+    let (mut a, mut b) = (pin!(a), pin!(b));
+    let (mut first, mut second) = (None, None);
+    poll_fn(|cx| {
+        // A future that has finished is not polled again.
+        if first.is_none()
+            && let Poll::Ready(v) = a.as_mut().poll(cx)
+        {
+            first = Some(v);
+        }
+        if second.is_none()
+            && let Poll::Ready(v) = b.as_mut().poll(cx)
+        {
+            second = Some(v);
+        }
+        match (first.take(), second.take()) {
+            (Some(x), Some(y)) => Poll::Ready((x, y)),
+            (x, y) => {
+                (first, second) = (x, y);
+                Poll::Pending
+            }
+        }
+    })
+    .await
 }
 
 impl IntoFuture for SpendableBuilder {

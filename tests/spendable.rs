@@ -240,6 +240,23 @@ async fn both_requests_share_one_deadline() {
     assert_eq!(server.requests().len(), 2);
 }
 
+/// The two requests are in flight at once: each answered after 400 ms, the pair takes about
+/// 400 ms, not 800.
+#[tokio::test]
+async fn both_requests_are_in_flight_at_once() {
+    let server = keyed_server().await;
+    let client = both_keys(&server);
+    let credits = serde_json::json!({"data": {"total_credits": 10, "total_usage": 1}});
+    let delay = Duration::from_millis(400);
+    server.enqueue(Operation::GetCredits, MockResponse::json(200, &credits).delay(delay));
+    server.enqueue(Operation::GetCurrentKey, MockResponse::json(200, &key_body(true)).delay(delay));
+    let started = std::time::Instant::now();
+    let s = client.spendable().await.unwrap();
+    let took = started.elapsed();
+    assert!(took >= delay && took < Duration::from_millis(750), "{took:?}");
+    assert!(s.is_complete() && s.credits().is_some() && s.key().is_some());
+}
+
 /// A `GET /key` answer in the newest shape, or without the fields added in autumn 2026.
 fn key_body(newest: bool) -> serde_json::Value {
     let mut body = serde_json::json!({"data": {
