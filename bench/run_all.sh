@@ -70,4 +70,12 @@ json.dump({
 }, open(sys.argv[1], "w"))
 PY
 python3 bench/report.py "$out" "$out/python.md" > BENCHMARKS.md
+# `client.spendable()` beside a lone `get_current_key` (its own bench: two requests at once).
+echo "spendable() beside get_current_key" >&2
+{
+    echo
+    echo "## spendable() beside a lone get_current_key (\`bash bench/spendable.sh\`, same run)"
+    echo
+    bash bench/spendable.sh "$out/spendable" 2>/dev/null
+} >> BENCHMARKS.md
 echo "wrote BENCHMARKS.md" >&2

@@ -64,7 +64,7 @@ static GLOBAL: Counting = Counting;
 
 /// Allocations per call as BENCHMARKS.md reports them (Linux x86-64; this bench counts them
 /// the same way): `get_credits`, the charge.
-const ALLOCATION_BUDGET: (f64, f64) = (41.0, 56.0);
+const ALLOCATION_BUDGET: (f64, f64) = (41.0, 62.0);
 /// How far above the budget a run may land before it fails: room for a dependency upgrade's
 /// allocation or two (hyper, reqwest, serde_json), not for a regression that costs several a call.
 const ALLOCATION_TOLERANCE: f64 = 0.10;
