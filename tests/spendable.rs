@@ -32,6 +32,17 @@ fn only_api_key(server: &MockServer) -> Client {
     Client::builder().api_key(KEY).base_url(server.base_url()).retries(RetryConfig::none()).build().unwrap()
 }
 
+/// Only the API key, said to be a management key.
+fn said_to_be_management(server: &MockServer) -> Client {
+    Client::builder()
+        .api_key(KEY)
+        .api_key_is_management_key(true)
+        .base_url(server.base_url())
+        .retries(RetryConfig::none())
+        .build()
+        .unwrap()
+}
+
 /// (path, bearer) of every request, sorted (the two go out concurrently).
 fn sent(server: &MockServer) -> Vec<(String, String)> {
     let mut sent: Vec<_> =
@@ -132,13 +143,7 @@ async fn with_only_an_api_key_the_account_is_unknown_not_zero() {
 #[tokio::test]
 async fn zeros_for_a_key_that_is_not_a_management_key_are_discarded() {
     let server = keyed_server().await;
-    let client = Client::builder()
-        .api_key(KEY)
-        .api_key_is_management_key(true)
-        .base_url(server.base_url())
-        .retries(RetryConfig::none())
-        .build()
-        .unwrap();
+    let client = said_to_be_management(&server);
     let s = client.spendable().await.unwrap();
     assert_eq!(
         sent(&server),
@@ -152,9 +157,7 @@ async fn zeros_for_a_key_that_is_not_a_management_key_are_discarded() {
     // A real management key given as the API key: its balance counts.
     let server = common::server().await;
     server.require_management_key(KEY);
-    let client =
-        Client::builder().api_key(KEY).api_key_is_management_key(true).base_url(server.base_url()).build().unwrap();
-    let s = client.spendable().await.unwrap();
+    let s = said_to_be_management(&server).spendable().await.unwrap();
     assert_eq!(s.credits().map(|c| c.total_credits), Some(100.5));
     assert!(s.is_complete());
 }
@@ -164,13 +167,7 @@ async fn zeros_for_a_key_that_is_not_a_management_key_are_discarded() {
 #[tokio::test]
 async fn unverified_zeros_are_not_a_balance() {
     let server = keyed_server().await;
-    let client = Client::builder()
-        .api_key(KEY)
-        .api_key_is_management_key(true)
-        .base_url(server.base_url())
-        .retries(RetryConfig::none())
-        .build()
-        .unwrap();
+    let client = said_to_be_management(&server);
     server.enqueue(Operation::GetCurrentKey, MockResponse::error(500, "Internal Server Error"));
     let s = client.spendable().await.unwrap();
     assert_eq!(s.remaining_usd(), None);
