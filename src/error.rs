@@ -255,22 +255,21 @@ impl Error {
     /// a timeout, a connection that broke after the request was written, a body that broke
     /// off. It says to check first.
     pub fn hint(&self) -> Option<&'static str> {
+        // 402, 429 and the 403s that name their layer: the hint names the layer too.
+        if let Some(blocked) = self.blocked_by() {
+            return Some(blocked.hint());
+        }
         let credential = self.api().map(|e| e.operation().credential());
         Some(match self {
             Error::Unauthorized(_) if credential == Some(Credential::PerCall) => "check the bearer token",
+            // Only the management key is sent there (or an API key said to be one).
             Error::Unauthorized(_) if credential == Some(Credential::ManagementKey) => {
-                "check the management key (OPENROUTER_MANAGEMENT_KEY) or API key (OPENROUTER_API_KEY)"
+                "check the management key (OPENROUTER_MANAGEMENT_KEY)"
             }
             Error::Unauthorized(_) => "check the API key (OPENROUTER_API_KEY)",
-            Error::Forbidden(_) | Error::PaymentRequired(_) | Error::TooManyRequests(_)
-                if self.blocked_by().is_some() =>
-            {
-                return self.blocked_by().map(BlockedBy::hint);
-            }
             Error::Forbidden(_) if credential == Some(Credential::ManagementKey) => BlockedBy::NotAManagementKey.hint(),
             Error::Forbidden(_) => "the key may not do this",
             Error::Gone(_) => "this endpoint is retired upstream; see the message for what replaces it",
-            Error::TooManyRequests(_) => "rate limited: wait and try again",
             // Not idempotent (the charge), and the server may have acted: never "try again".
             Error::InternalServer(e) | Error::Api(e) if !e.operation().is_idempotent() && self.may_have_acted() => {
                 "OpenRouter failed, but may have acted on the request anyway: check whether it took effect (e.g. the balance, or your account's activity) before sending it again"
