@@ -84,7 +84,8 @@ pub struct Regenerated {
     pub text: String,
     /// Each rewrite made for progenitor and the contract (`file#pointer: what`), sorted.
     pub conversions: Vec<String>,
-    /// Upstream changes against the checked-in fragment: operations, parameters, fields, renames.
+    /// Upstream changes against the checked-in fragment: operations, parameters, responses,
+    /// security, renames (the Rust types' are in `api`).
     pub changes: Vec<String>,
     /// Stale overlay actions and `names:` entries.
     pub notes: Vec<String>,
@@ -274,7 +275,6 @@ fn compare(old_text: &str, text: &str, doc: &Value) -> Result<(Vec<String>, ApiR
     let old: Value = serde_yaml_ng::from_str(old_text)
         .map_err(|e| RegenError::new(format!("the current fragment does not parse: {e}")))?;
     let mut upstream = report::upstream_changes(&old, doc);
-    upstream.extend(report::type_changes(&old, doc));
     upstream.extend(report::renames(old_text, text));
     Ok((upstream, api_change(&old, doc, old_text != text)))
 }

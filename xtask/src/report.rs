@@ -1,10 +1,9 @@
-//! Say in words what changed against the checked-in fragment, before anything is written:
-//! operations, parameters, responses, security, the generated types' fields, and renames.
+//! Say in words what changed upstream against the checked-in fragment, before anything is
+//! written: operations, parameters, responses, security, and renames. What changed in the Rust
+//! types and their fields is the API-change report's (`semver.rs`), which names each Rust item.
 
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
-
-const MAX_DEPTH: usize = 16;
+use std::collections::BTreeMap;
 
 /// `operationId -> (METHOD /path, operation)` of a fragment.
 fn operations(doc: &Value) -> BTreeMap<String, (String, Value)> {
@@ -159,24 +158,6 @@ fn diff<'a, V: PartialEq>(before: &'a BTreeMap<String, V>, after: &'a BTreeMap<S
     out
 }
 
-/// Field-level changes of the generated types, e.g. `field added: getCredits 200.data.x`.
-pub fn type_changes(old: &Value, new: &Value) -> Vec<String> {
-    let (before, after) = (fields(old), fields(new));
-    let mut out = Vec::new();
-    for k in top_level(after.keys().filter(|k| !before.contains_key(*k))) {
-        out.push(format!("field added: {k} ({})", after[&k]));
-    }
-    for k in top_level(before.keys().filter(|k| !after.contains_key(*k))) {
-        out.push(format!("field removed: {k} ({})", before[&k]));
-    }
-    for (k, was) in &before {
-        if let Some(now) = after.get(k).filter(|now| *now != was) {
-            out.push(format!("field changed: {k}: {was} -> {now}"));
-        }
-    }
-    out
-}
-
 /// The `# types:` lines of a fragment's header: location -> (name, upstream origin).
 pub fn header_types(text: &str) -> BTreeMap<String, (String, String)> {
     let mut out = BTreeMap::new();
@@ -218,79 +199,4 @@ pub fn renames(old_text: &str, new_text: &str) -> Vec<String> {
         }
     }
     out
-}
-
-fn top_level<'a>(keys: impl Iterator<Item = &'a String>) -> Vec<String> {
-    let set: BTreeSet<&String> = keys.collect();
-    set.iter()
-        .filter(|k| {
-            let mut prefix = k.as_str();
-            while let Some((head, _)) = prefix.rsplit_once('.') {
-                if set.iter().any(|s| s.as_str() == head) {
-                    return false;
-                }
-                prefix = head;
-            }
-            true
-        })
-        .map(|k| (*k).clone())
-        .collect()
-}
-
-fn fields(doc: &Value) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    let schemas = doc.pointer("/components/schemas").cloned().unwrap_or(Value::Null);
-    for (id, (_, op)) in operations(doc) {
-        if let Some(s) = op.pointer("/requestBody/content/application~1json/schema") {
-            flatten(s, &schemas, &format!("{id} request"), true, 0, &mut out);
-        }
-        for (code, resp) in op.get("responses").and_then(Value::as_object).into_iter().flatten() {
-            if let Some(s) = resp.pointer("/content/application~1json/schema") {
-                flatten(s, &schemas, &format!("{id} {code}"), true, 0, &mut out);
-            }
-        }
-    }
-    out
-}
-
-fn resolve<'a>(mut s: &'a Value, schemas: &'a Value) -> &'a Value {
-    for _ in 0..MAX_DEPTH {
-        if let Some(name) = s.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/"))
-        {
-            match schemas.get(name) {
-                Some(t) => s = t,
-                None => return s,
-            }
-        } else if let Some([only]) = s.get("allOf").and_then(Value::as_array).map(Vec::as_slice) {
-            s = only;
-        } else {
-            return s;
-        }
-    }
-    s
-}
-
-fn flatten(s: &Value, schemas: &Value, at: &str, required: bool, depth: usize, out: &mut BTreeMap<String, String>) {
-    if depth > MAX_DEPTH {
-        return;
-    }
-    let nullable = s.get("nullable").and_then(Value::as_bool) == Some(true);
-    let s = resolve(s, schemas);
-    let mut kind = s.get("type").and_then(Value::as_str).unwrap_or("any").to_owned();
-    if let Some(values) = s.get("enum") {
-        kind = format!("{kind} enum {values}");
-    }
-    if nullable || s.get("nullable").and_then(Value::as_bool) == Some(true) {
-        kind.push_str(", nullable");
-    }
-    kind.push_str(if required { ", required" } else { ", optional" });
-    out.insert(at.to_owned(), kind);
-    let req: BTreeSet<&str> =
-        s.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
-    for (name, sub) in s.get("properties").and_then(Value::as_object).into_iter().flatten() {
-        flatten(sub, schemas, &format!("{at}.{name}"), req.contains(name.as_str()), depth + 1, out);
-    }
-    if let Some(items) = s.get("items") {
-        flatten(items, schemas, &format!("{at}[]"), true, depth + 1, out);
-    }
 }

@@ -404,7 +404,8 @@ fn the_summary_reports_operations_parameters_fields_and_renames() {
         "parameter added: listThings: query since (string, optional)",
         "parameter removed: listThings: query after (string, optional)",
         "type renamed: listThings 200: ListThingsResponse -> ThingList",
-        "field added: getThing 200 (object, required)",
+        "minor: `GetThingResponse` added (a struct)",
+        "major: `ListThingsBuilder::send` changed from `ListThingsResponse` to `ThingList`",
         "converted: full31.yaml#",
     ] {
         assert!(summary.contains(line), "missing `{line}` in:\n{summary}");
