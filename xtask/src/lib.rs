@@ -117,15 +117,10 @@ impl Regenerated {
 /// The API-change report of `old` → `new` (fragments), `None` when nothing differs.
 fn api_change(old: &Value, new: &Value, text_changed: bool) -> ApiReport {
     let read = |doc| operations::surface::read(doc, &operations::TYPES);
-    let before = match read(old) {
-        Ok(s) => s,
-        Err(e) => return Some(Err(e)),
-    };
-    let after = match read(new) {
-        Ok(s) => s,
-        Err(e) => return Some(Err(e)),
-    };
-    semver::compare(&before, &after, text_changed).map(Ok)
+    match (read(old), read(new)) {
+        (Ok(before), Ok(after)) => semver::compare(&before, &after, text_changed).map(Ok),
+        (Err(e), _) | (_, Err(e)) => Some(Err(e)),
+    }
 }
 
 /// Why an operation of the config is not in its source. When the checked-in fragment has it and
@@ -244,21 +239,10 @@ pub fn regenerate(
         .map_err(|e| RegenError::new(format!("the fragment would not build, so nothing was written: {e}")))?;
 
     let conversions: Vec<String> = changes.into_iter().collect();
-    let source_lines: Vec<emit::SourceLine> = sources
-        .iter()
-        .zip(&per_source)
-        .map(|(s, ops)| emit::SourceLine {
-            name: s.name.clone(),
-            openapi: s.openapi.clone(),
-            version: s.version.clone(),
-            sha256: s.sha256.clone(),
-            operations: ops.clone(),
-        })
-        .collect();
     let header = emit::Header {
-        sources: &source_lines,
-        overlay: overlay.as_ref().map(|(n, sha, o)| (n.clone(), sha.clone(), o.actions.len())),
-        types: hoister.types.iter().map(|(l, t)| (l.clone(), t.name.clone(), t.upstream.clone())).collect(),
+        sources: sources.iter().zip(&per_source).map(|(s, ops)| (s, ops.as_slice())).collect(),
+        overlay: overlay.as_ref().map(|(n, sha, o)| (n.as_str(), sha.as_str(), o.actions.len())),
+        types: hoister.types.iter().map(|(l, t)| (l.as_str(), t.name.as_str(), t.upstream.as_str())).collect(),
         changes: &conversions,
     };
     let text = emit::render(&header, &doc)?;
