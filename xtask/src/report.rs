@@ -54,79 +54,16 @@ fn params(op: &Value) -> BTreeMap<String, String> {
 pub fn upstream_changes(old: &Value, new: &Value) -> Vec<String> {
     let (before, after) = (operations(old), operations(new));
     let mut out = Vec::new();
-    for (id, (route, _)) in &after {
-        if !before.contains_key(id) {
-            out.push(format!("operation added: {id} ({route})"));
-        }
-    }
-    for (id, (route, _)) in &before {
-        if !after.contains_key(id) {
-            out.push(format!("operation removed: {id} ({route})"));
-        }
-    }
-    for (id, (route_a, a)) in &after {
-        let Some((route_b, b)) = before.get(id) else { continue };
-        if route_a != route_b {
-            out.push(format!("operation moved: {id}: {route_b} -> {route_a}"));
-        }
-        let flag = |v: &Value| v.get("deprecated").and_then(Value::as_bool).unwrap_or(false);
-        if flag(a) != flag(b) {
-            let why = a.get("description").and_then(Value::as_str).unwrap_or("").trim();
-            out.push(if flag(a) {
-                format!("operation deprecated upstream: {id}: {why}")
-            } else {
-                format!("operation no longer deprecated: {id}")
-            });
-        }
-        for key in ["summary", "description"] {
-            if a.get(key) != b.get(key) {
-                out.push(format!("{key} changed: {id}"));
-            }
-        }
-        match (b.get("requestBody").is_some(), a.get("requestBody").is_some()) {
-            (true, false) => out.push(format!("request body removed: {id}")),
-            (false, true) => out.push(format!("request body added: {id}")),
-            _ => {}
-        }
-        out.extend(diff(&params(b), &params(a)).into_iter().map(|d| match d {
-            Diff::Added(k, v) => format!("parameter added: {id}: {k} ({v})"),
-            Diff::Changed(k, w, v) => format!("parameter changed: {id}: {k}: {w} -> {v}"),
-            Diff::Removed(k, v) => format!("parameter removed: {id}: {k} ({v})"),
-        }));
-        let codes = |v: &Value| -> BTreeMap<String, bool> {
-            v.get("responses")
-                .and_then(Value::as_object)
-                .map(|r| r.iter().map(|(c, resp)| (c.clone(), resp.get("content").is_some())).collect())
-                .unwrap_or_default()
-        };
-        let (cb, ca) = (codes(b), codes(a));
-        let added: Vec<&str> = ca.keys().filter(|c| !cb.contains_key(*c)).map(String::as_str).collect();
-        let removed: Vec<&str> = cb.keys().filter(|c| !ca.contains_key(*c)).map(String::as_str).collect();
-        let lost: Vec<&str> =
-            cb.iter().filter(|(c, had)| **had && ca.get(*c) == Some(&false)).map(|(c, _)| c.as_str()).collect();
-        let mut parts = Vec::new();
-        if !added.is_empty() {
-            parts.push(format!("added {}", added.join(", ")));
-        }
-        if !removed.is_empty() {
-            parts.push(format!("removed {}", removed.join(", ")));
-        }
-        if !lost.is_empty() {
-            parts.push(format!("no body any more on {}", lost.join(", ")));
-        }
-        if !parts.is_empty() {
-            out.push(format!("responses changed: {id}: {}", parts.join("; ")));
-        }
-        let (sb, sa) = (effective_security(old, b), effective_security(new, a));
-        if sb != sa {
-            out.push(format!("security changed: {id}: {sb} -> {sa}"));
+    for d in diff(&before, &after) {
+        match d {
+            Diff::Added(id, (route, _)) => out.push(format!("operation added: {id} ({route})")),
+            Diff::Removed(id, (route, _)) => out.push(format!("operation removed: {id} ({route})")),
+            Diff::Changed(id, was, now) => out.extend(operation_changes(id, was, now, (old, new))),
         }
     }
     let schemes = |d: &Value| -> BTreeMap<String, Value> {
-        d.pointer("/components/securitySchemes")
-            .and_then(Value::as_object)
-            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-            .unwrap_or_default()
+        let map = d.pointer("/components/securitySchemes").and_then(Value::as_object);
+        map.into_iter().flatten().map(|(k, v)| (k.clone(), v.clone())).collect()
     };
     out.extend(diff(&schemes(old), &schemes(new)).into_iter().map(|d| match d {
         Diff::Added(name, def) => format!("security scheme added: {name} {def}"),
@@ -134,6 +71,69 @@ pub fn upstream_changes(old: &Value, new: &Value) -> Vec<String> {
         Diff::Removed(name, _) => format!("security scheme removed: {name}"),
     }));
     out
+}
+
+/// What changed in one operation `id` that both fragments (`docs`: before, after) have.
+fn operation_changes(id: &str, was: &(String, Value), now: &(String, Value), docs: (&Value, &Value)) -> Vec<String> {
+    let ((route_b, b), (route_a, a)) = (was, now);
+    let mut out = Vec::new();
+    if route_a != route_b {
+        out.push(format!("operation moved: {id}: {route_b} -> {route_a}"));
+    }
+    let flag = |v: &Value| v.get("deprecated").and_then(Value::as_bool).unwrap_or(false);
+    if flag(a) != flag(b) {
+        let why = a.get("description").and_then(Value::as_str).unwrap_or("").trim();
+        out.push(if flag(a) {
+            format!("operation deprecated upstream: {id}: {why}")
+        } else {
+            format!("operation no longer deprecated: {id}")
+        });
+    }
+    for key in ["summary", "description"] {
+        if a.get(key) != b.get(key) {
+            out.push(format!("{key} changed: {id}"));
+        }
+    }
+    match (b.get("requestBody").is_some(), a.get("requestBody").is_some()) {
+        (true, false) => out.push(format!("request body removed: {id}")),
+        (false, true) => out.push(format!("request body added: {id}")),
+        _ => {}
+    }
+    out.extend(diff(&params(b), &params(a)).into_iter().map(|d| match d {
+        Diff::Added(k, v) => format!("parameter added: {id}: {k} ({v})"),
+        Diff::Changed(k, w, v) => format!("parameter changed: {id}: {k}: {w} -> {v}"),
+        Diff::Removed(k, v) => format!("parameter removed: {id}: {k} ({v})"),
+    }));
+    out.extend(response_changes(b, a).map(|r| format!("responses changed: {id}: {r}")));
+    let (sb, sa) = (effective_security(docs.0, b), effective_security(docs.1, a));
+    if sb != sa {
+        out.push(format!("security changed: {id}: {sb} -> {sa}"));
+    }
+    out
+}
+
+/// Statuses added or removed, and those that lost their body, in one line; `None` without any.
+fn response_changes(before: &Value, after: &Value) -> Option<String> {
+    let codes = |v: &Value| -> BTreeMap<String, bool> {
+        let responses = v.get("responses").and_then(Value::as_object).into_iter().flatten();
+        responses.map(|(c, resp)| (c.clone(), resp.get("content").is_some())).collect()
+    };
+    let (before, after) = (codes(before), codes(after));
+    let (mut added, mut removed, mut lost) = (Vec::new(), Vec::new(), Vec::new());
+    for d in diff(&before, &after) {
+        match d {
+            Diff::Added(code, _) => added.push(code),
+            Diff::Removed(code, _) => removed.push(code),
+            Diff::Changed(code, had, _) if *had => lost.push(code),
+            Diff::Changed(..) => {}
+        }
+    }
+    let parts: Vec<String> = [("added", added), ("removed", removed), ("no body any more on", lost)]
+        .into_iter()
+        .filter(|(_, codes)| !codes.is_empty())
+        .map(|(what, codes)| format!("{what} {}", codes.join(", ")))
+        .collect();
+    (!parts.is_empty()).then(|| parts.join("; "))
 }
 
 /// One entry of [`diff`].

@@ -208,3 +208,53 @@ components:
         ]
     );
 }
+
+/// The words regen prints for what changed upstream in an operation, beside the Rust items:
+/// each kind of operation-level change, on two hand-made fragments.
+#[test]
+fn upstream_changes_are_said_in_words_for_each_kind() {
+    use serde_json::json;
+    let old = json!({
+        "security": [{"apiKey": []}],
+        "components": {"securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer"}}},
+        "paths": {
+            "/a": {"get": {"operationId": "getA", "summary": "A", "parameters": [
+                {"in": "query", "name": "n", "schema": {"type": "integer"}},
+                {"in": "query", "name": "gone", "schema": {"type": "string"}}],
+                "responses": {"200": {"content": {}}, "404": {"content": {}}}}},
+            "/b": {"post": {"operationId": "postB", "requestBody": {}, "responses": {"200": {}}}},
+            "/c": {"get": {"operationId": "getC", "responses": {"200": {}}}}
+        }
+    });
+    let new = json!({
+        "security": [{"apiKey": []}],
+        "components": {"securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer"},
+            "mgmt": {"type": "http", "scheme": "bearer"}}},
+        "paths": {
+            "/a": {"get": {"operationId": "getA", "summary": "A2", "deprecated": true, "description": "Use getD.",
+                "parameters": [{"in": "query", "name": "n", "required": true, "schema": {"type": "integer"}}],
+                "responses": {"200": {}, "429": {"content": {}}}}},
+            "/b2": {"post": {"operationId": "postB", "security": [{"mgmt": []}], "responses": {"200": {}}}},
+            "/d": {"get": {"operationId": "getD", "responses": {"200": {}}}}
+        }
+    });
+    let lines = xtask::report::upstream_changes(&old, &new);
+    assert_eq!(
+        lines,
+        [
+            "operation deprecated upstream: getA: Use getD.",
+            "summary changed: getA",
+            "description changed: getA",
+            "parameter changed: getA: query n: integer, optional -> integer, required",
+            "parameter removed: getA: query gone (string, optional)",
+            "responses changed: getA: added 429; removed 404; no body any more on 200",
+            "operation added: getD (GET /d)",
+            "operation moved: postB: POST /b -> POST /b2",
+            "request body removed: postB",
+            "security changed: postB: [{\"apiKey\":[]}] -> [{\"mgmt\":[]}]",
+            "operation removed: getC (GET /c)",
+            "security scheme added: mgmt {\"type\":\"http\",\"scheme\":\"bearer\"}",
+        ],
+        "{lines:#?}"
+    );
+}
