@@ -404,31 +404,21 @@ fn document(sources: &[source::Source], converted: &[fragment::Converted]) -> Ma
     let main = &sources[0];
     let mut doc = Map::new();
     doc.insert("openapi".into(), json!("3.0.3"));
-    for key in ["info", "servers"] {
+    for key in ["info", "servers", "security"] {
         if let Some(v) = main.doc.get(key) {
             doc.insert(key.into(), v.clone());
         }
     }
-    if let Some(s) = main.doc.get("security") {
-        doc.insert("security".into(), s.clone());
-    }
+    // Each tag once, in order of first use, with the description its operation's source gives it.
     let mut tags: Vec<Value> = Vec::new();
-    let mut tag_names: Vec<String> = Vec::new();
     for c in converted {
-        let src = &sources[c.source];
         for t in &c.tags {
-            if tag_names.contains(t) {
+            if tags.iter().any(|d| d["name"] == *t) {
                 continue;
             }
-            tag_names.push(t.clone());
-            let def = src
-                .doc
-                .get("tags")
-                .and_then(Value::as_array)
-                .and_then(|ts| ts.iter().find(|d| d.get("name").and_then(Value::as_str) == Some(t)))
-                .cloned()
-                .unwrap_or_else(|| json!({"name": t}));
-            let mut def = def;
+            let defined = sources[c.source].doc.get("tags").and_then(Value::as_array);
+            let mut def =
+                defined.into_iter().flatten().find(|d| d["name"] == *t).cloned().unwrap_or(json!({"name": t}));
             if let Some(o) = def.as_object_mut() {
                 o.retain(|k, _| k == "name" || k == "description");
             }
