@@ -15,9 +15,10 @@ pub mod naming;
 mod open_enum;
 pub mod surface;
 
-use model::{Op, read_operations};
-use naming::{docs, pascal};
-use proc_macro2::{Ident, Span, TokenStream};
+use contract::schemas;
+use model::{Op, api, read_operations, tags};
+use naming::{docs, ident, pascal};
+use proc_macro2::TokenStream;
 use quote::quote;
 use serde_json::Value;
 
@@ -82,19 +83,12 @@ fn formatted(code: TokenStream) -> Result<String> {
     Ok(prettyplease::unparse(&file))
 }
 
-fn ident(name: &str) -> Ident {
-    Ident::new(name, Span::call_site())
-}
-
 /// `pub mod types`: every generated schema type, re-exported by name (the replacements are the
 /// crate's own types and are exported where they are written; the open enums are generated
 /// beside this module).
 fn types_module(doc: &Value, replacements: &[(&str, &str)], enums: &[open_enum::OpenEnum]) -> TokenStream {
-    let mut names: Vec<String> = doc
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flat_map(|m| m.keys())
+    let mut names: Vec<String> = schemas(doc)
+        .map(|(name, _)| name)
         .filter(|name| !replacements.iter().any(|(r, _)| r == name))
         .filter(|name| !enums.iter().any(|e| &e.name == *name))
         .map(|name| pascal(name))
@@ -119,16 +113,10 @@ fn types_module(doc: &Value, replacements: &[(&str, &str)], enums: &[open_enum::
 /// The crate-root re-exports of the per-operation layer, by name.
 fn exports(ops: &[Op]) -> TokenStream {
     let mut names = vec!["Operation".to_owned(), "types".to_owned()];
-    let mut tags: Vec<&str> = Vec::new();
+    names.extend(tags(ops).into_iter().map(api));
     for op in ops {
-        if !tags.contains(&op.tag.as_str()) {
-            tags.push(&op.tag);
-            names.push(format!("{}Api", pascal(&op.tag)));
-        }
-        names.push(format!("{}Builder", op.variant));
-        if op.credential == "PerCall" {
-            names.push(format!("{}Security", op.variant));
-        }
+        names.push(op.builder());
+        names.extend(op.security());
     }
     let names = names.iter().map(|n| ident(n));
     quote!(pub use crate::generated::{#(#names),*};)
