@@ -35,7 +35,7 @@ pub struct Breach {
 
 /// Whether the fragment keeps `format` (a number's or the crate's own).
 pub fn kept_format(format: &str, types: &TypeMap<'_>) -> bool {
-    NUMERIC_FORMATS.contains(&format) || types.formats.iter().any(|(f, _)| *f == format)
+    NUMERIC_FORMATS.contains(&format) || types.format(format).is_some()
 }
 
 // Reading the fragment: the few look-ups the checker, the reader (`model.rs`) and the report
@@ -68,6 +68,12 @@ pub(crate) fn named<'a>(doc: &'a Value, name: &str) -> Option<&'a Value> {
 /// Every component schema, by name, in the fragment's order.
 pub(crate) fn schemas(doc: &Value) -> impl Iterator<Item = (&String, &Value)> {
     doc.pointer("/components/schemas").and_then(Value::as_object).into_iter().flatten()
+}
+
+/// The values of a string `enum`; `None` unless the schema is a string with one.
+pub(crate) fn string_enum(schema: &Value) -> Option<Vec<String>> {
+    let values = schema.get("enum").and_then(Value::as_array).filter(|_| text(schema, "type") == Some("string"))?;
+    Some(values.iter().filter_map(Value::as_str).map(str::to_owned).collect())
 }
 
 /// An object schema's `required` property names.
@@ -198,7 +204,7 @@ impl Checker<'_> {
             );
         }
         // A string of a format the crate has a type for is exactly that type.
-        let typed = self.types.formats.iter().find(|(f, _)| Some(*f) == format);
+        let typed = format.and_then(|f| Some((f, self.types.format(f)?)));
         let extra = o.keys().find(|k| !TYPED_FORMAT_KEYWORDS.contains(&k.as_str()));
         if let (Some((name, path)), Some(extra), Some("string")) = (typed, extra, o.get("type").and_then(Value::as_str))
         {

@@ -1,7 +1,7 @@
 //! Reading the fragment: each operation as the facts, parameters, body fields and response type
 //! the emitter needs, or an error naming the JSON pointer of what breaks the contract.
 
-use super::contract::{METHODS, NUMERIC_FORMATS, check, component, escape, flag, named, required, text};
+use super::contract::{METHODS, NUMERIC_FORMATS, check, component, escape, flag, named, required, string_enum, text};
 use super::naming::{collision, pascal, snake};
 use super::{Result, TypeMap};
 use serde_json::Value;
@@ -120,14 +120,9 @@ impl Ty {
         let format = text(schema, "format").unwrap_or_default();
         let below = |suffix: &str| inline.map(|name| format!("{name}{suffix}"));
         match text(schema, "type") {
-            Some("string") => match (inline, schema.get("enum").and_then(Value::as_array)) {
-                (Some(name), Some(values)) => {
-                    Ty::Enum(name.to_owned(), values.iter().filter_map(Value::as_str).map(str::to_owned).collect())
-                }
-                _ => match types.formats.iter().find(|(f, _)| *f == format) {
-                    Some((_, path)) => Ty::Parsed(path.to_string()),
-                    None => Ty::String,
-                },
+            Some("string") => match (inline, string_enum(schema)) {
+                (Some(name), Some(values)) => Ty::Enum(name.to_owned(), values),
+                _ => types.format(format).map_or(Ty::String, |path| Ty::Parsed(path.to_owned())),
             },
             Some("number") if format == "float" => Ty::F32,
             Some("number") => Ty::F64,
@@ -349,10 +344,7 @@ fn credential_of(doc: &Value, op: &Value) -> &'static str {
 }
 
 fn type_path(component: &str, types: &TypeMap<'_>) -> String {
-    match types.components.iter().find(|(name, _)| *name == component) {
-        Some((_, path)) => path.to_string(),
-        None => format!("crate::generated::types::{}", pascal(component)),
-    }
+    types.component(component).map_or_else(|| format!("crate::generated::types::{}", pascal(component)), str::to_owned)
 }
 
 /// A parameter or body field: its setter takes the type typify gives the schema (a parameter's
@@ -374,10 +366,7 @@ fn field(name: &str, location: In, required: bool, schema: &Value, doc: Option<&
         min_length: schema.get("minLength").and_then(Value::as_u64),
         max_length: schema.get("maxLength").and_then(Value::as_u64),
         format: text(schema, "format").filter(|f| !NUMERIC_FORMATS.contains(f)).map(str::to_owned),
-        one_of: match (&ty, schema.get("enum").and_then(Value::as_array)) {
-            (Ty::String, Some(values)) => values.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
-            _ => Vec::new(),
-        },
+        one_of: string_enum(schema).filter(|_| ty == Ty::String).unwrap_or_default(),
     };
     Field { ident: snake(name), name: name.to_owned(), location, required, ty, doc, rules, separator: None }
 }

@@ -6,7 +6,7 @@
 //! component of the fragment is generated here instead, and progenitor is told to use it
 //! (`with_replacement`), so the types that hold one decode whatever text comes.
 
-use super::contract::{schemas, text};
+use super::contract::{schemas, string_enum, text};
 use super::naming::{docs, ident, pascal};
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
@@ -23,12 +23,9 @@ pub struct OpenEnum {
 /// property that holds the enum says whether it is nullable).
 pub fn read(doc: &Value) -> Vec<OpenEnum> {
     schemas(doc)
-        .filter(|(_, s)| text(s, "type") == Some("string"))
         .filter_map(|(name, s)| {
-            let values: Vec<String> =
-                s.get("enum")?.as_array()?.iter().filter_map(Value::as_str).map(str::to_owned).collect();
             let description = text(s, "description").map(str::to_owned);
-            Some(OpenEnum { name: name.clone(), description, values })
+            Some(OpenEnum { name: name.clone(), description, values: string_enum(s)? })
         })
         .collect()
 }

@@ -42,6 +42,18 @@ pub struct TypeMap<'a> {
     pub formats: &'a [(&'a str, &'a str)],
 }
 
+impl TypeMap<'_> {
+    /// The crate's type that replaces a component, by path.
+    pub fn component(&self, name: &str) -> Option<&str> {
+        self.components.iter().find(|(c, _)| *c == name).map(|(_, path)| *path)
+    }
+
+    /// The crate's type for strings of a format, by path.
+    pub fn format(&self, name: &str) -> Option<&str> {
+        self.formats.iter().find(|(f, _)| *f == name).map(|(_, path)| *path)
+    }
+}
+
 /// The crate's: progenitor's settings (`build.rs`) and the builders use the same table, so a
 /// setter takes the type the generated types hold.
 pub const TYPES: TypeMap<'static> = TypeMap {
@@ -72,7 +84,7 @@ pub fn generate(doc: &Value, types: &TypeMap<'_>) -> Result<Generated> {
     for e in &enums {
         code.extend(open_enum::emit(e)?);
     }
-    code.extend(types_module(doc, types.components, &enums));
+    code.extend(types_module(doc, types, &enums));
     let open_enums = enums.iter().map(|e| (e.name.clone(), format!("crate::generated::{}", pascal(&e.name)))).collect();
     Ok(Generated { operations: formatted(code)?, exports: formatted(exports(&ops))?, open_enums })
 }
@@ -86,10 +98,10 @@ fn formatted(code: TokenStream) -> Result<String> {
 /// `pub mod types`: every generated schema type, re-exported by name (the replacements are the
 /// crate's own types and are exported where they are written; the open enums are generated
 /// beside this module).
-fn types_module(doc: &Value, replacements: &[(&str, &str)], enums: &[open_enum::OpenEnum]) -> TokenStream {
+fn types_module(doc: &Value, types: &TypeMap<'_>, enums: &[open_enum::OpenEnum]) -> TokenStream {
     let mut names: Vec<String> = schemas(doc)
         .map(|(name, _)| name)
-        .filter(|name| !replacements.iter().any(|(r, _)| r == name))
+        .filter(|name| types.component(name).is_none())
         .filter(|name| !enums.iter().any(|e| &e.name == *name))
         .map(|name| pascal(name))
         .collect();

@@ -3,7 +3,7 @@
 //! every type, field and enum value with the Rust type typify gives it. `cargo xtask regen`
 //! compares two of these to say whether the regenerated crate is a patch, minor or major release.
 
-use super::contract::{required, schemas, text};
+use super::contract::{required, schemas, string_enum};
 use super::model::{Op, Ty, api, read_operations};
 use super::naming::{pascal, pascal_words, snake};
 use super::open_enum::variant_name;
@@ -54,16 +54,14 @@ pub fn read(doc: &Value, types: &TypeMap<'_>) -> Result<Surface> {
         operation(&op, &mut out);
     }
     for (name, schema) in schemas(doc) {
-        if types.components.iter().any(|(r, _)| r == name) {
+        if types.component(name).is_some() {
             continue;
         }
         let ty = pascal(name);
-        if let Some(values) =
-            schema.get("enum").and_then(Value::as_array).filter(|_| text(schema, "type") == Some("string"))
-        {
+        if let Some(values) = string_enum(schema) {
             out.insert(ty.clone(), Item { kind: Kind::Enum, ty: "open enum".into() });
-            for v in values.iter().filter_map(Value::as_str) {
-                out.insert(format!("{ty}::{}", variant_name(v)), Item { kind: Kind::Variant, ty: format!("{v:?}") });
+            for v in values {
+                out.insert(format!("{ty}::{}", variant_name(&v)), Item { kind: Kind::Variant, ty: format!("{v:?}") });
             }
         } else if let Some(props) = schema.get("properties").and_then(Value::as_object) {
             out.insert(ty.clone(), Item { kind: Kind::Struct, ty: "struct".into() });
