@@ -296,7 +296,7 @@ fn check_call(f: &Field, value: TokenStream) -> Option<TokenStream> {
     let float = |v: Option<f64>| some(v.map(Literal::f64_unsuffixed));
     let count = |v: Option<u64>| some(v.map(Literal::u64_unsuffixed));
     match &f.ty {
-        Ty::F64 | Ty::F32 | Ty::Int(_) => {
+        Ty::Number(_) => {
             let (min, max) = (float(r.minimum), float(r.maximum));
             let (exclusive_min, exclusive_max) = (r.exclusive_minimum, r.exclusive_maximum);
             Some(quote! {

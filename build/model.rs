@@ -1,5 +1,7 @@
 //! Reading the fragment: each operation as the facts, parameters, body fields and response type
-//! the emitter needs, or an error naming the JSON pointer of what breaks the contract.
+//! the emitter needs, or an error naming the JSON pointer of what breaks the contract; and the
+//! Rust type typify gives a schema ([`Ty::of`]), the one mapping the setters and the API-change
+//! report (`surface.rs`) share.
 
 use super::contract::{METHODS, NUMERIC_FORMATS, check, component, escape, flag, named, required, string_enum, text};
 use super::naming::{collision, pascal, snake};
@@ -84,10 +86,8 @@ pub(super) struct Field {
 #[derive(Clone, Debug, PartialEq)]
 pub(super) enum Ty {
     String,
-    F64,
-    F32,
-    /// `i64`, `u64`, `i32`…: by format, else `u64` for a minimum of 0 or more (typify's rule).
-    Int(String),
+    /// `f64`, `f32`, `i64`, `u64`…: see [`number`].
+    Number(String),
     Bool,
     /// A generated or replacement type, by path.
     Named(String),
@@ -111,7 +111,8 @@ impl Ty {
     /// parameter): such an enum is then the text, checked against its values ([`Rules::one_of`]).
     pub(super) fn of(schema: &Value, types: &TypeMap<'_>, inline: Option<&str>) -> Ty {
         if let Some(name) = component(schema) {
-            return Ty::Named(type_path(name, types));
+            let generated = || format!("crate::generated::types::{}", pascal(name));
+            return Ty::Named(types.component(name).map_or_else(generated, str::to_owned));
         }
         if let Some([only]) = schema.get("allOf").and_then(Value::as_array).map(Vec::as_slice) {
             let ty = Ty::of(only, types, inline);
@@ -124,9 +125,7 @@ impl Ty {
                 (Some(name), Some(values)) => Ty::Enum(name.to_owned(), values),
                 _ => types.format(format).map_or(Ty::String, |path| Ty::Parsed(path.to_owned())),
             },
-            Some("number") if format == "float" => Ty::F32,
-            Some("number") => Ty::F64,
-            Some("integer") => Ty::Int(integer(format, schema.get("minimum").and_then(Value::as_f64))),
+            Some(ty @ ("number" | "integer")) => Ty::Number(number(ty, format, schema)),
             Some("boolean") => Ty::Bool,
             Some("array") => {
                 let items = schema.get("items").unwrap_or(&Value::Null);
@@ -136,10 +135,9 @@ impl Ty {
             // a component), so an object here is a map: of its `additionalProperties`' type, of
             // any value when they are `true`, `{}` or absent.
             Some("object") => {
-                match schema.get("additionalProperties").filter(|a| a.as_object().is_some_and(|a| !a.is_empty())) {
-                    Some(values) => Ty::Map(Box::new(Ty::of(values, types, below("Value").as_deref()))),
-                    None => Ty::Map(Box::new(Ty::Json)),
-                }
+                let values =
+                    schema.get("additionalProperties").filter(|a| a.as_object().is_some_and(|a| !a.is_empty()));
+                Ty::Map(Box::new(values.map_or(Ty::Json, |v| Ty::of(v, types, below("Value").as_deref()))))
             }
             _ => Ty::Json,
         }
@@ -172,9 +170,7 @@ impl Ty {
         let inner = |ty: &Ty| ty.spell(full);
         match self {
             Ty::String => "String".into(),
-            Ty::F64 => "f64".into(),
-            Ty::F32 => "f32".into(),
-            Ty::Int(int) => int.clone(),
+            Ty::Number(number) => number.clone(),
             Ty::Bool => "bool".into(),
             Ty::Named(path) | Ty::Parsed(path) if full => path.clone(),
             Ty::Named(path) | Ty::Parsed(path) => path.rsplit("::").next().unwrap_or(path).to_owned(),
@@ -200,16 +196,17 @@ impl Ty {
     }
 }
 
-/// typify's integer type: by format (`int32` → `i32`, `uint8` → `u8`), else `u64` when the
-/// minimum is 0 or more, else `i64`.
-fn integer(format: &str, minimum: Option<f64>) -> String {
+/// typify's type for a `number` (`f32` for `format: float`, else `f64`) or an `integer`: by its
+/// format (`int32` → `i32`, `uint8` → `u8`), else `u64` when its minimum is 0 or more, else `i64`.
+fn number(ty: &str, format: &str, schema: &Value) -> String {
     match format {
+        _ if ty == "number" => if format == "float" { "f32" } else { "f64" }.into(),
         "int8" | "int16" | "int32" | "int64" | "uint8" | "uint16" | "uint32" | "uint64" => {
             format.replacen("uint", "u", 1).replacen("int", "i", 1)
         }
         "int" => "i32".into(),
         "uint" => "u32".into(),
-        _ if minimum.is_some_and(|m| m >= 0.0) => "u64".into(),
+        _ if schema.get("minimum").and_then(Value::as_f64).is_some_and(|m| m >= 0.0) => "u64".into(),
         _ => "i64".into(),
     }
 }
@@ -317,7 +314,7 @@ fn responses(op: &Value, types: &TypeMap<'_>) -> (Option<Ty>, Vec<u16>) {
     statuses.sort_by_key(|(s, _)| *s);
     let success = statuses.iter().find(|(s, _)| (200..300).contains(s));
     let schema = success.and_then(|(_, r)| r.pointer("/content/application~1json/schema"));
-    let response = schema.and_then(component).map(|name| Ty::Named(type_path(name, types)));
+    let response = schema.map(|s| Ty::of(s, types, None));
     (response, statuses.into_iter().map(|(s, _)| s).collect())
 }
 
@@ -343,20 +340,14 @@ fn credential_of(doc: &Value, op: &Value) -> &'static str {
     }
 }
 
-fn type_path(component: &str, types: &TypeMap<'_>) -> String {
-    types.component(component).map_or_else(|| format!("crate::generated::types::{}", pascal(component)), str::to_owned)
-}
-
 /// A parameter or body field: its setter takes the type typify gives the schema (a parameter's
 /// inline enum, for which it generates no type, is text checked against the values).
 fn field(name: &str, location: In, required: bool, schema: &Value, doc: Option<&str>, types: &TypeMap<'_>) -> Field {
     let ty = Ty::of(schema, types, None);
-    let doc = match (flag(schema, "deprecated"), doc) {
-        (true, doc) => {
-            Some(format!("{}\n\nDeprecated upstream.", doc.map_or_else(|| format!("`{name}`."), str::to_owned)))
-        }
-        (false, doc) => doc.map(str::to_owned),
-    };
+    let mut doc = doc.map(str::to_owned);
+    if flag(schema, "deprecated") {
+        doc = Some(format!("{}\n\nDeprecated upstream.", doc.unwrap_or_else(|| format!("`{name}`."))));
+    }
     let num = |k: &str| schema.get(k).and_then(Value::as_f64);
     let rules = Rules {
         minimum: num("minimum"),
