@@ -35,15 +35,50 @@ pub struct Breach {
 
 /// Whether the fragment keeps `format` (a number's or the crate's own).
 pub fn kept_format(format: &str, types: &TypeMap<'_>) -> bool {
-    NUMERIC_FORMATS.contains(&format) || types.formats.iter().any(|(f, _)| *f == format)
+    NUMERIC_FORMATS.contains(&format) || types.format(format).is_some()
 }
 
+// Reading the fragment: the few look-ups the checker, the reader (`model.rs`) and the report
+// (`surface.rs`) all make, spelled once.
+
+/// A key as a JSON pointer token (`/credits` → `~1credits`).
 pub fn escape(s: &str) -> String {
     s.replace('~', "~0").replace('/', "~1")
 }
 
-fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+pub(crate) fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
+}
+
+/// A boolean keyword, `false` when absent.
+pub(crate) fn flag(v: &Value, key: &str) -> bool {
+    v.get(key).and_then(Value::as_bool) == Some(true)
+}
+
+/// The component a `$ref` names: `#/components/schemas/X` → `X`.
+pub(crate) fn component(schema: &Value) -> Option<&str> {
+    text(schema, "$ref")?.strip_prefix("#/components/schemas/")
+}
+
+/// A component's schema, by name.
+pub(crate) fn named<'a>(doc: &'a Value, name: &str) -> Option<&'a Value> {
+    doc.pointer(&format!("/components/schemas/{}", escape(name)))
+}
+
+/// Every component schema, by name, in the fragment's order.
+pub(crate) fn schemas(doc: &Value) -> impl Iterator<Item = (&String, &Value)> {
+    doc.pointer("/components/schemas").and_then(Value::as_object).into_iter().flatten()
+}
+
+/// The values of a string `enum`; `None` unless the schema is a string with one.
+pub(crate) fn string_enum(schema: &Value) -> Option<Vec<String>> {
+    let values = schema.get("enum").and_then(Value::as_array).filter(|_| text(schema, "type") == Some("string"))?;
+    Some(values.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+}
+
+/// An object schema's `required` property names.
+pub(crate) fn required(schema: &Value) -> Vec<&str> {
+    schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect()
 }
 
 struct Checker<'a> {
@@ -73,7 +108,7 @@ pub fn check(doc: &Value, types: &TypeMap<'_>) -> Vec<Breach> {
     if let Some(sec) = doc.get("security") {
         c.security(sec, "/security");
     }
-    for (name, s) in doc.pointer("/components/schemas").and_then(Value::as_object).into_iter().flatten() {
+    for (name, s) in schemas(doc) {
         c.schema(s, &format!("/components/schemas/{}", escape(name)), true);
     }
     for (name, s) in doc.pointer("/components/securitySchemes").and_then(Value::as_object).into_iter().flatten() {
@@ -95,8 +130,8 @@ impl Checker<'_> {
 
     fn schema_ref<'b>(&mut self, v: &'b Value, at: &str) -> Option<&'b str> {
         let r = text(v, "$ref")?;
-        match r.strip_prefix("#/components/schemas/") {
-            Some(n) if self.doc.pointer(&format!("/components/schemas/{}", escape(n))).is_some() => Some(n),
+        match component(v) {
+            Some(n) if named(self.doc, n).is_some() => Some(n),
             _ => {
                 self.fail(at, format!("`$ref: {r}` does not name a component schema"));
                 None
@@ -169,7 +204,7 @@ impl Checker<'_> {
             );
         }
         // A string of a format the crate has a type for is exactly that type.
-        let typed = self.types.formats.iter().find(|(f, _)| Some(*f) == format);
+        let typed = format.and_then(|f| Some((f, self.types.format(f)?)));
         let extra = o.keys().find(|k| !TYPED_FORMAT_KEYWORDS.contains(&k.as_str()));
         if let (Some((name, path)), Some(extra), Some("string")) = (typed, extra, o.get("type").and_then(Value::as_str))
         {
@@ -253,11 +288,10 @@ impl Checker<'_> {
         let only_json = content.is_some_and(|c| c.len() == 1 && c.contains_key("application/json"));
         match body.pointer("/content/application~1json/schema").filter(|_| only_json) {
             Some(s) => {
-                if let Some(n) = self.schema_ref(s, &format!("{at}/content/application~1json/schema")) {
-                    let target = self.doc.pointer(&format!("/components/schemas/{}", escape(n)));
-                    if !target.and_then(|t| t.get("properties")).is_some_and(Value::is_object) {
-                        self.fail(at, format!("the request body {n} is an object with properties"));
-                    }
+                if let Some(n) = self.schema_ref(s, &format!("{at}/content/application~1json/schema"))
+                    && !named(self.doc, n).and_then(|t| t.get("properties")).is_some_and(Value::is_object)
+                {
+                    self.fail(at, format!("the request body {n} is an object with properties"));
                 }
             }
             None => self.fail(at, "a request body is application/json with a `$ref` schema"),

@@ -2,15 +2,10 @@
 //! `Operation` enum and its facts, one accessor per tag, one builder per operation, the decoders
 //! the tests and the fuzz target use.
 
-use super::model::{Field, In, Op, Rules, Ty};
-use super::naming::{docs, pascal, snake};
-use proc_macro2::{Ident, Literal, Span, TokenStream};
-use quote::{format_ident, quote};
-
-/// A name the model made an identifier (`naming.rs`): valid by construction.
-fn ident(name: &str) -> Ident {
-    Ident::new(name, Span::call_site())
-}
+use super::model::{Field, In, Op, Rules, Ty, api, tags};
+use super::naming::{docs, ident, snake};
+use proc_macro2::{Ident, Literal, TokenStream};
+use quote::quote;
 
 /// A path or type the model spells as text (`crate::generated::types::Credits`, `Vec<i64>`,
 /// `impl Into<String>`), as tokens: the model says each type once, for the emitter and for the
@@ -74,18 +69,13 @@ fn facts(op: &Op) -> TokenStream {
 
 /// One accessor per tag (`client.credits()`), in the order the tags first appear.
 pub(super) fn accessors(ops: &[Op]) -> TokenStream {
-    let mut tags: Vec<&str> = Vec::new();
-    for op in ops {
-        if !tags.contains(&op.tag.as_str()) {
-            tags.push(&op.tag);
-        }
-    }
-    tags.into_iter()
+    tags(ops)
+        .into_iter()
         .map(|tag| {
             let accessor = snake(tag);
             let doc = docs(&format!("The `{tag}` operations, from [`Client::{accessor}`](crate::Client::{accessor})."));
             let method_doc = docs(&format!("The `{tag}` operations."));
-            let (accessor, api) = (ident(&accessor), format_ident!("{}Api", pascal(tag)));
+            let (accessor, api) = (ident(&accessor), ident(&api(tag)));
             let methods = ops.iter().filter(|o| o.tag == tag).map(operation_method);
             quote! {
                 #doc
@@ -106,11 +96,11 @@ pub(super) fn accessors(ops: &[Op]) -> TokenStream {
 /// The accessor's method that starts an operation's builder.
 fn operation_method(op: &Op) -> TokenStream {
     let doc = docs(&operation_doc(op));
-    let (name, variant, builder) = (ident(&op.snake), ident(&op.variant), format_ident!("{}Builder", op.variant));
+    let (name, variant, builder) = (ident(&op.snake), ident(&op.variant), ident(&op.builder()));
     let fields = op.all_fields().map(|f| ident(&f.ident));
     let call = quote!(crate::call::Call::new(self.client, Operation::#variant));
-    if op.credential == "PerCall" {
-        let security = format_ident!("{}Security", op.variant);
+    if let Some(security) = op.security() {
+        let security = ident(&security);
         quote! {
             #doc
             pub fn #name(&self, security: #security) -> #builder {
@@ -122,12 +112,6 @@ fn operation_method(op: &Op) -> TokenStream {
             #doc
             pub fn #name(&self) -> #builder { #builder { call: #call #(, #fields: None)* } }
         }
-    }
-}
-
-impl Op {
-    pub(super) fn all_fields(&self) -> impl Iterator<Item = &Field> {
-        self.params.iter().chain(self.body.iter().flatten())
     }
 }
 
@@ -162,13 +146,13 @@ fn operation_doc(op: &Op) -> String {
 /// An operation's request builder: its `…Security` type when the call brings its own bearer,
 /// the setters, `send`/`send_with_meta` (checks, path, query, body) and `IntoFuture`.
 pub(super) fn builder(op: &Op) -> TokenStream {
-    let builder = format_ident!("{}Builder", op.variant);
-    let security = (op.credential == "PerCall").then(|| security_type(op));
+    let builder = ident(&op.builder());
+    let security = op.security().map(|name| security_type(op, &name));
     let doc = docs(&format!(
-        "A `{} {}` call, from [`{}Api::{}`]. Send it with `.send()` or `.await`.",
+        "A `{} {}` call, from [`{}::{}`]. Send it with `.send()` or `.await`.",
         op.method,
         op.path,
-        pascal(&op.tag),
+        api(&op.tag),
         op.snake
     ));
     let fields: Vec<&Field> = op.all_fields().collect();
@@ -193,7 +177,7 @@ pub(super) fn builder(op: &Op) -> TokenStream {
             pub fn retry_non_idempotent(mut self, yes: bool) -> Self { self.call.retry_non_idempotent(yes); self }
         }
     });
-    let output = op.response.as_deref().map_or_else(|| quote!(()), path);
+    let output = op.response.as_ref().map_or_else(|| quote!(()), rust_ty);
     let send_doc = docs(
         "Checks the arguments, then sends the request, retrying as the policy allows. Nothing is \
          sent when a check fails ([`Error::InvalidInput`](crate::Error::InvalidInput) names the field and the rule).",
@@ -238,15 +222,15 @@ pub(super) fn builder(op: &Op) -> TokenStream {
     }
 }
 
-fn security_type(op: &Op) -> TokenStream {
+fn security_type(op: &Op, name: &str) -> TokenStream {
     let doc = docs(&format!(
-        "Security for [`{}`]({}Api::{}): a bearer token sent with that one call only.\n\n\
+        "Security for [`{}`]({}::{}): a bearer token sent with that one call only.\n\n\
          Its `Debug` never shows the token.",
         op.snake,
-        pascal(&op.tag),
+        api(&op.tag),
         op.snake
     ));
-    let name = format_ident!("{}Security", op.variant);
+    let name = ident(name);
     quote! {
         #doc
         #[derive(Clone, Debug)]
@@ -269,7 +253,7 @@ fn setter(f: &Field) -> TokenStream {
     }
     let doc = docs(&text);
     let name = ident(&f.ident);
-    let arg = path(&f.ty.setter_arg());
+    let arg = path(&f.ty.setter_arg(Ty::text));
     let store = match &f.ty {
         Ty::String => quote!(value.into()),
         // Text or the type itself (it is `AsRef<str>`), parsed here without allocating.
@@ -312,7 +296,7 @@ fn check_call(f: &Field, value: TokenStream) -> Option<TokenStream> {
     let float = |v: Option<f64>| some(v.map(Literal::f64_unsuffixed));
     let count = |v: Option<u64>| some(v.map(Literal::u64_unsuffixed));
     match &f.ty {
-        Ty::F64 | Ty::F32 | Ty::I64 | Ty::I32 => {
+        Ty::Number(_) => {
             let (min, max) = (float(r.minimum), float(r.maximum));
             let (exclusive_min, exclusive_max) = (r.exclusive_minimum, r.exclusive_maximum);
             Some(quote! {
@@ -434,7 +418,7 @@ pub(super) fn decoders(ops: &[Op]) -> TokenStream {
         let variant = ident(&op.variant);
         match &op.response {
             Some(ty) => {
-                let ty = path(ty);
+                let ty = rust_ty(ty);
                 quote!(Operation::#variant => success.json::<#ty>().map(drop),)
             }
             None => quote!(Operation::#variant => success.empty().map(drop),),

@@ -1,10 +1,12 @@
 //! Reading the fragment: each operation as the facts, parameters, body fields and response type
-//! the emitter needs, or an error naming the JSON pointer of what breaks the contract.
+//! the emitter needs, or an error naming the JSON pointer of what breaks the contract; and the
+//! Rust type typify gives a schema ([`Ty::of`]), the one mapping the setters and the API-change
+//! report (`surface.rs`) share.
 
-use super::contract::{METHODS, NUMERIC_FORMATS, check, escape};
+use super::contract::{METHODS, NUMERIC_FORMATS, check, component, escape, flag, named, required, string_enum, text};
 use super::naming::{collision, pascal, snake};
 use super::{Result, TypeMap};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 pub(super) struct Op {
     pub(super) id: String,
@@ -20,9 +22,41 @@ pub(super) struct Op {
     pub(super) idempotent: bool,
     pub(super) params: Vec<Field>,
     pub(super) body: Option<Vec<Field>>,
-    /// The success type's path, `None` when the success response has no body.
-    pub(super) response: Option<String>,
+    /// The success type, `None` when the success response has no body.
+    pub(super) response: Option<Ty>,
     pub(super) statuses: Vec<u16>,
+}
+
+impl Op {
+    /// The builder's setters: the parameters, then the body's fields.
+    pub(super) fn all_fields(&self) -> impl Iterator<Item = &Field> {
+        self.params.iter().chain(self.body.iter().flatten())
+    }
+
+    pub(super) fn builder(&self) -> String {
+        format!("{}Builder", self.variant)
+    }
+
+    /// The type of the bearer a call brings, for an operation whose credential is per call.
+    pub(super) fn security(&self) -> Option<String> {
+        (self.credential == "PerCall").then(|| format!("{}Security", self.variant))
+    }
+}
+
+/// The accessor type of a tag (`API Keys` → `ApiKeysApi`).
+pub(super) fn api(tag: &str) -> String {
+    format!("{}Api", pascal(tag))
+}
+
+/// The operations' tags, each once, in the order they first appear: one accessor each.
+pub(super) fn tags(ops: &[Op]) -> Vec<&str> {
+    let mut tags: Vec<&str> = Vec::new();
+    for op in ops {
+        if !tags.contains(&op.tag.as_str()) {
+            tags.push(&op.tag);
+        }
+    }
+    tags
 }
 
 #[derive(PartialEq)]
@@ -47,45 +81,133 @@ pub(super) struct Field {
     pub(super) separator: Option<&'static str>,
 }
 
+/// A Rust type, as typify gives it to a schema: the one mapping behind the builders' setters
+/// (`emit.rs`) and the API-change report's fields (`surface.rs`), so the two always agree.
+#[derive(Clone, Debug, PartialEq)]
 pub(super) enum Ty {
     String,
-    F64,
-    F32,
-    I64,
-    I32,
+    /// `f64`, `f32`, `i64`, `u64`…: see [`number`].
+    Number(String),
     Bool,
     /// A generated or replacement type, by path.
     Named(String),
     /// A string of a format the crate parses into its own type (`crate::EvmAddress`), by path.
     Parsed(String),
     Vec(Box<Ty>),
-    /// An object of any shape (`additionalProperties`).
-    Map,
+    /// An object of string keys (`additionalProperties`), by the values' type.
+    Map(Box<Ty>),
+    /// Any JSON value: a schema without a type, or a map's values without one.
+    Json,
+    Option(Box<Ty>),
+    /// The closed enum typify makes of an inline string `enum` (one regen did not name), by the
+    /// name typify derives from its location, and its values.
+    Enum(String, Vec<String>),
 }
 
 impl Ty {
-    /// The Rust type as a user reads it (`Vec<i64>`, `crate::EvmAddress`).
-    pub(super) fn text(&self) -> String {
-        match self {
-            Ty::String => "String".into(),
-            Ty::F64 => "f64".into(),
-            Ty::F32 => "f32".into(),
-            Ty::I64 => "i64".into(),
-            Ty::I32 => "i32".into(),
-            Ty::Bool => "bool".into(),
-            Ty::Named(p) | Ty::Parsed(p) => p.clone(),
-            Ty::Vec(inner) => format!("Vec<{}>", inner.text()),
-            Ty::Map => "serde_json::Map<String, serde_json::Value>".into(),
+    /// The type of `schema`, without the `Option` a property's own `nullable` adds (the setter
+    /// sends a value or nothing; the report adds it, [`Ty::field`]). `inline` is the name typify
+    /// gives a type it generates for an inline enum here; `None` where it generates none (a
+    /// parameter): such an enum is then the text, checked against its values ([`Rules::one_of`]).
+    pub(super) fn of(schema: &Value, types: &TypeMap<'_>, inline: Option<&str>) -> Ty {
+        if let Some(name) = component(schema) {
+            let generated = || format!("crate::generated::types::{}", pascal(name));
+            return Ty::Named(types.component(name).map_or_else(generated, str::to_owned));
+        }
+        if let Some([only]) = schema.get("allOf").and_then(Value::as_array).map(Vec::as_slice) {
+            let ty = Ty::of(only, types, inline);
+            return if flag(only, "nullable") { Ty::Option(Box::new(ty)) } else { ty };
+        }
+        let format = text(schema, "format").unwrap_or_default();
+        let below = |suffix: &str| inline.map(|name| format!("{name}{suffix}"));
+        match text(schema, "type") {
+            Some("string") => match (inline, string_enum(schema)) {
+                (Some(name), Some(values)) => Ty::Enum(name.to_owned(), values),
+                _ => types.format(format).map_or(Ty::String, |path| Ty::Parsed(path.to_owned())),
+            },
+            Some(ty @ ("number" | "integer")) => Ty::Number(number(ty, format, schema)),
+            Some("boolean") => Ty::Bool,
+            Some("array") => {
+                let items = schema.get("items").unwrap_or(&Value::Null);
+                Ty::Vec(Box::new(Ty::of(items, types, below("Item").as_deref())))
+            }
+            // An inline object with properties breaks the contract (regen hoists every one into
+            // a component), so an object here is a map: of its `additionalProperties`' type, of
+            // any value when they are `true`, `{}` or absent.
+            Some("object") => {
+                let values =
+                    schema.get("additionalProperties").filter(|a| a.as_object().is_some_and(|a| !a.is_empty()));
+                Ty::Map(Box::new(values.map_or(Ty::Json, |v| Ty::of(v, types, below("Value").as_deref()))))
+            }
+            _ => Ty::Json,
         }
     }
 
-    /// What a setter of this type takes: text for a `String` or a parsed format, else the type.
-    pub(super) fn setter_arg(&self) -> String {
+    /// A struct field's type, as typify generates it: nullable is `Option<T>`; a property that is
+    /// not required is `Option<T>` too, unless it has a `default` or its type has an empty value
+    /// of its own (`Vec`, a map, already an `Option`), which an absent property decodes to.
+    pub(super) fn field(schema: &Value, required: bool, types: &TypeMap<'_>, inline: &str) -> Ty {
+        let mut ty = Ty::of(schema, types, Some(inline));
+        if flag(schema, "nullable") {
+            ty = Ty::Option(Box::new(ty));
+        }
+        let has_empty = matches!(ty, Ty::Option(_) | Ty::Vec(_) | Ty::Map(_));
+        if required || has_empty || schema.get("default").is_some() { ty } else { Ty::Option(Box::new(ty)) }
+    }
+
+    /// The Rust type as the generated code spells it (`crate::generated::types::Credits`).
+    pub(super) fn text(&self) -> String {
+        self.spell(true)
+    }
+
+    /// The Rust type as a user's code names it (`Credits`, `Map<String, Value>`): every type is
+    /// re-exported by its last segment, at the crate root or in `types`.
+    pub(super) fn name(&self) -> String {
+        self.spell(false)
+    }
+
+    fn spell(&self, full: bool) -> String {
+        let inner = |ty: &Ty| ty.spell(full);
+        match self {
+            Ty::String => "String".into(),
+            Ty::Number(number) => number.clone(),
+            Ty::Bool => "bool".into(),
+            Ty::Named(path) | Ty::Parsed(path) if full => path.clone(),
+            Ty::Named(path) | Ty::Parsed(path) => path.rsplit("::").next().unwrap_or(path).to_owned(),
+            Ty::Vec(item) => format!("Vec<{}>", inner(item)),
+            Ty::Option(some) => format!("Option<{}>", inner(some)),
+            Ty::Map(values) if !full => format!("Map<String, {}>", inner(values)),
+            Ty::Map(values) if **values == Ty::Json => "serde_json::Map<String, serde_json::Value>".into(),
+            Ty::Map(values) => format!("std::collections::HashMap<String, {}>", inner(values)),
+            Ty::Json if full => "serde_json::Value".into(),
+            Ty::Json => "Value".into(),
+            Ty::Enum(name, _) => name.clone(),
+        }
+    }
+
+    /// What a setter of this type takes, spelled by `spell` ([`Ty::text`] or [`Ty::name`]): text
+    /// for a `String` or a parsed format, else the type.
+    pub(super) fn setter_arg(&self, spell: fn(&Ty) -> String) -> String {
         match self {
             Ty::String => "impl Into<String>".into(),
             Ty::Parsed(_) => "impl AsRef<str>".into(),
-            other => other.text(),
+            other => spell(other),
         }
+    }
+}
+
+/// typify's type for a `number` (`f32` for `format: float`, else `f64`) or an `integer`: by its
+/// format (`int32` → `i32`, `uint8` → `u8`), else `u64` when its minimum is 0 or more, else `i64`.
+fn number(ty: &str, format: &str, schema: &Value) -> String {
+    match format {
+        _ if ty == "number" => if format == "float" { "f32" } else { "f64" }.into(),
+        "int8" | "int16" | "int32" | "int64" | "uint8" | "uint16" | "uint32" | "uint64" => {
+            format.replacen("uint", "u", 1).replacen("int", "i", 1)
+        }
+        "int" => "i32".into(),
+        "uint" => "u32".into(),
+        _ if schema.get("minimum").and_then(Value::as_f64).is_some_and(|m| m >= 0.0) => "u64".into(),
+        _ => "i64".into(),
     }
 }
 
@@ -121,18 +243,14 @@ pub(super) fn read_operations(doc: &Value, types: &TypeMap<'_>) -> Result<Vec<Op
     Ok(ops)
 }
 
-fn text(v: &Value, key: &str) -> Option<String> {
-    v.get(key).and_then(Value::as_str).map(str::to_owned)
-}
-
 fn read_operation(doc: &Value, at: &str, path: &str, method: &str, op: &Value, types: &TypeMap<'_>) -> Result<Op> {
-    let id = text(op, "operationId").unwrap_or_default();
+    let id = text(op, "operationId").unwrap_or_default().to_owned();
     let idempotent = match op.get("x-idempotent") {
         Some(v) => v.as_bool() == Some(true),
         None => matches!(method, "get" | "head" | "put" | "delete" | "options"),
     };
     let params = parameters(at, op, types)?;
-    let body = request_body(doc, op, types)?;
+    let body = request_body(doc, op, types);
     let wire = params.iter().chain(body.iter().flatten()).map(|f| f.name.as_str());
     if let Some((first, second, rust)) = collision(wire, snake) {
         return Err(format!(
@@ -146,9 +264,9 @@ fn read_operation(doc: &Value, at: &str, path: &str, method: &str, op: &Value, t
         method: method.to_uppercase(),
         path: path.to_owned(),
         tag: op.pointer("/tags/0").and_then(Value::as_str).unwrap_or_default().to_owned(),
-        summary: text(op, "summary"),
-        description: text(op, "description"),
-        deprecated: op.get("deprecated").and_then(Value::as_bool).unwrap_or(false),
+        summary: text(op, "summary").map(str::to_owned),
+        description: text(op, "description").map(str::to_owned),
+        deprecated: flag(op, "deprecated"),
         credential: credential_of(doc, op),
         id,
         idempotent,
@@ -163,11 +281,11 @@ fn parameters(at: &str, op: &Value, types: &TypeMap<'_>) -> Result<Vec<Field>> {
     let mut params = Vec::new();
     for (i, p) in op.get("parameters").and_then(Value::as_array).into_iter().flatten().enumerate() {
         let pat = format!("{at}/parameters/{i}");
-        let name = p.get("name").and_then(Value::as_str).unwrap_or_default();
-        let location = if p.get("in").and_then(Value::as_str) == Some("path") { In::Path } else { In::Query };
-        let required = location == In::Path || p.get("required").and_then(Value::as_bool).unwrap_or(false);
+        let name = text(p, "name").unwrap_or_default();
+        let location = if text(p, "in") == Some("path") { In::Path } else { In::Query };
+        let required = location == In::Path || flag(p, "required");
         let schema = p.get("schema").unwrap_or(&Value::Null);
-        let mut f = field(&format!("{pat}/schema"), name, location, required, schema, text(p, "description"), types)?;
+        let mut f = field(name, location, required, schema, text(p, "description"), types);
         f.separator = separator(&pat, p, &f)?;
         params.push(f);
     }
@@ -176,32 +294,27 @@ fn parameters(at: &str, op: &Value, types: &TypeMap<'_>) -> Result<Vec<Field>> {
 
 /// The body's fields: the properties of the component it names, in spec order. A `readOnly`
 /// property is the server's to set: it is never sent, so it has no setter.
-fn request_body(doc: &Value, op: &Value, types: &TypeMap<'_>) -> Result<Option<Vec<Field>>> {
-    let Some(schema) = op.pointer("/requestBody/content/application~1json/schema") else { return Ok(None) };
-    let Some((name, target)) = resolve(doc, schema) else { return Ok(None) };
-    let required: Vec<&str> =
-        target.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+fn request_body(doc: &Value, op: &Value, types: &TypeMap<'_>) -> Option<Vec<Field>> {
+    let schema = op.pointer("/requestBody/content/application~1json/schema")?;
+    let target = named(doc, component(schema)?)?;
+    let required = required(target);
     let props = target.get("properties").and_then(Value::as_object).into_iter().flatten();
-    let sent = props.filter(|(_, s)| s.get("readOnly").and_then(Value::as_bool) != Some(true));
-    let mut fields = Vec::new();
-    for (prop, schema) in sent {
-        let pat = format!("/components/schemas/{name}/properties/{}", escape(prop));
+    let sent = props.filter(|(_, s)| !flag(s, "readOnly"));
+    let fields = sent.map(|(prop, schema)| {
         let req = required.contains(&prop.as_str());
-        fields.push(field(&pat, prop, In::Body, req, schema, text(schema, "description"), types)?);
-    }
-    Ok(Some(fields))
+        field(prop, In::Body, req, schema, text(schema, "description"), types)
+    });
+    Some(fields.collect())
 }
 
 /// The success type (the lowest 2xx's, `None` without a body) and every documented status.
-fn responses(op: &Value, types: &TypeMap<'_>) -> (Option<String>, Vec<u16>) {
+fn responses(op: &Value, types: &TypeMap<'_>) -> (Option<Ty>, Vec<u16>) {
     let responses = op.get("responses").and_then(Value::as_object).into_iter().flatten();
     let mut statuses: Vec<(u16, &Value)> = responses.filter_map(|(c, r)| Some((c.parse().ok()?, r))).collect();
     statuses.sort_by_key(|(s, _)| *s);
     let success = statuses.iter().find(|(s, _)| (200..300).contains(s));
     let schema = success.and_then(|(_, r)| r.pointer("/content/application~1json/schema"));
-    let response = schema
-        .and_then(|s| text(s, "$ref"))
-        .and_then(|r| r.strip_prefix("#/components/schemas/").map(|name| type_path(name, types)));
+    let response = schema.map(|s| Ty::of(s, types, None));
     (response, statuses.into_iter().map(|(s, _)| s).collect())
 }
 
@@ -227,55 +340,26 @@ fn credential_of(doc: &Value, op: &Value) -> &'static str {
     }
 }
 
-/// A `$ref` to `#/components/schemas/X`: X and its schema.
-fn resolve<'a>(doc: &'a Value, schema: &Value) -> Option<(String, &'a Value)> {
-    let r = schema.get("$ref")?.as_str()?;
-    let name = r.strip_prefix("#/components/schemas/")?;
-    let target = doc.pointer(&format!("/components/schemas/{}", escape(name)))?;
-    Some((name.to_owned(), target))
-}
-
-pub(super) fn type_path(component: &str, types: &TypeMap<'_>) -> String {
-    match types.components.iter().find(|(name, _)| *name == component) {
-        Some((_, path)) => path.to_string(),
-        None => format!("crate::generated::types::{}", pascal(component)),
+/// A parameter or body field: its setter takes the type typify gives the schema (a parameter's
+/// inline enum, for which it generates no type, is text checked against the values).
+fn field(name: &str, location: In, required: bool, schema: &Value, doc: Option<&str>, types: &TypeMap<'_>) -> Field {
+    let ty = Ty::of(schema, types, None);
+    let mut doc = doc.map(str::to_owned);
+    if flag(schema, "deprecated") {
+        doc = Some(format!("{}\n\nDeprecated upstream.", doc.unwrap_or_else(|| format!("`{name}`."))));
     }
-}
-
-fn field(
-    at: &str,
-    name: &str,
-    location: In,
-    required: bool,
-    schema: &Value,
-    doc: Option<String>,
-    types: &TypeMap<'_>,
-) -> Result<Field> {
-    let ty = ty_of(at, schema, types)?;
-    let doc = match schema.get("deprecated").and_then(Value::as_bool) {
-        Some(true) => Some(format!("{}\n\nDeprecated upstream.", doc.unwrap_or_else(|| format!("`{name}`.")))),
-        _ => doc,
-    };
     let num = |k: &str| schema.get(k).and_then(Value::as_f64);
-    let flag = |k: &str| schema.get(k).and_then(Value::as_bool).unwrap_or(false);
     let rules = Rules {
         minimum: num("minimum"),
         maximum: num("maximum"),
-        exclusive_minimum: flag("exclusiveMinimum"),
-        exclusive_maximum: flag("exclusiveMaximum"),
+        exclusive_minimum: flag(schema, "exclusiveMinimum"),
+        exclusive_maximum: flag(schema, "exclusiveMaximum"),
         min_length: schema.get("minLength").and_then(Value::as_u64),
         max_length: schema.get("maxLength").and_then(Value::as_u64),
-        format: schema
-            .get("format")
-            .and_then(Value::as_str)
-            .filter(|f| !NUMERIC_FORMATS.contains(f))
-            .map(str::to_owned),
-        one_of: match (&ty, schema.get("enum").and_then(Value::as_array)) {
-            (Ty::String, Some(values)) => values.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
-            _ => Vec::new(),
-        },
+        format: text(schema, "format").filter(|f| !NUMERIC_FORMATS.contains(f)).map(str::to_owned),
+        one_of: string_enum(schema).filter(|_| ty == Ty::String).unwrap_or_default(),
     };
-    Ok(Field { ident: snake(name), name: name.to_owned(), location, required, ty, doc, rules, separator: None })
+    Field { ident: snake(name), name: name.to_owned(), location, required, ty, doc, rules, separator: None }
 }
 
 /// How a query array is serialized, from the parameter's `style` and `explode`.
@@ -293,38 +377,4 @@ fn separator(at: &str, p: &Value, f: &Field) -> Result<Option<&'static str>> {
             "{at}/style: a query array of `style: {other}` cannot be sent; use `style: form` in openapi/overlay.yaml"
         )),
     }
-}
-
-fn ty_of(at: &str, schema: &Value, types: &TypeMap<'_>) -> Result<Ty> {
-    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
-        let name = r.strip_prefix("#/components/schemas/").ok_or_else(|| format!("{at}: cannot follow `{r}`"))?;
-        return Ok(Ty::Named(type_path(name, types)));
-    }
-    if let Some([only]) = schema.get("allOf").and_then(Value::as_array).map(Vec::as_slice) {
-        return ty_of(at, only, types);
-    }
-    let format = schema.get("format").and_then(Value::as_str);
-    Ok(match schema.get("type").and_then(Value::as_str) {
-        Some("string") => match types.formats.iter().find(|(name, _)| Some(*name) == format) {
-            Some((_, path)) => Ty::Parsed(path.to_string()),
-            None => Ty::String,
-        },
-        Some("number") if format == Some("float") => Ty::F32,
-        Some("number") => Ty::F64,
-        Some("integer") if format == Some("int32") => Ty::I32,
-        Some("integer") => Ty::I64,
-        Some("boolean") => Ty::Bool,
-        Some("array") => {
-            let items = schema.get("items").ok_or_else(|| format!("{at}: an array needs `items`"))?;
-            Ty::Vec(Box::new(ty_of(&format!("{at}/items"), items, types)?))
-        }
-        // An object with no properties of its own is a map (`additionalProperties`); one with
-        // properties must be a named component, which regen makes of every inline object.
-        Some("object") if schema.get("properties").and_then(Value::as_object).is_none_or(Map::is_empty) => Ty::Map,
-        other => {
-            return Err(format!(
-                "{at}: a parameter or body field of type {other:?} must be a primitive, an array, or a $ref to a component (regen hoists inline objects)"
-            ));
-        }
-    })
 }

@@ -13,8 +13,9 @@
 //! refused ([`check_fields`], regen with an overlay fix), never renamed by a guess.
 
 use super::Result;
+use super::contract::{escape, schemas};
 use heck::{ToPascalCase, ToSnakeCase};
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 use serde_json::Value;
 use unicode_ident::{is_xid_continue, is_xid_start};
@@ -53,6 +54,11 @@ fn sanitize(s: &str, case: impl Fn(&str) -> String) -> String {
     if KEYWORDS.contains(&out.as_str()) { format!("{out}_") } else { out }
 }
 
+/// A name made here (valid by construction) as an identifier token.
+pub fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
 /// What typify refuses as an identifier (syn's list and `gen`).
 const KEYWORDS: [&str; 53] = [
     "_", "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do", "dyn",
@@ -82,13 +88,12 @@ pub fn collision<'a>(
 /// Every component's properties have distinct Rust field names, or the first pair that does not
 /// is named by its JSON pointer (typify would generate a struct with the field twice).
 pub(super) fn check_fields(doc: &Value) -> Result<()> {
-    let schemas = doc.pointer("/components/schemas").and_then(Value::as_object);
-    for (name, schema) in schemas.into_iter().flatten() {
+    for (name, schema) in schemas(doc) {
         let props = schema.get("properties").and_then(Value::as_object);
         if let Some((first, second, rust)) = collision(props.into_iter().flatten().map(|(k, _)| k.as_str()), snake) {
             return Err(format!(
                 "/components/schemas/{name}/properties/{}: `{first}` and `{second}` are both the field `{rust}` in Rust; remove one in openapi/overlay.yaml",
-                second.replace('~', "~0").replace('/', "~1")
+                escape(&second)
             ));
         }
     }

@@ -6,8 +6,9 @@
 //! component of the fragment is generated here instead, and progenitor is told to use it
 //! (`with_replacement`), so the types that hold one decode whatever text comes.
 
-use super::naming::{docs, pascal};
-use proc_macro2::{Ident, Span, TokenStream};
+use super::contract::{schemas, string_enum, text};
+use super::naming::{docs, ident, pascal};
+use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 use serde_json::Value;
 
@@ -21,15 +22,10 @@ pub struct OpenEnum {
 /// Every component that is a string with an `enum` (a `null` among the values is dropped: the
 /// property that holds the enum says whether it is nullable).
 pub fn read(doc: &Value) -> Vec<OpenEnum> {
-    let Some(schemas) = doc.pointer("/components/schemas").and_then(Value::as_object) else { return Vec::new() };
-    schemas
-        .iter()
-        .filter(|(_, s)| s.get("type").and_then(Value::as_str) == Some("string"))
+    schemas(doc)
         .filter_map(|(name, s)| {
-            let values: Vec<String> =
-                s.get("enum")?.as_array()?.iter().filter_map(Value::as_str).map(str::to_owned).collect();
-            let description = s.get("description").and_then(Value::as_str).map(str::to_owned);
-            Some(OpenEnum { name: name.clone(), description, values })
+            let description = text(s, "description").map(str::to_owned);
+            Some(OpenEnum { name: name.clone(), description, values: string_enum(s)? })
         })
         .collect()
 }
@@ -42,14 +38,10 @@ pub fn variant_name(value: &str) -> String {
     if name == "Unknown" { "UnknownValue".to_owned() } else { name }
 }
 
-fn variant(value: &str) -> Ident {
-    Ident::new(&variant_name(value), Span::call_site())
-}
-
 /// The enum, its accessors, `Display`/`FromStr` and serde, for one component.
 pub fn emit(e: &OpenEnum) -> Result<TokenStream, String> {
-    let name = Ident::new(&pascal(&e.name), Span::call_site());
-    let variants: Vec<Ident> = e.values.iter().map(|v| variant(v)).collect();
+    let name = ident(&pascal(&e.name));
+    let variants: Vec<Ident> = e.values.iter().map(|v| ident(&variant_name(v))).collect();
     for (i, v) in variants.iter().enumerate() {
         if let Some(j) = variants[..i].iter().position(|w| w == v) {
             return Err(format!(

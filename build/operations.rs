@@ -15,9 +15,10 @@ pub mod naming;
 mod open_enum;
 pub mod surface;
 
-use model::{Op, read_operations};
-use naming::{docs, pascal};
-use proc_macro2::{Ident, Span, TokenStream};
+use contract::schemas;
+use model::{Op, api, read_operations, tags};
+use naming::{docs, ident, pascal};
+use proc_macro2::TokenStream;
 use quote::quote;
 use serde_json::Value;
 
@@ -39,6 +40,18 @@ pub struct TypeMap<'a> {
     pub components: &'a [(&'a str, &'a str)],
     /// Strings of a format, by format name: `("evm-address", "crate::EvmAddress")`.
     pub formats: &'a [(&'a str, &'a str)],
+}
+
+impl TypeMap<'_> {
+    /// The crate's type that replaces a component, by path.
+    pub fn component(&self, name: &str) -> Option<&str> {
+        self.components.iter().find(|(c, _)| *c == name).map(|(_, path)| *path)
+    }
+
+    /// The crate's type for strings of a format, by path.
+    pub fn format(&self, name: &str) -> Option<&str> {
+        self.formats.iter().find(|(f, _)| *f == name).map(|(_, path)| *path)
+    }
 }
 
 /// The crate's: progenitor's settings (`build.rs`) and the builders use the same table, so a
@@ -71,7 +84,7 @@ pub fn generate(doc: &Value, types: &TypeMap<'_>) -> Result<Generated> {
     for e in &enums {
         code.extend(open_enum::emit(e)?);
     }
-    code.extend(types_module(doc, types.components, &enums));
+    code.extend(types_module(doc, types, &enums));
     let open_enums = enums.iter().map(|e| (e.name.clone(), format!("crate::generated::{}", pascal(&e.name)))).collect();
     Ok(Generated { operations: formatted(code)?, exports: formatted(exports(&ops))?, open_enums })
 }
@@ -82,20 +95,13 @@ fn formatted(code: TokenStream) -> Result<String> {
     Ok(prettyplease::unparse(&file))
 }
 
-fn ident(name: &str) -> Ident {
-    Ident::new(name, Span::call_site())
-}
-
 /// `pub mod types`: every generated schema type, re-exported by name (the replacements are the
 /// crate's own types and are exported where they are written; the open enums are generated
 /// beside this module).
-fn types_module(doc: &Value, replacements: &[(&str, &str)], enums: &[open_enum::OpenEnum]) -> TokenStream {
-    let mut names: Vec<String> = doc
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flat_map(|m| m.keys())
-        .filter(|name| !replacements.iter().any(|(r, _)| r == name))
+fn types_module(doc: &Value, types: &TypeMap<'_>, enums: &[open_enum::OpenEnum]) -> TokenStream {
+    let mut names: Vec<String> = schemas(doc)
+        .map(|(name, _)| name)
+        .filter(|name| types.component(name).is_none())
         .filter(|name| !enums.iter().any(|e| &e.name == *name))
         .map(|name| pascal(name))
         .collect();
@@ -119,16 +125,10 @@ fn types_module(doc: &Value, replacements: &[(&str, &str)], enums: &[open_enum::
 /// The crate-root re-exports of the per-operation layer, by name.
 fn exports(ops: &[Op]) -> TokenStream {
     let mut names = vec!["Operation".to_owned(), "types".to_owned()];
-    let mut tags: Vec<&str> = Vec::new();
+    names.extend(tags(ops).into_iter().map(api));
     for op in ops {
-        if !tags.contains(&op.tag.as_str()) {
-            tags.push(&op.tag);
-            names.push(format!("{}Api", pascal(&op.tag)));
-        }
-        names.push(format!("{}Builder", op.variant));
-        if op.credential == "PerCall" {
-            names.push(format!("{}Security", op.variant));
-        }
+        names.push(op.builder());
+        names.extend(op.security());
     }
     let names = names.iter().map(|n| ident(n));
     quote!(pub use crate::generated::{#(#names),*};)
