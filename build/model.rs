@@ -1,12 +1,85 @@
-//! Reading the fragment: each operation as the facts, parameters, body fields and response type
-//! the emitter needs, or an error naming the JSON pointer of what breaks the contract; and the
-//! Rust type typify gives a schema ([`Ty::of`]), the one mapping the setters and the API-change
-//! report (`surface.rs`) share.
+//! Reading the fragment, once ([`read`]): each operation as the facts, parameters, body fields
+//! and response type the emitter needs, each component as the Rust type made of it, or an error
+//! naming the JSON pointer of what breaks the contract; and the Rust type typify gives a schema
+//! ([`Ty::of`]), the one mapping the setters and the API-change report (`surface.rs`) share.
 
-use super::contract::{METHODS, NUMERIC_FORMATS, check, component, escape, flag, named, required, string_enum, text};
-use super::naming::{collision, pascal, snake};
+use super::contract::{
+    METHODS, NUMERIC_FORMATS, check, component, escape, flag, named, required, schemas, string_enum, text,
+};
+use super::naming::{collision, pascal, pascal_words, snake};
+use super::open_enum::variant_name;
 use super::{Result, TypeMap};
 use serde_json::Value;
+
+/// The fragment as the generator reads it: everything generated (`emit.rs`, `open_enum.rs`, the
+/// types module) and the API-change report (`surface.rs`) are made from this, never from the JSON.
+pub(super) struct Model {
+    /// In path order, then method order.
+    pub(super) ops: Vec<Op>,
+    /// Every component schema, in the fragment's order.
+    pub(super) components: Vec<Component>,
+}
+
+/// A component schema, by its name in the fragment (the Rust name is its `pascal`).
+pub(super) struct Component {
+    pub(super) name: String,
+    pub(super) shape: Shape,
+}
+
+/// What is generated for a component.
+pub(super) enum Shape {
+    /// Nothing: the crate's own type replaces it (`TypeMap::components`).
+    Replaced,
+    /// An open enum (`open_enum.rs`) of the documented values.
+    OpenEnum { description: Option<String>, values: Vec<String> },
+    /// A struct (typify's), with each property's Rust name and type: `(wire, rust, type)`.
+    Struct(Vec<(String, String, Ty)>),
+    /// A newtype (typify's) over this type.
+    Newtype(Ty),
+}
+
+/// Reads the fragment: the contract (`contract.rs`) is checked first, so that reading can take
+/// its shape for granted; what only the Rust names break (two wire names, one Rust name) is
+/// refused here, with the JSON pointer and the fix.
+pub(super) fn read(doc: &Value, types: &TypeMap<'_>) -> Result<Model> {
+    let breaches = check(doc, types);
+    if !breaches.is_empty() {
+        let lines: Vec<String> = breaches.iter().map(|b| format!("{}: {}", b.pointer, b.message)).collect();
+        return Err(lines.join("\n"));
+    }
+    let components = schemas(doc).map(|(name, schema)| read_component(name, schema, types)).collect::<Result<_>>()?;
+    Ok(Model { ops: read_operations(doc, types)?, components })
+}
+
+fn read_component(name: &str, schema: &Value, types: &TypeMap<'_>) -> Result<Component> {
+    let at = format!("/components/schemas/{}", escape(name));
+    let rust = pascal(name);
+    let shape = if types.component(name).is_some() {
+        Shape::Replaced
+    } else if let Some(values) = string_enum(schema) {
+        if let Some((first, second, variant)) = collision(values.iter().map(String::as_str), variant_name) {
+            return Err(format!("{at}/enum: `{first}` and `{second}` both become the Rust variant `{variant}`"));
+        }
+        Shape::OpenEnum { description: text(schema, "description").map(str::to_owned), values }
+    } else if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+        // typify would generate a struct with the field twice.
+        if let Some((first, second, field)) = collision(props.keys().map(String::as_str), snake) {
+            return Err(format!(
+                "{at}/properties/{}: `{first}` and `{second}` are both the field `{field}` in Rust; remove one in openapi/overlay.yaml",
+                escape(&second)
+            ));
+        }
+        let required = required(schema);
+        let field = |(prop, s): (&String, &Value)| {
+            let ty = Ty::field(s, required.contains(&prop.as_str()), types, &format!("{rust}{}", pascal_words(prop)));
+            (prop.clone(), snake(prop), ty)
+        };
+        Shape::Struct(props.iter().map(field).collect())
+    } else {
+        Shape::Newtype(Ty::of(schema, types, Some(&rust)))
+    };
+    Ok(Component { name: name.to_owned(), shape })
+}
 
 pub(super) struct Op {
     pub(super) id: String,
@@ -223,14 +296,8 @@ pub(super) struct Rules {
     pub(super) one_of: Vec<String>,
 }
 
-/// The fragment's operations, in path order then method order; the contract (`contract.rs`) is
-/// checked first, so that reading can take the fragment's shape for granted.
-pub(super) fn read_operations(doc: &Value, types: &TypeMap<'_>) -> Result<Vec<Op>> {
-    let breaches = check(doc, types);
-    if !breaches.is_empty() {
-        let lines: Vec<String> = breaches.iter().map(|b| format!("{}: {}", b.pointer, b.message)).collect();
-        return Err(lines.join("\n"));
-    }
+/// The fragment's operations, in path order then method order.
+fn read_operations(doc: &Value, types: &TypeMap<'_>) -> Result<Vec<Op>> {
     let mut ops = Vec::new();
     for (path, item) in doc.get("paths").and_then(Value::as_object).into_iter().flatten() {
         for method in METHODS {

@@ -10,14 +10,11 @@
 //! `self` → `self_`, `Self` → `Self_`), never `r#`, which `self`, `Self`, `super` and `crate`
 //! cannot take. Letters beyond ASCII are kept (`größe`). The wire name is always kept beside
 //! the Rust one (`serde(rename)`, the query name). Two wire names with one Rust name are
-//! refused ([`check_fields`], regen with an overlay fix), never renamed by a guess.
+//! refused (`model.rs`; regen, with an overlay fix), never renamed by a guess.
 
-use super::Result;
-use super::contract::{escape, schemas};
 use heck::{ToPascalCase, ToSnakeCase};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
-use serde_json::Value;
 use unicode_ident::{is_xid_continue, is_xid_start};
 
 /// A field, setter, accessor or method name: `getCurrentKey` → `get_current_key`.
@@ -83,21 +80,6 @@ pub fn collision<'a>(
         seen.push((r, name));
     }
     None
-}
-
-/// Every component's properties have distinct Rust field names, or the first pair that does not
-/// is named by its JSON pointer (typify would generate a struct with the field twice).
-pub(super) fn check_fields(doc: &Value) -> Result<()> {
-    for (name, schema) in schemas(doc) {
-        let props = schema.get("properties").and_then(Value::as_object);
-        if let Some((first, second, rust)) = collision(props.into_iter().flatten().map(|(k, _)| k.as_str()), snake) {
-            return Err(format!(
-                "/components/schemas/{name}/properties/{}: `{first}` and `{second}` are both the field `{rust}` in Rust; remove one in openapi/overlay.yaml",
-                escape(&second)
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// Doc attributes, one per line. Upstream's site-relative links (`[Management key](/docs/…)`)

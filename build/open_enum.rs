@@ -6,29 +6,9 @@
 //! component of the fragment is generated here instead, and progenitor is told to use it
 //! (`with_replacement`), so the types that hold one decode whatever text comes.
 
-use super::contract::{schemas, string_enum, text};
 use super::naming::{docs, ident, pascal};
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
-use serde_json::Value;
-
-/// One string-enum component: its name and the values it documents.
-pub struct OpenEnum {
-    pub name: String,
-    description: Option<String>,
-    values: Vec<String>,
-}
-
-/// Every component that is a string with an `enum` (a `null` among the values is dropped: the
-/// property that holds the enum says whether it is nullable).
-pub fn read(doc: &Value) -> Vec<OpenEnum> {
-    schemas(doc)
-        .filter_map(|(name, s)| {
-            let description = text(s, "description").map(str::to_owned);
-            Some(OpenEnum { name: name.clone(), description, values: string_enum(s)? })
-        })
-        .collect()
-}
 
 /// The Rust variant for a value, by the naming rule (`workspace_default_key` →
 /// `WorkspaceDefaultKey`, `2x` → `X2x`); `Unknown` is taken by the catch-all, so a value
@@ -38,28 +18,20 @@ pub fn variant_name(value: &str) -> String {
     if name == "Unknown" { "UnknownValue".to_owned() } else { name }
 }
 
-/// The enum, its accessors, `Display`/`FromStr` and serde, for one component.
-pub fn emit(e: &OpenEnum) -> Result<TokenStream, String> {
-    let name = ident(&pascal(&e.name));
-    let variants: Vec<Ident> = e.values.iter().map(|v| ident(&variant_name(v))).collect();
-    for (i, v) in variants.iter().enumerate() {
-        if let Some(j) = variants[..i].iter().position(|w| w == v) {
-            return Err(format!(
-                "/components/schemas/{}/enum: `{}` and `{}` both become the Rust variant `{v}`",
-                e.name, e.values[j], e.values[i]
-            ));
-        }
-    }
-    let values = &e.values;
+/// The enum, its accessors, `Display`/`FromStr` and serde, for the component `component` (its
+/// values have distinct variants: the model refuses two that would not).
+pub fn emit(component: &str, description: Option<&str>, values: &[String]) -> TokenStream {
+    let name = ident(&pascal(component));
+    let variants: Vec<Ident> = values.iter().map(|v| ident(&variant_name(v))).collect();
     let variant_docs = values.iter().map(|v| format!(" `{v}`"));
-    let type_doc = docs(e.description.as_deref().unwrap_or("A value of a string enum of the API."));
+    let type_doc = docs(description.unwrap_or("A value of a string enum of the API."));
     let list = values.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ");
     let open_doc = docs(&format!(
         "\nDocumented values: {list}. A value upstream adds before this crate documents it decodes as\n`Unknown` with the text as sent, never as an error; compare with [`{}::as_str`] to match it.",
-        pascal(&e.name)
+        pascal(component)
     ));
     let expecting = format!("a string (one of {list}, or another)");
-    Ok(quote! {
+    quote! {
         #type_doc
         #open_doc
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -126,5 +98,5 @@ pub fn emit(e: &OpenEnum) -> Result<TokenStream, String> {
                 deserializer.deserialize_str(Visitor)
             }
         }
-    })
+    }
 }

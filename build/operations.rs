@@ -15,8 +15,7 @@ pub mod naming;
 mod open_enum;
 pub mod surface;
 
-use contract::schemas;
-use model::{Op, api, read_operations, tags};
+use model::{Component, Op, Shape, api, tags};
 use naming::{docs, ident, pascal};
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -71,22 +70,24 @@ pub const TYPES: TypeMap<'static> = TypeMap {
 
 /// The fragment's operations, in path order then method order, as generated code.
 pub fn generate(doc: &Value, types: &TypeMap<'_>) -> Result<Generated> {
-    naming::check_fields(doc)?;
-    let ops = read_operations(doc, types)?;
+    let model = model::read(doc, types)?;
+    let ops = &model.ops;
     if ops.is_empty() {
         return Err("has no operations (see openapi/regen.yaml `operations`)".into());
     }
-    let enums = open_enum::read(doc);
-    let mut code = emit::operation_enum(&ops);
-    code.extend(emit::accessors(&ops));
+    let mut code = emit::operation_enum(ops);
+    code.extend(emit::accessors(ops));
     code.extend(ops.iter().map(emit::builder));
-    code.extend(emit::decoders(&ops));
-    for e in &enums {
-        code.extend(open_enum::emit(e)?);
+    code.extend(emit::decoders(ops));
+    let mut open_enums = Vec::new();
+    for c in &model.components {
+        if let Shape::OpenEnum { description, values } = &c.shape {
+            code.extend(open_enum::emit(&c.name, description.as_deref(), values));
+            open_enums.push((c.name.clone(), format!("crate::generated::{}", pascal(&c.name))));
+        }
     }
-    code.extend(types_module(doc, types, &enums));
-    let open_enums = enums.iter().map(|e| (e.name.clone(), format!("crate::generated::{}", pascal(&e.name)))).collect();
-    Ok(Generated { operations: formatted(code)?, exports: formatted(exports(&ops))?, open_enums })
+    code.extend(types_module(&model.components));
+    Ok(Generated { operations: formatted(code)?, exports: formatted(exports(ops))?, open_enums })
 }
 
 /// Code as a reader sees it in `OUT_DIR`.
@@ -98,15 +99,16 @@ fn formatted(code: TokenStream) -> Result<String> {
 /// `pub mod types`: every generated schema type, re-exported by name (the replacements are the
 /// crate's own types and are exported where they are written; the open enums are generated
 /// beside this module).
-fn types_module(doc: &Value, types: &TypeMap<'_>, enums: &[open_enum::OpenEnum]) -> TokenStream {
-    let mut names: Vec<String> = schemas(doc)
-        .map(|(name, _)| name)
-        .filter(|name| types.component(name).is_none())
-        .filter(|name| !enums.iter().any(|e| &e.name == *name))
-        .map(|name| pascal(name))
-        .collect();
+fn types_module(components: &[Component]) -> TokenStream {
+    let (mut names, mut open) = (Vec::new(), Vec::new());
+    for c in components {
+        match c.shape {
+            Shape::Replaced => {}
+            Shape::OpenEnum { .. } => open.push(pascal(&c.name)),
+            Shape::Struct(_) | Shape::Newtype(_) => names.push(pascal(&c.name)),
+        }
+    }
     names.sort();
-    let mut open: Vec<String> = enums.iter().map(|e| pascal(&e.name)).collect();
     open.sort();
     let (names, open) = (names.iter().map(|n| ident(n)), open.iter().map(|n| ident(n)).collect::<Vec<_>>());
     let open = (!open.is_empty()).then(|| quote!(pub use super::{#(#open),*};));

@@ -3,9 +3,8 @@
 //! every type, field and enum value with the Rust type typify gives it. `cargo xtask regen`
 //! compares two of these to say whether the regenerated crate is a patch, minor or major release.
 
-use super::contract::{required, schemas, string_enum};
-use super::model::{Op, Ty, api, read_operations};
-use super::naming::{pascal, pascal_words, snake};
+use super::model::{Op, Shape, Ty, api};
+use super::naming::{pascal, snake};
 use super::open_enum::variant_name;
 use super::{Result, TypeMap};
 use serde_json::Value;
@@ -45,35 +44,33 @@ pub struct Item {
 /// Items by Rust path: `CurrentKey::limit`, `GetCurrentKeyBuilder::send`, `DataRegion::Us`.
 pub type Surface = BTreeMap<String, Item>;
 
-/// The surface of a fragment, read through the per-operation model, with every type as typify
-/// gives it (the model's [`Ty`], the setters' own).
+/// The surface of a fragment, from the model the generator reads (`model.rs`): every type as
+/// typify gives it (the model's [`Ty`], the setters' own).
 #[allow(dead_code)] // build.rs emits from the model; xtask's API-change report reads this
 pub fn read(doc: &Value, types: &TypeMap<'_>) -> Result<Surface> {
+    let model = super::model::read(doc, types)?;
     let mut out = Surface::new();
-    for op in read_operations(doc, types)? {
-        operation(&op, &mut out);
+    for op in &model.ops {
+        operation(op, &mut out);
     }
-    for (name, schema) in schemas(doc) {
-        if types.component(name).is_some() {
-            continue;
-        }
-        let ty = pascal(name);
-        if let Some(values) = string_enum(schema) {
-            out.insert(ty.clone(), Item { kind: Kind::Enum, ty: "open enum".into() });
-            for v in values {
-                out.insert(format!("{ty}::{}", variant_name(&v)), Item { kind: Kind::Variant, ty: format!("{v:?}") });
+    for c in &model.components {
+        let ty = pascal(&c.name);
+        match &c.shape {
+            Shape::Replaced => {}
+            Shape::OpenEnum { values, .. } => {
+                out.insert(ty.clone(), Item { kind: Kind::Enum, ty: "open enum".into() });
+                for v in values {
+                    let item = Item { kind: Kind::Variant, ty: format!("{v:?}") };
+                    out.insert(format!("{ty}::{}", variant_name(v)), item);
+                }
             }
-        } else if let Some(props) = schema.get("properties").and_then(Value::as_object) {
-            out.insert(ty.clone(), Item { kind: Kind::Struct, ty: "struct".into() });
-            let required = required(schema);
-            for (prop, s) in props {
-                let inline = format!("{ty}{}", pascal_words(prop));
-                let field = Ty::field(s, required.contains(&prop.as_str()), types, &inline);
-                insert(&mut out, format!("{ty}::{}", snake(prop)), Kind::Field, &field);
+            Shape::Struct(fields) => {
+                out.insert(ty.clone(), Item { kind: Kind::Struct, ty: "struct".into() });
+                for (_, field, field_ty) in fields {
+                    insert(&mut out, format!("{ty}::{field}"), Kind::Field, field_ty);
+                }
             }
-        } else {
-            let inner = Ty::of(schema, types, Some(&ty));
-            insert(&mut out, ty, Kind::Newtype, &inner);
+            Shape::Newtype(inner) => insert(&mut out, ty, Kind::Newtype, inner),
         }
     }
     Ok(out)
