@@ -21,6 +21,7 @@ use crate::pointer::{escape, unescape};
 use crate::source::Source;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Display;
 
 /// Keywords that only document a schema.
 const ANNOTATIONS: [&str; 7] = ["description", "example", "examples", "title", "deprecated", "readOnly", "writeOnly"];
@@ -39,6 +40,12 @@ const NO_FORM: &str = "$defs definitions $dynamicRef $dynamicAnchor $recursiveRe
 pub const TYPE_DESCRIPTION: &str = "x-type-description";
 
 pub const MARKERS: [&str; 3] = ["x-src", "x-upstream", TYPE_DESCRIPTION];
+
+/// Records a rewrite of `src` at `ptr` as `file#pointer: what`, the line the fragment's header
+/// lists (a pointer into the upstream document, so that an overlay action can target it).
+pub fn record(changes: &mut BTreeSet<String>, src: &Source, ptr: &str, what: impl Display) {
+    changes.insert(format!("{}#{ptr}: {what}", src.name));
+}
 
 /// Sets `o`'s description to `outer`, what the place using the schema says; a different one the
 /// schema had of its own moves to [`TYPE_DESCRIPTION`] (unless an inner one is there already).
@@ -79,8 +86,8 @@ impl<'a> Norm<'a> {
         Self { src, changes, stack: Vec::new() }
     }
 
-    fn change(&mut self, ptr: &str, what: impl AsRef<str>) {
-        self.changes.insert(format!("{}#{ptr}: {}", self.src.name, what.as_ref()));
+    fn change(&mut self, ptr: &str, what: impl Display) {
+        record(self.changes, self.src, ptr, what);
     }
 
     pub fn refuse(&self, ptr: &str, message: impl Into<String>, edits: Vec<(String, Edit)>, why: &str) -> RegenError {
