@@ -36,31 +36,26 @@ pub struct Found {
 /// Looks an operation up by `operationId` or `METHOD /path`, following a path item's `$ref`.
 pub fn find(src: &Source, spec: &OperationSpec, changes: &mut BTreeSet<String>) -> Result<Option<Found>, RegenError> {
     let Some(paths) = src.doc.get("paths").and_then(Value::as_object) else { return Ok(None) };
-    for (path, item) in paths {
+    for (path, mut item) in paths {
         let mut item_ptr = path_pointer(path);
-        let mut item = item;
         if let Some(r) = item.get("$ref").and_then(Value::as_str) {
-            let at = format!("{item_ptr}/$ref");
-            let target = r.strip_prefix('#').and_then(|p| src.doc.pointer(p).map(|t| (p, t)));
-            match target {
-                Some((p, t)) => {
-                    record(changes, src, &item_ptr, format!("path item $ref {r} inlined"));
-                    item_ptr = p.to_owned();
-                    item = t;
+            let Some((p, t)) = r.strip_prefix('#').and_then(|p| src.doc.pointer(p).map(|t| (p, t))) else {
+                // Only an error when this is the path we are looking for.
+                if matches!(&spec.selector, Selector::Route { path: p, .. } if p == path) {
+                    return Err(src.refuse(
+                        &format!("{item_ptr}/$ref"),
+                        format!(
+                            "cannot follow the path item's `$ref: {r}`: only references inside the document are read"
+                        ),
+                        vec![],
+                        "",
+                    ));
                 }
-                None => {
-                    // Only an error when this is the path we are looking for.
-                    if matches!(&spec.selector, Selector::Route { path: p, .. } if p == path) {
-                        return Err(src.refuse(
-                            &at,
-                            format!("cannot follow the path item's `$ref: {r}`: only references inside the document are read"),
-                            vec![],
-                            "",
-                        ));
-                    }
-                    continue;
-                }
-            }
+                continue;
+            };
+            record(changes, src, &item_ptr, format!("path item $ref {r} inlined"));
+            item_ptr = p.to_owned();
+            item = t;
         }
         for method in METHODS {
             let Some(op) = item.get(method) else { continue };
@@ -69,13 +64,12 @@ pub fn find(src: &Source, spec: &OperationSpec, changes: &mut BTreeSet<String>) 
                 Selector::Route { method: m, path: p } => m == method && p == path,
             };
             if hit {
-                let path_params = parameters(item, &item_ptr);
                 return Ok(Some(Found {
                     path: path.clone(),
                     method: method.to_owned(),
                     pointer: format!("{item_ptr}/{method}"),
                     op: op.clone(),
-                    path_params,
+                    path_params: parameters(item, &item_ptr),
                 }));
             }
         }
@@ -262,6 +256,11 @@ impl<'a> Conversion<'a> {
         Err(src.refuse(&ptr, "too many chained `$ref`s", vec![], ""))
     }
 
+    /// Hoists a body's schema into the component at `<id> <at>`, named `<Id><name>` by default.
+    fn hoist(&mut self, schema: Value, at: &str, name: &str) -> Result<Value, RegenError> {
+        self.hoister.hoist(schema, &format!("{} {at}", self.id), &format!("{}{name}", pascal(&self.id)), true)
+    }
+
     /// The parameters in contract shape: path-level ones first, an operation-level one
     /// overriding one of the same (name, in).
     fn parameters(&mut self, path: &[(String, Value)], op: &[(String, Value)]) -> Result<Vec<Value>, RegenError> {
@@ -394,12 +393,7 @@ impl<'a> Conversion<'a> {
             None => ("application/json", &at),
             Some((norm, _)) if norm.get("properties").is_none() => ("an object with properties", &schema_at),
             Some((norm, example)) => {
-                let r = self.hoister.hoist(
-                    norm,
-                    &format!("{} request", self.id),
-                    &format!("{}Request", pascal(&self.id)),
-                    true,
-                )?;
+                let r = self.hoist(norm, "request", "Request")?;
                 let mut b = pick(body, &["description", "required"]);
                 b.insert("content".into(), json_content(r, example));
                 return Ok(Value::Object(b));
@@ -443,25 +437,7 @@ impl<'a> Conversion<'a> {
         }
         let mut errors = Vec::new();
         for (code, resp, at) in failures {
-            let example = match self.json_media(resp, &at)? {
-                Some((schema, example)) => {
-                    errors.push(ErrorSchema {
-                        operation: self.id.clone(),
-                        status: code.clone(),
-                        source: self.source,
-                        schema,
-                    });
-                    example
-                }
-                None => {
-                    let why = "it now declares ErrorResponse like every error status (progenitor needs one error type)";
-                    self.change(&at, format!("{code} had no JSON body; {why}"));
-                    None
-                }
-            };
-            let mut r = described(resp);
-            r["content"] = json_content(json!({"$ref": "#/components/schemas/ErrorResponse"}), example);
-            out.insert(code.clone(), r);
+            out.insert(code.clone(), self.failure(code, resp, &at, &mut errors)?);
         }
         if out.is_empty() {
             return Err(self.refuse(
@@ -472,6 +448,32 @@ impl<'a> Conversion<'a> {
             ));
         }
         Ok((Value::Object(out.into_iter().collect()), errors))
+    }
+
+    /// An error response, declaring the shared `ErrorResponse`; its JSON schema goes to `errors`
+    /// for the merge.
+    fn failure(
+        &mut self,
+        code: &str,
+        resp: &Value,
+        at: &str,
+        errors: &mut Vec<ErrorSchema>,
+    ) -> Result<Value, RegenError> {
+        let example = match self.json_media(resp, at)? {
+            Some((schema, example)) => {
+                let (operation, status) = (self.id.clone(), code.to_owned());
+                errors.push(ErrorSchema { operation, status, source: self.source, schema });
+                example
+            }
+            None => {
+                let why = "it now declares ErrorResponse like every error status (progenitor needs one error type)";
+                self.change(at, format!("{code} had no JSON body; {why}"));
+                None
+            }
+        };
+        let mut r = described(resp);
+        r["content"] = json_content(json!({"$ref": "#/components/schemas/ErrorResponse"}), example);
+        Ok(r)
     }
 
     /// The success kept, its JSON body's schema hoisted into `<id> <status>`.
@@ -489,8 +491,7 @@ impl<'a> Conversion<'a> {
                 "no body",
             ));
         };
-        let sref =
-            self.hoister.hoist(norm, &format!("{} {code}", self.id), &format!("{}Response", pascal(&self.id)), true)?;
+        let sref = self.hoist(norm, code, "Response")?;
         r["content"] = json_content(sref, example);
         Ok(r)
     }
