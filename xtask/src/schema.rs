@@ -21,6 +21,7 @@ use crate::pointer::{escape, unescape};
 use crate::source::Source;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Display;
 
 /// Keywords that only document a schema.
 const ANNOTATIONS: [&str; 7] = ["description", "example", "examples", "title", "deprecated", "readOnly", "writeOnly"];
@@ -40,6 +41,12 @@ pub const TYPE_DESCRIPTION: &str = "x-type-description";
 
 pub const MARKERS: [&str; 3] = ["x-src", "x-upstream", TYPE_DESCRIPTION];
 
+/// Records a rewrite of `src` at `ptr` as `file#pointer: what`, the line the fragment's header
+/// lists (a pointer into the upstream document, so that an overlay action can target it).
+pub fn record(changes: &mut BTreeSet<String>, src: &Source, ptr: &str, what: impl Display) {
+    changes.insert(format!("{}#{ptr}: {what}", src.name));
+}
+
 /// Sets `o`'s description to `outer`, what the place using the schema says; a different one the
 /// schema had of its own moves to [`TYPE_DESCRIPTION`] (unless an inner one is there already).
 fn describe(o: &mut Map<String, Value>, outer: Value) {
@@ -47,6 +54,15 @@ fn describe(o: &mut Map<String, Value>, outer: Value) {
         o.entry(TYPE_DESCRIPTION).or_insert(own);
     }
     o.insert("description".into(), outer);
+}
+
+/// Sets `k` on `o`, through [`describe`] when it is the description.
+fn annotate(o: &mut Map<String, Value>, k: String, v: Value) {
+    if k == "description" {
+        describe(o, v);
+    } else {
+        o.insert(k, v);
+    }
 }
 
 /// A property's schema as `hoist` left it, documented with the property's `description`: a
@@ -59,13 +75,11 @@ fn documented(schema: Value, description: Option<Value>) -> Value {
         (None, Some(all_of)) => all_of.clone(),
         (None, None) => return schema,
     };
-    let mut m = Map::new();
-    m.insert("description".into(), description);
-    m.insert("allOf".into(), all_of);
+    let mut m = json!({"description": description, "allOf": all_of});
     if let Some(n) = schema.get("nullable") {
-        m.insert("nullable".into(), n.clone());
+        m["nullable"] = n.clone();
     }
-    Value::Object(m)
+    m
 }
 
 pub struct Norm<'a> {
@@ -79,18 +93,14 @@ impl<'a> Norm<'a> {
         Self { src, changes, stack: Vec::new() }
     }
 
-    fn change(&mut self, ptr: &str, what: impl AsRef<str>) {
-        self.changes.insert(format!("{}#{ptr}: {}", self.src.name, what.as_ref()));
-    }
-
-    pub fn refuse(&self, ptr: &str, message: impl Into<String>, edits: Vec<(String, Edit)>, why: &str) -> RegenError {
-        self.src.refuse(ptr, message, edits, why)
+    fn change(&mut self, ptr: &str, what: impl Display) {
+        record(self.changes, self.src, ptr, what);
     }
 
     /// Refuses `what` at `at`, a value that can only be `null` (no 3.0 form); the fix makes the
     /// schema at `ptr` a nullable string.
     fn always_null(&self, at: &str, ptr: &str, what: &str) -> RegenError {
-        self.refuse(
+        self.src.refuse(
             at,
             format!("{what} has no OpenAPI 3.0 form"),
             vec![(ptr.to_owned(), Edit::Update(json!({"type": "string", "nullable": true})))],
@@ -104,7 +114,7 @@ impl<'a> Norm<'a> {
             Value::Bool(true) => return Ok(json!({})),
             Value::Object(o) => o,
             _ => {
-                return Err(self.refuse(
+                return Err(self.src.refuse(
                     ptr,
                     "this schema is not an object; the SDK needs a schema it can turn into a type",
                     vec![(ptr.to_owned(), Edit::Update(json!({"type": "string"})))],
@@ -131,14 +141,11 @@ impl<'a> Norm<'a> {
 
     /// Vendor extensions dropped; keywords with no 3.0 form refused; annotation-only ones removed.
     fn keywords(&mut self, o: &mut Map<String, Value>, ptr: &str) -> Result<(), RegenError> {
-        let vendor: Vec<String> = o.keys().filter(|k| k.starts_with("x-")).cloned().collect();
-        for k in &vendor {
-            o.shift_remove(k);
-        }
+        o.retain(|k, _| !k.starts_with("x-"));
         for key in NO_FORM.split_whitespace() {
             if o.contains_key(key) {
                 let at = format!("{ptr}/{}", escape(key));
-                return Err(self.refuse(
+                return Err(self.src.refuse(
                     &at,
                     format!("`{key}` has no OpenAPI 3.0 form (progenitor reads 3.0 only)"),
                     vec![(at.clone(), Edit::Remove)],
@@ -155,25 +162,24 @@ impl<'a> Norm<'a> {
 
     /// `type: [T, 'null']` → `type: T, nullable: true`; a schema that is only null is refused.
     fn type_list(&mut self, o: &mut Map<String, Value>, ptr: &str) -> Result<(), RegenError> {
-        // type: [T, 'null'] -> type: T, nullable: true
+        let at = format!("{ptr}/type");
         if let Some(Value::Array(types)) = o.get("type").cloned() {
             let names: Vec<&str> = types.iter().filter_map(Value::as_str).collect();
             let non_null: Vec<&str> = names.iter().copied().filter(|t| *t != "null").collect();
             let shown = names.join(", ");
             match non_null.as_slice() {
+                [] => return Err(self.always_null(&at, ptr, "`type: [null]`")),
                 [one] => {
                     o.insert("type".into(), json!(one));
+                    let mut what = format!("type [{shown}] -> type {one}");
                     if non_null.len() < names.len() {
                         o.insert("nullable".into(), json!(true));
-                        self.change(ptr, format!("type [{shown}] -> type {one}, nullable: true"));
-                    } else {
-                        self.change(ptr, format!("type [{shown}] -> type {one}"));
+                        what += ", nullable: true";
                     }
+                    self.change(ptr, what);
                 }
-                [] => return Err(self.always_null(&format!("{ptr}/type"), ptr, "`type: [null]`")),
                 [first, ..] => {
-                    let at = format!("{ptr}/type");
-                    return Err(self.refuse(
+                    return Err(self.src.refuse(
                         &at,
                         format!(
                             "`type: [{shown}]` allows several types; OpenAPI 3.0 and the generated Rust type need one"
@@ -185,7 +191,7 @@ impl<'a> Norm<'a> {
             }
         }
         if o.get("type").and_then(Value::as_str) == Some("null") {
-            return Err(self.always_null(&format!("{ptr}/type"), ptr, "`type: null`"));
+            return Err(self.always_null(&at, ptr, "`type: null`"));
         }
         Ok(())
     }
@@ -195,12 +201,8 @@ impl<'a> Norm<'a> {
         if let Some(c) = o.shift_remove("const") {
             if o.contains_key("enum") {
                 let at = format!("{ptr}/const");
-                return Err(self.refuse(
-                    &at,
-                    "both `const` and `enum` are set",
-                    vec![(at.clone(), Edit::Remove)],
-                    "keep `enum`",
-                ));
+                let edits = vec![(at.clone(), Edit::Remove)];
+                return Err(self.src.refuse(&at, "both `const` and `enum` are set", edits, "keep `enum`"));
             }
             o.insert("enum".into(), json!([c]));
             self.change(ptr, "const -> one-value enum");
@@ -210,30 +212,23 @@ impl<'a> Norm<'a> {
         for (exclusive, bound, lower) in [("exclusiveMinimum", "minimum", true), ("exclusiveMaximum", "maximum", false)]
         {
             let Some(n) = o.get(exclusive).filter(|v| v.is_number()).cloned() else { continue };
-            match o.get(bound).and_then(Value::as_f64) {
-                None => {
-                    o.insert(bound.into(), n.clone());
-                    o.insert(exclusive.into(), json!(true));
-                    self.change(ptr, format!("numeric {exclusive} {n} -> {bound} {n} + {exclusive}: true"));
-                }
+            let what = match o.get(bound).and_then(Value::as_f64) {
+                None => format!("numeric {exclusive} {n} -> {bound} {n} + {exclusive}: true"),
                 Some(b) => {
                     let e = n.as_f64().unwrap_or(b);
+                    let kept = format!("{bound} {b} and {exclusive} {n}: kept the stricter");
                     let exclusive_is_stricter = if lower { e >= b } else { e <= b };
-                    if exclusive_is_stricter {
-                        o.insert(bound.into(), n.clone());
-                        o.insert(exclusive.into(), json!(true));
-                        self.change(
-                            ptr,
-                            format!(
-                                "{bound} {b} and {exclusive} {n}: kept the stricter, {bound} {n} + {exclusive}: true"
-                            ),
-                        );
-                    } else {
+                    if !exclusive_is_stricter {
                         o.shift_remove(exclusive);
-                        self.change(ptr, format!("{bound} {b} and {exclusive} {n}: kept the stricter, {bound} {b}"));
+                        self.change(ptr, format!("{kept}, {bound} {b}"));
+                        continue;
                     }
+                    format!("{kept}, {bound} {n} + {exclusive}: true")
                 }
-            }
+            };
+            o.insert(bound.into(), n);
+            o.insert(exclusive.into(), json!(true));
+            self.change(ptr, what);
         }
         Ok(())
     }
@@ -252,13 +247,8 @@ impl<'a> Norm<'a> {
             && !crate::operations::contract::kept_format(&f, &crate::operations::TYPES)
         {
             o.shift_remove("format");
-            self.change(
-                ptr,
-                format!(
-                    "format {f} removed (the value stays a plain {})",
-                    o.get("type").and_then(Value::as_str).unwrap_or("value")
-                ),
-            );
+            let plain = o.get("type").and_then(Value::as_str).unwrap_or("value");
+            self.change(ptr, format!("format {f} removed (the value stays a plain {plain})"));
         }
         if o.get("additionalProperties") == Some(&Value::Bool(false)) {
             o.shift_remove("additionalProperties");
@@ -270,11 +260,11 @@ impl<'a> Norm<'a> {
     fn children(&mut self, o: &mut Map<String, Value>, ptr: &str) -> Result<(), RegenError> {
         if let Some(props) = o.get("properties").cloned() {
             let Value::Object(props) = props else {
-                return Err(self.refuse(ptr, "`properties` is not a map", vec![], ""));
+                return Err(self.src.refuse(ptr, "`properties` is not a map", vec![], ""));
             };
             if let Some((first, second, rust)) = collision(props.keys().map(String::as_str), snake) {
                 let at = format!("{ptr}/properties/{}", escape(&second));
-                return Err(self.refuse(
+                return Err(self.src.refuse(
                     &at,
                     format!("`{first}` and `{second}` are both the field `{rust}` in Rust (see build/naming.rs)"),
                     vec![(at.clone(), Edit::Remove)],
@@ -290,7 +280,7 @@ impl<'a> Norm<'a> {
         if let Some(items) = o.get("items").cloned() {
             if items.is_array() {
                 let at = format!("{ptr}/items");
-                return Err(self.refuse(
+                return Err(self.src.refuse(
                     &at,
                     "tuple `items` has no OpenAPI 3.0 form",
                     vec![(ptr.to_owned(), Edit::Update(json!({"items": {}})))],
@@ -323,7 +313,7 @@ impl<'a> Norm<'a> {
                         self.change(&format!("{ptr}/{key}/{i}"), "annotations on the null branch removed");
                     }
                 } else {
-                    rest.push((i, self.normalize(b, &format!("{ptr}/{key}/{i}"))?));
+                    rest.push(self.normalize(b, &format!("{ptr}/{key}/{i}"))?);
                 }
             }
             match rest.len() {
@@ -331,8 +321,7 @@ impl<'a> Norm<'a> {
                     return Err(self.always_null(&format!("{ptr}/{key}"), ptr, &format!("`{key}` of only `null`")));
                 }
                 1 => {
-                    let (_, only) = rest.pop().unwrap_or_default();
-                    self.fold(o, only, ptr, key)?;
+                    self.fold(o, rest.pop().unwrap_or_default(), ptr, key)?;
                     if nulls > 0 {
                         o.insert("nullable".into(), json!(true));
                         self.change(ptr, format!("{key} [T, null] -> T, nullable: true"));
@@ -342,8 +331,8 @@ impl<'a> Norm<'a> {
                 }
                 n => {
                     let at = format!("{ptr}/{key}");
-                    let first = rest[0].1.get("type").cloned().unwrap_or(json!("object"));
-                    return Err(self.refuse(
+                    let first = rest[0].get("type").cloned().unwrap_or(json!("object"));
+                    return Err(self.src.refuse(
                         &at,
                         format!("`{key}` with {n} non-null branches: the SDK needs one type here (the facade does not take untagged unions)"),
                         vec![(at.clone(), Edit::Remove), (ptr.to_owned(), Edit::Update(json!({"type": first})))],
@@ -357,40 +346,31 @@ impl<'a> Norm<'a> {
 
     /// `allOf`: branches merged into one schema; branches that only document become its docs.
     fn all_of(&mut self, o: &mut Map<String, Value>, ptr: &str) -> Result<(), RegenError> {
-        if let Some(branches) = o.shift_remove("allOf") {
-            let branches = branches.as_array().cloned().unwrap_or_default();
-            let mut merged = Map::new();
-            let mut annotations = Map::new();
-            for (i, b) in branches.iter().enumerate() {
-                let b = self.normalize(b, &format!("{ptr}/allOf/{i}"))?;
-                // `allOf: [{$ref: X}, {description: ...}]`: a branch that only documents.
-                if let Some(bo) = b.as_object().filter(|bo| {
-                    bo.keys()
-                        .all(|k| ANNOTATIONS.contains(&k.as_str()) || k == "nullable" || MARKERS.contains(&k.as_str()))
-                }) {
-                    for (k, v) in bo.iter().filter(|(k, _)| !MARKERS.contains(&k.as_str())) {
-                        annotations.insert(k.clone(), v.clone());
-                    }
-                    continue;
-                }
-                if merged.is_empty() {
-                    merged = b.as_object().cloned().unwrap_or_default();
-                } else {
-                    let mut m = Value::Object(merged);
-                    self.merge_all_of(&mut m, &b, &format!("{ptr}/allOf/{i}"))?;
-                    merged = m.as_object().cloned().unwrap_or_default();
-                }
+        let Some(branches) = o.shift_remove("allOf") else { return Ok(()) };
+        let branches = branches.as_array().cloned().unwrap_or_default();
+        let mut merged = Map::new();
+        let mut annotations = Map::new();
+        for (i, b) in branches.iter().enumerate() {
+            let b = self.normalize(b, &format!("{ptr}/allOf/{i}"))?;
+            // `allOf: [{$ref: X}, {description: ...}]`: a branch that only documents.
+            if let Some(bo) = b.as_object().filter(|bo| {
+                bo.keys().all(|k| ANNOTATIONS.contains(&k.as_str()) || k == "nullable" || MARKERS.contains(&k.as_str()))
+            }) {
+                let kept = bo.iter().filter(|(k, _)| !MARKERS.contains(&k.as_str()));
+                annotations.extend(kept.map(|(k, v)| (k.clone(), v.clone())));
+                continue;
             }
-            for (k, v) in annotations {
-                if k == "description" {
-                    describe(&mut merged, v);
-                } else {
-                    merged.insert(k, v);
-                }
+            if merged.is_empty() {
+                merged = b.as_object().cloned().unwrap_or_default();
+            } else {
+                self.merge_all_of(&mut merged, &b, &format!("{ptr}/allOf/{i}"))?;
             }
-            self.fold(o, Value::Object(merged), ptr, "allOf")?;
-            self.change(ptr, "allOf merged into one schema");
         }
+        for (k, v) in annotations {
+            annotate(&mut merged, k, v);
+        }
+        self.fold(o, Value::Object(merged), ptr, "allOf")?;
+        self.change(ptr, "allOf merged into one schema");
         Ok(())
     }
 
@@ -398,7 +378,7 @@ impl<'a> Norm<'a> {
         let r = r.as_str().unwrap_or_default();
         let at = format!("{ptr}/$ref");
         let Some(target_ptr) = r.strip_prefix('#') else {
-            return Err(self.refuse(
+            return Err(self.src.refuse(
                 &at,
                 format!("cannot follow `$ref: {r}`: only references inside the document are read"),
                 vec![(at.clone(), Edit::Remove), (ptr.to_owned(), Edit::Update(json!({"type": "object"})))],
@@ -406,7 +386,7 @@ impl<'a> Norm<'a> {
             ));
         };
         if self.stack.iter().any(|s| s == target_ptr) {
-            return Err(self.refuse(
+            return Err(self.src.refuse(
                 &at,
                 format!("`{r}` is recursive; regen inlines schemas and the SDK has no recursive types"),
                 vec![
@@ -417,7 +397,7 @@ impl<'a> Norm<'a> {
             ));
         }
         let Some(target) = self.src.doc.pointer(target_ptr) else {
-            return Err(self.refuse(&at, format!("`{r}` points at nothing in the document"), vec![], ""));
+            return Err(self.src.refuse(&at, format!("`{r}` points at nothing in the document"), vec![], ""));
         };
         self.stack.push(target_ptr.to_owned());
         let out = self.normalize(target, target_ptr);
@@ -433,12 +413,8 @@ impl<'a> Norm<'a> {
         if !rest.is_empty() {
             let sib = self.normalize(&Value::Object(rest), ptr)?;
             if let (Some(o), Value::Object(s)) = (out.as_object_mut(), sib) {
-                for (k, v) in s {
-                    if k == "description" {
-                        describe(o, v);
-                    } else if k != "x-src" {
-                        o.insert(k, v);
-                    }
+                for (k, v) in s.into_iter().filter(|(k, _)| k != "x-src") {
+                    annotate(o, k, v);
                 }
             }
         }
@@ -448,20 +424,14 @@ impl<'a> Norm<'a> {
     /// Folds a normalized branch into its parent; on equal keys the parent's annotations win.
     fn fold(&mut self, o: &mut Map<String, Value>, branch: Value, ptr: &str, key: &str) -> Result<(), RegenError> {
         let Value::Object(b) = branch else { return Ok(()) };
-        for (k, v) in b {
-            if k == "x-src" {
-                continue;
-            }
+        for (k, v) in b.into_iter().filter(|(k, _)| k != "x-src") {
             match o.get(&k) {
-                None => {
-                    o.insert(k, v);
-                }
                 Some(existing) if *existing == v => {}
                 // The branch's own description is more inner than one the outer schema displaced.
-                Some(_) if k == TYPE_DESCRIPTION => {
+                existing if existing.is_none() || k == TYPE_DESCRIPTION => {
                     o.insert(k, v);
                 }
-                Some(_) if ANNOTATIONS.contains(&k.as_str()) || k == "x-upstream" => {
+                _ if ANNOTATIONS.contains(&k.as_str()) || k == "x-upstream" => {
                     if k == "description" {
                         o.entry(TYPE_DESCRIPTION).or_insert(v);
                     }
@@ -469,9 +439,9 @@ impl<'a> Norm<'a> {
                         self.change(ptr, format!("{key}: the branch's {k} differs from the outer one; kept the outer"));
                     }
                 }
-                Some(_) => {
+                _ => {
                     let at = format!("{ptr}/{}", escape(&k));
-                    return Err(self.refuse(
+                    return Err(self.src.refuse(
                         &at,
                         format!("cannot fold `{key}` into the schema: both set `{k}`, differently"),
                         vec![(at.clone(), Edit::Remove)],
@@ -483,18 +453,19 @@ impl<'a> Norm<'a> {
         Ok(())
     }
 
-    fn merge_all_of(&mut self, into: &mut Value, b: &Value, ptr: &str) -> Result<(), RegenError> {
-        let objectish =
-            |v: &Value| v.get("properties").is_some() || v.get("type").and_then(Value::as_str) == Some("object");
-        if !objectish(into) || !objectish(b) {
-            return Err(self.refuse(
+    fn merge_all_of(&mut self, a: &mut Map<String, Value>, b: &Value, ptr: &str) -> Result<(), RegenError> {
+        let objectish = |v: &Map<String, Value>| {
+            v.contains_key("properties") || v.get("type").and_then(Value::as_str) == Some("object")
+        };
+        if !objectish(a) || !b.as_object().is_some_and(objectish) {
+            return Err(self.src.refuse(
                 ptr,
                 "`allOf` of schemas that are not all objects cannot be merged into one type",
                 vec![(ptr.to_owned(), Edit::Remove)],
                 "drop this allOf branch",
             ));
         }
-        let (Some(a), Some(bm)) = (into.as_object_mut(), b.as_object()) else { return Ok(()) };
+        let Some(bm) = b.as_object() else { return Ok(()) };
         let mut props = a.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
         for (k, v) in bm.get("properties").and_then(Value::as_object).into_iter().flatten() {
             props.entry(k.clone()).or_insert_with(|| v.clone());
@@ -511,9 +482,7 @@ impl<'a> Norm<'a> {
             a.insert("required".into(), Value::Array(req));
         }
         for (k, v) in bm {
-            if !a.contains_key(k) {
-                a.insert(k.clone(), v.clone());
-            }
+            a.entry(k.clone()).or_insert_with(|| v.clone());
         }
         Ok(())
     }
@@ -575,27 +544,24 @@ impl Hoister {
         let upstream = o.shift_remove("x-upstream").and_then(|u| u.as_str().map(str::to_owned));
         let src = o.shift_remove("x-src").and_then(|u| u.as_str().map(str::to_owned));
         let own_description = o.shift_remove(TYPE_DESCRIPTION);
+        // What is below, at `loc` + `/name`, `[]` or `{}`, named `default` + the property, `Item`, `Value`.
+        let below = |h: &mut Self, v, at: &str, name: &str| {
+            h.hoist(v, &location(&format!("{loc}{at}")), &format!("{default}{name}"), false)
+        };
         if let Some(Value::Object(props)) = o.get("properties").cloned() {
             let mut out = Map::new();
             for (name, sub) in props {
                 let description = sub.get("description").cloned();
-                let h = self.hoist(
-                    sub,
-                    &location(&format!("{loc}/{name}")),
-                    &format!("{default}{}", pascal(&name)),
-                    false,
-                )?;
+                let h = below(self, sub, &format!("/{name}"), &pascal(&name))?;
                 out.insert(name, documented(h, description));
             }
             o.insert("properties".into(), Value::Object(out));
         }
         if let Some(items) = o.shift_remove("items") {
-            let h = self.hoist(items, &location(&format!("{loc}[]")), &format!("{default}Item"), false)?;
-            o.insert("items".into(), h);
+            o.insert("items".into(), below(self, items, "[]", "Item")?);
         }
         if let Some(ap) = o.get("additionalProperties").cloned().filter(Value::is_object) {
-            let h = self.hoist(ap, &location(&format!("{loc}{{}}")), &format!("{default}Value"), false)?;
-            o.insert("additionalProperties".into(), h);
+            o.insert("additionalProperties".into(), below(self, ap, "{}", "Value")?);
         }
         let has_props = o.get("properties").and_then(Value::as_object).is_some_and(|p| !p.is_empty());
         // A string enum becomes a component too: build.rs generates each as an open enum (a
@@ -615,26 +581,16 @@ impl Hoister {
             o.insert("description".into(), own);
         }
         let schema = Value::Object(o);
-        match self.components.get(&name) {
-            Some((existing, other)) if *existing != schema => {
-                return Err(RegenError::new(format!(
-                    "two different schemas want the type name {name}: at `{other}` and at `{loc}`{}; give one its own name in openapi/regen.yaml:\n  names:\n    {loc}: {name}2",
-                    src.as_deref().map(|s| format!(" (read from {s})")).unwrap_or_default()
-                )));
-            }
-            Some(_) => {}
-            None => {
-                self.components.insert(name.clone(), (schema, loc.to_owned()));
-            }
+        let (existing, other) = self.components.entry(name.clone()).or_insert_with(|| (schema.clone(), loc.to_owned()));
+        if *existing != schema {
+            return Err(RegenError::new(format!(
+                "two different schemas want the type name {name}: at `{other}` and at `{loc}`{}; give one its own name in openapi/regen.yaml:\n  names:\n    {loc}: {name}2",
+                src.as_deref().map(|s| format!(" (read from {s})")).unwrap_or_default()
+            )));
         }
-        self.types.insert(
-            loc.to_owned(),
-            TypeOrigin {
-                name: name.clone(),
-                upstream: upstream
-                    .map_or("inline".into(), |u| if u.contains(' ') { u } else { format!("#/components/schemas/{u}") }),
-            },
-        );
+        let upstream =
+            upstream.map_or("inline".into(), |u| if u.contains(' ') { u } else { format!("#/components/schemas/{u}") });
+        self.types.insert(loc.to_owned(), TypeOrigin { name: name.clone(), upstream });
         let r = json!({"$ref": format!("#/components/schemas/{name}")});
         Ok(if nullable { json!({"allOf": [r], "nullable": true}) } else { r })
     }
