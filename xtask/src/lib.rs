@@ -43,7 +43,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 /// Something regen refuses to do: where (a JSON pointer, prefixed with the file it points
-/// into), why, and the overlay action that fixes it when there is one.
+/// into), why, and the overlay action or config lines that fix it when there are some.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegenError {
     /// `file#/json/pointer` (`openrouter.full.2026-08.openapi.yaml#/paths/~1credits/get`), if any.
@@ -51,14 +51,17 @@ pub struct RegenError {
     pub message: String,
     /// Ready-to-paste YAML for `actions:` in `openapi/overlay.yaml`.
     pub fix: Option<String>,
+    /// Ready-to-paste lines for `names:` in `openapi/regen.yaml` (`  location: TypeName`), where
+    /// the fix is a Rust name, not a change to upstream.
+    pub names_fix: Option<String>,
 }
 
 impl RegenError {
     pub fn at(pointer: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { pointer: Some(pointer.into()), message: message.into(), fix: None }
+        Self { pointer: Some(pointer.into()), ..Self::new(message) }
     }
     pub fn new(message: impl Into<String>) -> Self {
-        Self { pointer: None, message: message.into(), fix: None }
+        Self { pointer: None, message: message.into(), fix: None, names_fix: None }
     }
 }
 
@@ -70,6 +73,9 @@ impl fmt::Display for RegenError {
         }
         if let Some(fix) = &self.fix {
             write!(f, "\nfix: add this to `actions:` in openapi/overlay.yaml (or edit upstream):\n{fix}")?;
+        }
+        if let Some(fix) = &self.names_fix {
+            write!(f, "\nfix: add (or change) this in `names:` in openapi/regen.yaml:\n{fix}")?;
         }
         Ok(())
     }

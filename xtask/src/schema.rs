@@ -583,10 +583,14 @@ impl Hoister {
         let schema = Value::Object(o);
         let (existing, other) = self.components.entry(name.clone()).or_insert_with(|| (schema.clone(), loc.to_owned()));
         if *existing != schema {
-            return Err(RegenError::new(format!(
-                "two different schemas want the type name {name}: at `{other}` and at `{loc}`{}; give one its own name in openapi/regen.yaml:\n  names:\n    {loc}: {name}2",
-                src.as_deref().map(|s| format!(" (read from {s})")).unwrap_or_default()
-            )));
+            let message = format!(
+                "two different schemas want the type name {name}: at `{other}` and at `{loc}`; give the one at `{loc}` its own name"
+            );
+            // The first free name: `Same2`, else `Same3`…
+            let free = (2..).map(|n| format!("{name}{n}")).find(|n| !self.components.contains_key(n));
+            let mut e = RegenError { pointer: src, ..RegenError::new(message) };
+            e.names_fix = free.map(|free| format!("  {loc}: {free}\n"));
+            return Err(e);
         }
         let upstream =
             upstream.map_or("inline".into(), |u| if u.contains(' ') { u } else { format!("#/components/schemas/{u}") });

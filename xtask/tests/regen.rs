@@ -227,6 +227,13 @@ fn two_locations_wanting_one_name_are_refused() {
     );
     let err = regen_with(&cfg, &[], None).unwrap_err();
     assert!(err.message.contains("two different schemas want the type name Same"), "{err}");
+    // Hoisted inside out: the owner took the name first; the pointer is where the second was read.
+    assert_eq!(err.pointer.as_deref(), Some("full31.yaml#/components/schemas/Thing"), "{err}");
+    // The fix as given: the second location takes the first free name.
+    let fix = err.names_fix.clone().expect("a ready fix");
+    assert_eq!(fix, "  getThing 200: Same2\n");
+    let doc = parsed(&regen_with(&cfg.replace("  getThing 200: Same\n", &fix), &[], None).unwrap());
+    assert_eq!(at(&doc, "/components/schemas/Same2/properties/owner/allOf/0/$ref"), "#/components/schemas/Same");
 }
 
 #[test]
