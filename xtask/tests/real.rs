@@ -161,8 +161,8 @@ fn a_snapshot_without_an_operation_says_how_to_pin_it() {
 }
 
 /// Every operation of the whole 2026-08 document, one at a time: each ends in a fragment that
-/// follows the contract, or is refused with a pointer and an overlay action; applying the
-/// suggested actions one after the other must end in a fragment that follows the contract.
+/// follows the contract, or is refused with a pointer and a fix (an overlay action, or a `names:`
+/// line); applying the suggested fixes one after the other must end in such a fragment.
 /// Never a panic, never a contract violation. Slow (the document is parsed per run), so ignored
 /// in the quick run; CI runs it: `cargo test -p xtask --test real -- --ignored`.
 #[test]
