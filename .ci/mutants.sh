@@ -31,12 +31,13 @@ cd "$(dirname "$0")/.."
 #                   URL either way (tests/wire.rs checks the request line), only the cost differs
 MIN_SCORE=${MIN_SCORE:-96.7}
 FILES=(src/retry.rs src/outcome.rs src/validate.rs src/redact.rs src/base_url.rs src/call.rs)
-# The test targets that exercise these files; cli (the binary), tls, examples and doctests are
-# left out to keep each mutant's build short.
+# The test targets that exercise these files (budget, spans and spendable: the call loop's retry
+# budget, spans and deadline); cli (the binary), tls, examples and doctests are left out to keep
+# each mutant's build short.
 # (Given as --cargo-arg: cargo-mutants passes what follows `--` to the test binaries, not to cargo.)
 TESTS=()
 for t in --lib --test=retry --test=reliability --test=faults --test=errors --test=wire --test=validation \
-    --test=secrets --test=trace_secrets --test=mock --test=proxy; do
+    --test=secrets --test=trace_secrets --test=mock --test=proxy --test=budget --test=spans --test=spendable; do
     TESTS+=(--cargo-arg="$t")
 done
 

@@ -361,3 +361,43 @@ async fn money_errors_are_told_apart() {
     let err = client.api_keys().get_current_key().await.unwrap_err();
     assert!(matches!(err, Error::Forbidden(_)) && err.blocked_by().is_none(), "{err:?}");
 }
+
+/// A client whose retries wait `wait` (no jitter) up to three attempts, with both keys.
+fn retrying(server: &MockServer, wait: Duration) -> Client {
+    let policy = RetryConfig::backoff(wait, wait, 1.0, Duration::from_secs(30)).max_attempts(3).jitter(false);
+    Client::builder()
+        .api_key(KEY)
+        .management_key(MANAGEMENT)
+        .base_url(server.base_url())
+        .retries(policy)
+        .build()
+        .unwrap()
+}
+
+/// Under the deadline a retry whose wait would end past it is not taken: the call stops at once
+/// with the server's answer (not a timeout after sleeping), and nothing more is sent.
+#[tokio::test]
+async fn a_retry_that_would_end_past_the_deadline_is_not_taken() {
+    let server = keyed_server().await;
+    let client = retrying(&server, Duration::from_millis(900));
+    server.enqueue(Operation::GetCredits, MockResponse::error(500, "Internal Server Error"));
+    let started = std::time::Instant::now();
+    let s = client.spendable().timeout(Duration::from_millis(600)).await.unwrap();
+    let took = started.elapsed();
+    assert!(took < Duration::from_millis(400), "waited for a retry it could not make: {took:?}");
+    assert!(matches!(&s.unknown()[0].reason, UnknownReason::Failed(Error::InternalServer(_))), "{:?}", s.unknown());
+    let credits = server.requests().iter().filter(|r| r.operation == Some(Operation::GetCredits)).count();
+    assert_eq!(credits, 1, "no second attempt");
+}
+
+/// A retry whose wait ends before the deadline is taken.
+#[tokio::test]
+async fn a_retry_within_the_deadline_is_taken() {
+    let server = keyed_server().await;
+    let client = retrying(&server, Duration::from_millis(100));
+    server.enqueue(Operation::GetCredits, MockResponse::error(500, "Internal Server Error"));
+    let s = client.spendable().timeout(Duration::from_secs(3)).await.unwrap();
+    assert!(s.is_complete(), "{:?}", s.unknown());
+    let credits = server.requests().iter().filter(|r| r.operation == Some(Operation::GetCredits)).count();
+    assert_eq!(credits, 2, "the retry went out");
+}
