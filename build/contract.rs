@@ -81,27 +81,41 @@ pub(crate) fn required(schema: &Value) -> Vec<&str> {
     schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect()
 }
 
+/// `at`'s child `key`, as a JSON pointer.
+fn child(at: &str, key: &str) -> String {
+    format!("{at}/{}", escape(key))
+}
+
+/// An object's members (none when `v` is absent or not an object).
+fn members(v: Option<&Value>) -> impl Iterator<Item = (&String, &Value)> {
+    v.and_then(Value::as_object).into_iter().flatten()
+}
+
+/// Where a body's schema is, below a request body or a response.
+const JSON_SCHEMA: &str = "/content/application~1json/schema";
+
 struct Checker<'a> {
     doc: &'a Value,
     types: &'a TypeMap<'a>,
+    /// The `operationId`s read so far.
+    ids: Vec<&'a str>,
     breaches: Vec<Breach>,
 }
 
 /// Every breach of the contract in `doc`, in document order (empty when it follows it).
 pub fn check(doc: &Value, types: &TypeMap<'_>) -> Vec<Breach> {
-    let mut c = Checker { doc, types, breaches: Vec::new() };
+    let mut c = Checker { doc, types, ids: Vec::new(), breaches: Vec::new() };
     if text(doc, "openapi") != Some("3.0.3") {
         c.fail("/openapi", "the fragment is OpenAPI 3.0.3");
     }
-    let mut seen = Vec::new();
-    for (path, item) in doc.get("paths").and_then(Value::as_object).into_iter().flatten() {
-        let pat = format!("/paths/{}", escape(path));
-        for (k, op) in item.as_object().into_iter().flatten() {
+    for (path, item) in members(doc.get("paths")) {
+        let at = child("/paths", path);
+        for (k, op) in members(Some(item)) {
             if METHODS.contains(&k.as_str()) {
-                c.operation(op, &format!("{pat}/{k}"), &mut seen);
+                c.operation(op, &child(&at, k));
             } else {
                 let why = format!("`{k}` on a path item (no path-level parameters, no `$ref`, no `trace`)");
-                c.fail(&format!("{pat}/{}", escape(k)), why);
+                c.fail(child(&at, k), why);
             }
         }
     }
@@ -109,34 +123,32 @@ pub fn check(doc: &Value, types: &TypeMap<'_>) -> Vec<Breach> {
         c.security(sec, "/security");
     }
     for (name, s) in schemas(doc) {
-        c.schema(s, &format!("/components/schemas/{}", escape(name)), true);
+        c.schema(s, &child("/components/schemas", name), true);
     }
-    for (name, s) in doc.pointer("/components/securitySchemes").and_then(Value::as_object).into_iter().flatten() {
-        c.scheme(s, &format!("/components/securitySchemes/{}", escape(name)));
+    for (name, s) in members(doc.pointer("/components/securitySchemes")) {
+        c.scheme(s, &child("/components/securitySchemes", name));
     }
     for kind in ["responses", "parameters", "requestBodies", "headers", "examples", "pathItems"] {
         if doc.pointer(&format!("/components/{kind}")).is_some() {
             let why = "only schemas and securitySchemes are components (everything else is inlined)";
-            c.fail(&format!("/components/{kind}"), why);
+            c.fail(format!("/components/{kind}"), why);
         }
     }
     c.breaches
 }
 
-impl Checker<'_> {
-    fn fail(&mut self, at: &str, message: impl Into<String>) {
-        self.breaches.push(Breach { pointer: at.to_owned(), message: message.into() });
+impl<'a> Checker<'a> {
+    fn fail(&mut self, at: impl Into<String>, message: impl Into<String>) {
+        self.breaches.push(Breach { pointer: at.into(), message: message.into() });
     }
 
     fn schema_ref<'b>(&mut self, v: &'b Value, at: &str) -> Option<&'b str> {
         let r = text(v, "$ref")?;
-        match component(v) {
-            Some(n) if named(self.doc, n).is_some() => Some(n),
-            _ => {
-                self.fail(at, format!("`$ref: {r}` does not name a component schema"));
-                None
-            }
+        let name = component(v).filter(|n| named(self.doc, n).is_some());
+        if name.is_none() {
+            self.fail(at, format!("`$ref: {r}` does not name a component schema"));
         }
+        name
     }
 
     fn schema(&mut self, s: &Value, at: &str, top: bool) {
@@ -158,21 +170,12 @@ impl Checker<'_> {
             }
             return;
         }
-        for k in o.keys().filter(|k| !KEYWORDS.split_whitespace().any(|w| w == k.as_str())) {
-            let why = if k.starts_with("x-") {
-                "vendor extensions are not kept on schemas".to_owned()
-            } else {
-                format!("`{k}` is not allowed in the fragment")
-            };
-            self.fail(&format!("{at}/{}", escape(k)), why);
-        }
-        self.keyword_values(o, at);
-        let props = o.get("properties").and_then(Value::as_object);
-        if props.is_some_and(|p| !p.is_empty()) && !top {
+        self.keywords(s, at);
+        if !top && members(s.get("properties")).next().is_some() {
             self.fail(at, "an object schema with properties below another schema must be a named component");
         }
-        for (name, p) in props.into_iter().flatten() {
-            self.schema(p, &format!("{at}/properties/{}", escape(name)), false);
+        for (name, p) in members(s.get("properties")) {
+            self.schema(p, &child(&format!("{at}/properties"), name), false);
         }
         if let Some(items) = o.get("items") {
             self.schema(items, &format!("{at}/items"), false);
@@ -184,51 +187,56 @@ impl Checker<'_> {
         }
     }
 
-    /// The values of a schema's own keywords: 3.0's spelling, kept formats, nothing closed.
-    fn keyword_values(&mut self, o: &serde_json::Map<String, Value>, at: &str) {
-        if let Some(t) = o.get("type")
+    /// A schema's own keywords and their values: 3.0's spelling, kept formats, nothing closed.
+    fn keywords(&mut self, s: &Value, at: &str) {
+        let keys = || s.as_object().into_iter().flat_map(|o| o.keys());
+        for k in keys().filter(|k| !KEYWORDS.split_whitespace().any(|w| w == k.as_str())) {
+            let why = if k.starts_with("x-") {
+                "vendor extensions are not kept on schemas".to_owned()
+            } else {
+                format!("`{k}` is not allowed in the fragment")
+            };
+            self.fail(child(at, k), why);
+        }
+        if let Some(t) = s.get("type")
             && !t.as_str().is_some_and(|t| PRIMITIVES.contains(&t) || t == "object" || t == "array")
         {
-            self.fail(&format!("{at}/type"), format!("`type: {t}`: 3.0 has one type name per schema"));
+            self.fail(child(at, "type"), format!("`type: {t}`: 3.0 has one type name per schema"));
         }
         for k in ["exclusiveMinimum", "exclusiveMaximum", "nullable"] {
-            if o.get(k).is_some_and(|v| !v.is_boolean()) {
-                self.fail(&format!("{at}/{k}"), format!("`{k}` is a boolean in 3.0"));
+            if s.get(k).is_some_and(|v| !v.is_boolean()) {
+                self.fail(child(at, k), format!("`{k}` is a boolean in 3.0"));
             }
         }
-        let format = o.get("format").and_then(Value::as_str);
+        let format = text(s, "format");
         if let Some(f) = format.filter(|f| !kept_format(f, self.types)) {
-            self.fail(
-                &format!("{at}/format"),
-                format!("format `{f}` (only the numeric ones and the crate's are kept)"),
-            );
+            self.fail(child(at, "format"), format!("format `{f}` (only the numeric ones and the crate's are kept)"));
         }
         // A string of a format the crate has a type for is exactly that type.
         let typed = format.and_then(|f| Some((f, self.types.format(f)?)));
-        let extra = o.keys().find(|k| !TYPED_FORMAT_KEYWORDS.contains(&k.as_str()));
-        if let (Some((name, path)), Some(extra), Some("string")) = (typed, extra, o.get("type").and_then(Value::as_str))
-        {
+        let extra = keys().find(|k| !TYPED_FORMAT_KEYWORDS.contains(&k.as_str()));
+        if let (Some((name, path)), Some(extra), Some("string")) = (typed, extra, text(s, "type")) {
             let why = format!(
                 "a `format: {name}` string is `{path}`, which `{extra}` does not fit: remove `{extra}` (or the format) in openapi/overlay.yaml"
             );
             self.fail(at, why);
         }
-        if o.get("additionalProperties") == Some(&Value::Bool(false)) {
+        if s.get("additionalProperties") == Some(&Value::Bool(false)) {
             let why = "`additionalProperties: false` (a new upstream field would break decoding)";
-            self.fail(&format!("{at}/additionalProperties"), why);
+            self.fail(child(at, "additionalProperties"), why);
         }
     }
 
-    fn operation(&mut self, op: &Value, at: &str, seen: &mut Vec<String>) {
+    fn operation(&mut self, op: &'a Value, at: &str) {
         match text(op, "operationId") {
             Some(id)
-                if id.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+                if id.starts_with(|c: char| c.is_ascii_lowercase())
                     && id.chars().all(|c| c.is_ascii_alphanumeric()) =>
             {
-                if seen.iter().any(|s| s == id) {
-                    self.fail(&format!("{at}/operationId"), format!("operationId `{id}` is used twice"));
+                if self.ids.contains(&id) {
+                    self.fail(child(at, "operationId"), format!("operationId `{id}` is used twice"));
                 }
-                seen.push(id.to_owned());
+                self.ids.push(id);
             }
             _ => self.fail(at, "every operation has a camelCase `operationId`"),
         }
@@ -249,7 +257,7 @@ impl Checker<'_> {
             self.security(sec, &format!("{at}/security"));
         }
         if op.get("x-idempotent").is_some_and(|v| !v.is_boolean()) {
-            self.fail(&format!("{at}/x-idempotent"), "`x-idempotent` is a boolean");
+            self.fail(child(at, "x-idempotent"), "`x-idempotent` is a boolean");
         }
     }
 
@@ -263,32 +271,24 @@ impl Checker<'_> {
         }
         let loc = text(p, "in").unwrap_or_default();
         if loc != "path" && loc != "query" {
-            self.fail(
-                &format!("{at}/in"),
-                format!("`in: {loc}`: only path and query parameters (regen drops headers)"),
-            );
+            self.fail(child(at, "in"), format!("`in: {loc}`: only path and query parameters (regen drops headers)"));
         }
-        let is_prim =
+        let prim =
             |s: &Value| text(s, "type").is_some_and(|t| PRIMITIVES.contains(&t)) && s.get("properties").is_none();
-        let s = p.get("schema");
-        let array = loc == "query"
-            && s.and_then(|s| text(s, "type")) == Some("array")
-            && s.and_then(|s| s.get("items")).is_some_and(is_prim);
-        match s {
-            Some(s) if is_prim(s) || array => self.schema(s, &format!("{at}/schema"), false),
-            _ => self.fail(
-                &format!("{at}/schema"),
-                "a parameter's schema is an inline primitive (or, in the query, an array of them)",
-            ),
+        let array = |s: &Value| text(s, "type") == Some("array") && s.get("items").is_some_and(prim);
+        let at = child(at, "schema");
+        match p.get("schema").filter(|s| prim(s) || loc == "query" && array(s)) {
+            Some(s) => self.schema(s, &at, false),
+            None => self.fail(at, "a parameter's schema is an inline primitive (or, in the query, an array of them)"),
         }
     }
 
     fn request_body(&mut self, body: &Value, at: &str) {
         let content = body.get("content").and_then(Value::as_object);
         let only_json = content.is_some_and(|c| c.len() == 1 && c.contains_key("application/json"));
-        match body.pointer("/content/application~1json/schema").filter(|_| only_json) {
+        match body.pointer(JSON_SCHEMA).filter(|_| only_json) {
             Some(s) => {
-                if let Some(n) = self.schema_ref(s, &format!("{at}/content/application~1json/schema"))
+                if let Some(n) = self.schema_ref(s, &format!("{at}{JSON_SCHEMA}"))
                     && !named(self.doc, n).and_then(|t| t.get("properties")).is_some_and(Value::is_object)
                 {
                     self.fail(at, format!("the request body {n} is an object with properties"));
@@ -302,34 +302,32 @@ impl Checker<'_> {
     fn responses(&mut self, responses: &serde_json::Map<String, Value>, at: &str) {
         let mut successes = 0;
         for (code, r) in responses {
-            let rat = format!("{at}/{}", escape(code));
+            let at = child(at, code);
             if r.get("$ref").is_some() {
-                self.fail(&rat, "`$ref` responses are inlined");
+                self.fail(at, "`$ref` responses are inlined");
                 continue;
             }
             let content = r.get("content").and_then(Value::as_object);
             if content.is_some_and(|c| c.len() != 1 || !c.contains_key("application/json")) {
-                self.fail(&format!("{rat}/content"), "a response body is application/json only");
+                self.fail(format!("{at}/content"), "a response body is application/json only");
             }
-            let schema = r.pointer("/content/application~1json/schema");
+            let schema = r.pointer(JSON_SCHEMA);
             match code.parse::<u16>().ok().map(|c| c / 100) {
                 Some(2) => {
                     successes += 1;
                     match schema {
                         Some(s) if s.get("$ref").is_some() => {
-                            self.schema_ref(s, &format!("{rat}/content/application~1json/schema"));
+                            self.schema_ref(s, &format!("{at}{JSON_SCHEMA}"));
                         }
                         None if content.is_none() => {}
-                        _ => self.fail(&rat, "a success body's schema is a `$ref` to a named component"),
+                        _ => self.fail(at, "a success body's schema is a `$ref` to a named component"),
                     }
                 }
-                Some(4 | 5) => {
-                    if schema != Some(&serde_json::json!({"$ref": "#/components/schemas/ErrorResponse"})) {
-                        let why = "every 4xx/5xx response's schema is `$ref: '#/components/schemas/ErrorResponse'`";
-                        self.fail(&rat, why);
-                    }
+                Some(4 | 5) if schema != Some(&serde_json::json!({"$ref": "#/components/schemas/ErrorResponse"})) => {
+                    self.fail(at, "every 4xx/5xx response's schema is `$ref: '#/components/schemas/ErrorResponse'`");
                 }
-                _ => self.fail(&rat, format!("`{code}` response: only 2xx, 4xx and 5xx (no `default`, no ranges)")),
+                Some(4 | 5) => {}
+                _ => self.fail(at, format!("`{code}` response: only 2xx, 4xx and 5xx (no `default`, no ranges)")),
             }
         }
         if successes != 1 {
@@ -340,10 +338,10 @@ impl Checker<'_> {
     fn security(&mut self, sec: &Value, at: &str) {
         let Some(list) = sec.as_array() else { return self.fail(at, "`security` is a list") };
         for (i, req) in list.iter().enumerate() {
-            for name in req.as_object().into_iter().flat_map(|o| o.keys()) {
-                if self.doc.pointer(&format!("/components/securitySchemes/{}", escape(name))).is_none() {
+            for (name, _) in members(Some(req)) {
+                if self.doc.pointer(&child("/components/securitySchemes", name)).is_none() {
                     let why = format!("security scheme `{name}` is not in components/securitySchemes");
-                    self.fail(&format!("{at}/{i}"), why);
+                    self.fail(format!("{at}/{i}"), why);
                 }
             }
         }
@@ -359,7 +357,7 @@ impl Checker<'_> {
         if let Some(x) = s.get("x-credential")
             && !x.as_str().is_some_and(|x| CREDENTIALS.contains(&x))
         {
-            self.fail(&format!("{at}/x-credential"), format!("`x-credential` is one of {}", CREDENTIALS.join(", ")));
+            self.fail(child(at, "x-credential"), format!("`x-credential` is one of {}", CREDENTIALS.join(", ")));
         }
     }
 }

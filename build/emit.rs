@@ -5,7 +5,7 @@
 use super::model::{Field, In, Op, Rules, Ty, api, tags};
 use super::naming::{docs, ident, snake};
 use proc_macro2::{Ident, Literal, TokenStream};
-use quote::quote;
+use quote::{ToTokens, quote};
 
 /// A path or type the model spells as text (`crate::generated::types::Credits`, `Vec<i64>`,
 /// `impl Into<String>`), as tokens: the model says each type once, for the emitter and for the
@@ -93,33 +93,32 @@ pub(super) fn accessors(ops: &[Op]) -> TokenStream {
         .collect()
 }
 
+/// The accessor's method that starts an operation's builder, as a path: `CreditsApi::get_credits`.
+fn starter(op: &Op) -> String {
+    format!("{}::{}", api(&op.tag), op.snake)
+}
+
 /// The accessor's method that starts an operation's builder.
 fn operation_method(op: &Op) -> TokenStream {
     let doc = docs(&operation_doc(op));
     let (name, variant, builder) = (ident(&op.snake), ident(&op.variant), ident(&op.builder()));
     let fields = op.all_fields().map(|f| ident(&f.ident));
-    let call = quote!(crate::call::Call::new(self.client, Operation::#variant));
-    if let Some(security) = op.security() {
+    // A per-call credential is the method's one argument, and goes with the call.
+    let (param, bearer) = op.security().map_or_else(Default::default, |security| {
         let security = ident(&security);
-        quote! {
-            #doc
-            pub fn #name(&self, security: #security) -> #builder {
-                #builder { call: #call.with_bearer(security.0) #(, #fields: None)* }
-            }
-        }
-    } else {
-        quote! {
-            #doc
-            pub fn #name(&self) -> #builder { #builder { call: #call #(, #fields: None)* } }
+        (quote!(, security: #security), quote!(.with_bearer(security.0)))
+    });
+    quote! {
+        #doc
+        pub fn #name(&self #param) -> #builder {
+            #builder { call: crate::call::Call::new(self.client, Operation::#variant) #bearer #(, #fields: None)* }
         }
     }
 }
 
 fn operation_doc(op: &Op) -> String {
-    let mut s = format!("`{} {}`", op.method, op.path);
-    if let Some(summary) = &op.summary {
-        s.push_str(&format!(": {summary}."));
-    }
+    let summary = op.summary.as_ref().map(|summary| format!(": {summary}.")).unwrap_or_default();
+    let mut s = format!("`{} {}`{summary}", op.method, op.path);
     if let Some(d) = op.description.as_ref().filter(|d| Some(d.trim_end_matches('.')) != op.summary.as_deref()) {
         s.push_str(&format!("\n\n{d}"));
     }
@@ -144,19 +143,14 @@ fn operation_doc(op: &Op) -> String {
 }
 
 /// An operation's request builder: its `…Security` type when the call brings its own bearer,
-/// the setters, `send`/`send_with_meta` (checks, path, query, body) and `IntoFuture`.
+/// the setters, `send`/`send_with_meta` and `IntoFuture`.
 pub(super) fn builder(op: &Op) -> TokenStream {
     let builder = ident(&op.builder());
     let security = op.security().map(|name| security_type(op, &name));
-    let doc = docs(&format!(
-        "A `{} {}` call, from [`{}::{}`]. Send it with `.send()` or `.await`.",
-        op.method,
-        op.path,
-        api(&op.tag),
-        op.snake
-    ));
+    let (method, route, start) = (&op.method, &op.path, starter(op));
+    let doc = docs(&format!("A `{method} {route}` call, from [`{start}`]. Send it with `.send()` or `.await`."));
     let fields: Vec<&Field> = op.all_fields().collect();
-    let names: Vec<Ident> = fields.iter().map(|f| ident(&f.ident)).collect();
+    let names = fields.iter().map(|f| ident(&f.ident));
     let stored = fields.iter().map(|f| match &f.ty {
         // Parsed when given; the rule it broke waits for `send` to report it.
         Ty::Parsed(p) => {
@@ -166,28 +160,9 @@ pub(super) fn builder(op: &Op) -> TokenStream {
         other => rust_ty(other),
     });
     let setters = fields.iter().map(|f| setter(f));
-    let retry = (!op.idempotent).then(|| {
-        let doc = docs(
-            "Also retry where the server may already have acted on the request (408, 500, 502, 503 \
-             without `Retry-After`, 504, a broken connection, a timeout). Off by default: a retry could \
-             then act twice (for a charge: create two). Turn it on only if that is acceptable.",
-        );
-        quote! {
-            #doc
-            pub fn retry_non_idempotent(mut self, yes: bool) -> Self { self.call.retry_non_idempotent(yes); self }
-        }
-    });
+    let retry = (!op.idempotent).then(retry_non_idempotent);
     let output = op.response.as_ref().map_or_else(|| quote!(()), rust_ty);
-    let send_doc = docs(
-        "Checks the arguments, then sends the request, retrying as the policy allows. Nothing is \
-         sent when a check fails ([`Error::InvalidInput`](crate::Error::InvalidInput) names the field and the rule).",
-    );
-    let meta_doc = docs("As [`send`](Self::send), with the response's status, headers and the number of attempts.");
-    let checks = fields.iter().map(|f| checks(f));
-    let segments = segments(op);
-    let query = query(op);
-    let body = body(op);
-    let decode = if op.response.is_some() { quote!(json) } else { quote!(empty) };
+    let send = send(op, &fields, &output);
     quote! {
         #security
         #doc
@@ -199,19 +174,7 @@ pub(super) fn builder(op: &Op) -> TokenStream {
             #(#setters)*
             crate::call::call_options!();
             #retry
-            #send_doc
-            pub async fn send(self) -> Result<#output, crate::Error> {
-                self.send_with_meta().await.map(crate::Response::into_inner)
-            }
-            #meta_doc
-            pub async fn send_with_meta(self) -> Result<crate::Response<#output>, crate::Error> {
-                let Self { call, #(#names,)* } = self;
-                #(#checks)*
-                let segments: &[&str] = &[#(#segments),*];
-                #query
-                #body
-                call.send(crate::call::Request { segments, query: &query, body }).await?.#decode()
-            }
+            #send
         }
 
         impl std::future::IntoFuture for #builder {
@@ -222,13 +185,53 @@ pub(super) fn builder(op: &Op) -> TokenStream {
     }
 }
 
+/// The option only an operation that is not idempotent has.
+fn retry_non_idempotent() -> TokenStream {
+    let doc = docs(
+        "Also retry where the server may already have acted on the request (408, 500, 502, 503 \
+         without `Retry-After`, 504, a broken connection, a timeout). Off by default: a retry could \
+         then act twice (for a charge: create two). Turn it on only if that is acceptable.",
+    );
+    quote! {
+        #doc
+        pub fn retry_non_idempotent(mut self, yes: bool) -> Self { self.call.retry_non_idempotent(yes); self }
+    }
+}
+
+/// `send` and `send_with_meta`: the checks, then the path, the query and the body.
+fn send(op: &Op, fields: &[&Field], output: &TokenStream) -> TokenStream {
+    let send_doc = docs(
+        "Checks the arguments, then sends the request, retrying as the policy allows. Nothing is \
+         sent when a check fails ([`Error::InvalidInput`](crate::Error::InvalidInput) names the field and the rule).",
+    );
+    let meta_doc = docs("As [`send`](Self::send), with the response's status, headers and the number of attempts.");
+    let names = fields.iter().map(|f| ident(&f.ident));
+    let checks = fields.iter().map(|f| checks(f));
+    let (segments, query, body) = (segments(op), query(op), body(op));
+    let decode = if op.response.is_some() { quote!(json) } else { quote!(empty) };
+    quote! {
+        #send_doc
+        pub async fn send(self) -> Result<#output, crate::Error> {
+            self.send_with_meta().await.map(crate::Response::into_inner)
+        }
+        #meta_doc
+        pub async fn send_with_meta(self) -> Result<crate::Response<#output>, crate::Error> {
+            let Self { call, #(#names,)* } = self;
+            #(#checks)*
+            let segments: &[&str] = &[#(#segments),*];
+            #query
+            #body
+            call.send(crate::call::Request { segments, query: &query, body }).await?.#decode()
+        }
+    }
+}
+
 fn security_type(op: &Op, name: &str) -> TokenStream {
     let doc = docs(&format!(
-        "Security for [`{}`]({}::{}): a bearer token sent with that one call only.\n\n\
+        "Security for [`{}`]({}): a bearer token sent with that one call only.\n\n\
          Its `Debug` never shows the token.",
         op.snake,
-        api(&op.tag),
-        op.snake
+        starter(op)
     ));
     let name = ident(name);
     quote! {
@@ -244,14 +247,10 @@ fn security_type(op: &Op, name: &str) -> TokenStream {
 }
 
 fn setter(f: &Field) -> TokenStream {
-    let mut text = f.doc.clone().unwrap_or_else(|| format!("`{}`.", f.name));
-    text.push_str(if f.required { "\n\nRequired." } else { "\n\nOptional." });
-    let rules = describe_rules(&f.rules);
-    if !rules.is_empty() {
-        text.push(' ');
-        text.push_str(&rules);
-    }
-    let doc = docs(&text);
+    let summary = f.doc.clone().unwrap_or_else(|| format!("`{}`.", f.name));
+    let presence = if f.required { "Required." } else { "Optional." };
+    let rules = describe_rules(&f.rules).map(|rules| format!(" {rules}")).unwrap_or_default();
+    let doc = docs(&format!("{summary}\n\n{presence}{rules}"));
     let name = ident(&f.ident);
     let arg = path(&f.ty.setter_arg(Ty::text));
     let store = match &f.ty {
@@ -272,29 +271,29 @@ fn setter(f: &Field) -> TokenStream {
 /// In `send_with_meta`: a required field present, a parsed one valid, the schema's rules kept.
 fn checks(f: &Field) -> TokenStream {
     let (id, name) = (ident(&f.ident), &f.name);
-    let required = f.required.then(|| quote!(let #id = crate::validate::required(#name, #id)?;));
-    let parsed = matches!(f.ty, Ty::Parsed(_)).then(|| {
-        if f.required {
-            quote!(let #id = crate::validate::parsed(#name, #id)?;)
-        } else {
-            quote!(let #id = #id.map(|v| crate::validate::parsed(#name, v)).transpose()?;)
-        }
-    });
-    let rule = if f.required {
-        check_call(f, quote!(&#id)).map(|check| quote!(#check;))
+    let parsed = matches!(f.ty, Ty::Parsed(_));
+    if f.required {
+        let parsed = parsed.then(|| quote!(let #id = crate::validate::parsed(#name, #id)?;));
+        let rule = check_call(f, quote!(&#id)).map(|check| quote!(#check;));
+        quote!(let #id = crate::validate::required(#name, #id)?; #parsed #rule)
     } else {
-        check_call(f, quote!(value)).map(|check| quote!(if let Some(value) = &#id { #check; }))
-    };
-    quote!(#required #parsed #rule)
+        let parsed = parsed.then(|| quote!(let #id = #id.map(|v| crate::validate::parsed(#name, v)).transpose()?;));
+        let rule = check_call(f, quote!(value)).map(|check| quote!(if let Some(value) = &#id { #check; }));
+        quote!(#parsed #rule)
+    }
+}
+
+/// `Some(v)` or `None`, as tokens.
+fn option(v: Option<impl ToTokens>) -> TokenStream {
+    v.map_or_else(|| quote!(None), |v| quote!(Some(#v)))
 }
 
 /// A call into `crate::validate` for a field's rules, on `value` (a reference to the value);
 /// `None` when nothing is checked.
 fn check_call(f: &Field, value: TokenStream) -> Option<TokenStream> {
     let (r, name) = (&f.rules, &f.name);
-    let some = |v: Option<Literal>| v.map_or_else(|| quote!(None), |v| quote!(Some(#v)));
-    let float = |v: Option<f64>| some(v.map(Literal::f64_unsuffixed));
-    let count = |v: Option<u64>| some(v.map(Literal::u64_unsuffixed));
+    let float = |v: Option<f64>| option(v.map(Literal::f64_unsuffixed));
+    let count = |v: Option<u64>| option(v.map(Literal::u64_unsuffixed));
     match &f.ty {
         Ty::Number(_) => {
             let (min, max) = (float(r.minimum), float(r.maximum));
@@ -307,8 +306,7 @@ fn check_call(f: &Field, value: TokenStream) -> Option<TokenStream> {
         }
         Ty::String => {
             let (min, max) = (count(r.min_length), count(r.max_length));
-            let format = r.format.as_ref().map_or_else(|| quote!(None), |f| quote!(Some(#f)));
-            let one_of = &r.one_of;
+            let (format, one_of) = (option(r.format.as_ref()), &r.one_of);
             Some(quote! {
                 crate::validate::string(#name, #value, &crate::validate::StringRule {
                     min_length: #min, max_length: #max, format: #format, one_of: &[#(#one_of),*]
@@ -383,46 +381,39 @@ fn body(op: &Op) -> TokenStream {
     }
 }
 
-fn describe_rules(r: &Rules) -> String {
-    let mut parts = Vec::new();
-    match (r.minimum, r.exclusive_minimum) {
-        (Some(m), true) => parts.push(format!("greater than {m}")),
-        (Some(m), false) => parts.push(format!("at least {m}")),
-        _ => {}
-    }
-    match (r.maximum, r.exclusive_maximum) {
-        (Some(m), true) => parts.push(format!("less than {m}")),
-        (Some(m), false) => parts.push(format!("at most {m}")),
-        _ => {}
-    }
-    if let Some(n) = r.min_length {
-        parts.push(format!("at least {n} characters"));
-    }
-    if let Some(n) = r.max_length {
-        parts.push(format!("at most {n} characters"));
-    }
-    let format = r.format.as_ref().map(|f| match f.as_str() {
+/// The schema's rules in words, for the setter's doc; `None` when there are none.
+fn describe_rules(r: &Rules) -> Option<String> {
+    let bound = |value: Option<f64>, exclusive: bool, strict: &str, inclusive: &str| {
+        value.map(|m| format!("{} {m}", if exclusive { strict } else { inclusive }))
+    };
+    let format = r.format.as_deref().map(|f| match f {
         "evm-address" => "an EVM address (`0x` and 40 hexadecimal digits)".to_owned(),
         other => format!("in the `{other}` format"),
     });
-    parts.extend(format);
-    if !r.one_of.is_empty() {
-        parts.push(format!("one of {}", r.one_of.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")));
-    }
-    if parts.is_empty() { String::new() } else { format!("Must be {}.", parts.join(", ")) }
+    let one_of = r.one_of.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ");
+    let parts: Vec<String> = [
+        bound(r.minimum, r.exclusive_minimum, "greater than", "at least"),
+        bound(r.maximum, r.exclusive_maximum, "less than", "at most"),
+        r.min_length.map(|n| format!("at least {n} characters")),
+        r.max_length.map(|n| format!("at most {n} characters")),
+        format,
+        (!r.one_of.is_empty()).then(|| format!("one of {one_of}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    (!parts.is_empty()).then(|| format!("Must be {}.", parts.join(", ")))
 }
 
 /// For the tests and the fuzz target: decode a success body as the operation's type.
 pub(super) fn decoders(ops: &[Op]) -> TokenStream {
     let arms = ops.iter().map(|op| {
         let variant = ident(&op.variant);
-        match &op.response {
-            Some(ty) => {
-                let ty = rust_ty(ty);
-                quote!(Operation::#variant => success.json::<#ty>().map(drop),)
-            }
-            None => quote!(Operation::#variant => success.empty().map(drop),),
-        }
+        let decode = match op.response.as_ref().map(rust_ty) {
+            Some(ty) => quote!(json::<#ty>),
+            None => quote!(empty),
+        };
+        quote!(Operation::#variant => success.#decode().map(drop),)
     });
     quote! {
         #[cfg(any(test, fuzzing))]
