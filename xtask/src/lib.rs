@@ -38,6 +38,7 @@ pub mod source;
 pub mod operations;
 
 pub use config::Config;
+use pointer::escape;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -129,9 +130,8 @@ fn api_change(old: &Value, new: &Value, text_changed: bool) -> ApiReport {
     }
 }
 
-/// Why an operation of the config is not in its source. When the checked-in fragment has it and
-/// its route (method and path) is in the source under another `operationId`, upstream renamed
-/// it: the refusal names the new id and the config lines that follow it (never a silent drop).
+/// Why an operation of the config is not in its source: upstream renamed it, or it is gone
+/// (pin it to an older snapshot).
 fn missing_operation(
     config: &Config,
     spec: &config::OperationSpec,
@@ -139,67 +139,71 @@ fn missing_operation(
     previous: Option<&Value>,
     changes: &mut BTreeSet<String>,
 ) -> RegenError {
-    let at = format!("{}#/paths", src.name);
-    if let config::Selector::Id(old) = &spec.selector
-        && let Some((method, path)) = previous.and_then(|p| report::route_of(p, old))
-    {
-        let route = config::Selector::Route { method: method.to_lowercase(), path: path.clone() };
-        let by_route = config::OperationSpec { selector: route, source: spec.source.clone() };
-        if let Ok(Some(found)) = fragment::find(src, &by_route, changes)
-            && let Some(new) = found.op.get("operationId").and_then(Value::as_str)
-        {
-            let names: String = config
-                .names
-                .iter()
-                .filter_map(|(loc, name)| {
-                    let rest = loc.strip_prefix(old.as_str()).filter(|r| r.starts_with(' '))?;
-                    Some(format!("\n    {new}{rest}: {name}"))
-                })
-                .collect();
-            let names = if names.is_empty() {
-                String::new()
-            } else {
-                format!("\nand rename the `names:` locations that start with `{old}` (the type names stay):{names}")
-            };
-            return RegenError::at(
-                format!("{at}/{}/{}", pointer::escape(&path), method.to_lowercase()),
-                format!(
-                    "operation {old} is not in {}, but its route {} {path} is, as `{new}`: upstream renamed the operationId. \
-                     Nothing was written. To follow the rename (the accessor and builder take the new name: a major release), \
-                     change one line in openapi/regen.yaml `operations:`\n  - {old}\nto\n  - {new}{names}",
-                    src.name,
-                    method.to_uppercase()
-                ),
-            );
-        }
+    if let Some(renamed) = previous.and_then(|p| renamed_operation(config, spec, src, p, changes)) {
+        return renamed;
     }
+    let older = config.previous_source.as_deref().filter(|p| *p != src.path);
     RegenError::at(
-        at,
+        format!("{}#/paths", src.name),
         format!(
-            "operation {} is not in {}; to keep it from an older snapshot, pin it in openapi/regen.yaml:\n  operations:\n    - id: {}\n      source: {}\nor remove it from `operations:`",
-            spec.selector,
+            "operation {op} is not in {}; to keep it from an older snapshot, pin it in openapi/regen.yaml:\n  operations:\n    - id: {op}\n      source: {}\nor remove it from `operations:`",
             src.name,
-            spec.selector,
-            config
-                .previous_source
-                .as_deref()
-                .filter(|p| *p != src.path)
-                .unwrap_or("openapi/upstream/<older snapshot>.yaml")
+            older.unwrap_or("openapi/upstream/<older snapshot>.yaml"),
+            op = spec.selector,
         ),
     )
+}
+
+/// When the checked-in fragment has the operation and its route (method and path) is in the
+/// source under another `operationId`, upstream renamed it: the refusal names the new id and the
+/// config lines that follow it (never a silent drop).
+fn renamed_operation(
+    config: &Config,
+    spec: &config::OperationSpec,
+    src: &source::Source,
+    previous: &Value,
+    changes: &mut BTreeSet<String>,
+) -> Option<RegenError> {
+    let config::Selector::Id(old) = &spec.selector else { return None };
+    let (method, path) = report::route_of(previous, old)?;
+    let route = config::Selector::Route { method: method.to_lowercase(), path: path.clone() };
+    let by_route = config::OperationSpec { selector: route, source: spec.source.clone() };
+    let found = fragment::find(src, &by_route, changes).ok()??;
+    let new = found.op.get("operationId").and_then(Value::as_str)?;
+    let names: String = config
+        .names
+        .iter()
+        .filter_map(|(loc, name)| {
+            let rest = loc.strip_prefix(old.as_str()).filter(|r| r.starts_with(' '))?;
+            Some(format!("\n    {new}{rest}: {name}"))
+        })
+        .collect();
+    let names = if names.is_empty() {
+        String::new()
+    } else {
+        format!("\nand rename the `names:` locations that start with `{old}` (the type names stay):{names}")
+    };
+    Some(RegenError::at(
+        format!("{}#/paths/{}/{}", src.name, escape(&path), method.to_lowercase()),
+        format!(
+            "operation {old} is not in {}, but its route {method} {path} is, as `{new}`: upstream renamed the operationId. \
+             Nothing was written. To follow the rename (the accessor and builder take the new name: a major release), \
+             change one line in openapi/regen.yaml `operations:`\n  - {old}\nto\n  - {new}{names}",
+            src.name,
+        ),
+    ))
 }
 
 fn file_name(path: &str) -> String {
     path.rsplit('/').next().unwrap_or(path).to_owned()
 }
 
+/// Loads a file named in the config (paths relative to the workspace root).
+pub type Reader<'a> = dyn Fn(&str) -> Result<Vec<u8>, String> + 'a;
+
 /// Runs the whole pipeline. `read` loads a file named in the config (paths relative to the
 /// workspace root); `existing` is the checked-in fragment, for the summary.
-pub fn regenerate(
-    config: &Config,
-    read: &dyn Fn(&str) -> Result<Vec<u8>, String>,
-    existing: Option<&str>,
-) -> Result<Regenerated, RegenError> {
+pub fn regenerate(config: &Config, read: &Reader<'_>, existing: Option<&str>) -> Result<Regenerated, RegenError> {
     let mut changes: BTreeSet<String> = BTreeSet::new();
     let mut notes = Vec::new();
     let (overlay, sources) = read_sources(config, read, &mut notes)?;
