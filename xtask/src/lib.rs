@@ -353,14 +353,10 @@ fn convert_operations(
     let mut converted = Vec::new();
     let mut per_source: Vec<Vec<String>> = vec![Vec::new(); sources.len()];
     for spec in &config.operations {
-        let idx = match &spec.source {
-            Some(p) => sources.iter().position(|s| s.path == *p).unwrap_or(0),
-            None => 0,
-        };
+        let idx = spec.source.as_ref().and_then(|p| sources.iter().position(|s| s.path == *p)).unwrap_or(0);
         let src = &sources[idx];
-        let found = match fragment::find(src, spec, changes)? {
-            Some(found) => found,
-            None => return Err(missing_operation(config, spec, src, previous, changes)),
+        let Some(found) = fragment::find(src, spec, changes)? else {
+            return Err(missing_operation(config, spec, src, previous, changes));
         };
         let c = fragment::convert(src, idx, found, main_security, hoister, changes)?;
         if converted.iter().any(|o: &fragment::Converted| o.path == c.path && o.method == c.method) {
@@ -373,7 +369,6 @@ fn convert_operations(
         per_source[idx].push(c.op.get("operationId").and_then(Value::as_str).unwrap_or_default().to_owned());
         converted.push(c);
     }
-
     Ok((converted, per_source))
 }
 
@@ -391,21 +386,13 @@ fn hoist_errors(
             .and_then(Value::as_object)
             .is_some_and(|r| r.keys().any(|k| k.starts_with('4') || k.starts_with('5')))
     });
-    match errors::merge(&all_errors, sources, changes)? {
-        Some(merged) => {
-            hoister.hoist(merged, "ErrorResponse", "ErrorResponse", true)?;
-        }
-        None if has_error_status => {
-            hoister.hoist(
-                json!({"description": errors::DESCRIPTION, "type": "object", "additionalProperties": {}}),
-                "ErrorResponse",
-                "ErrorResponse",
-                true,
-            )?;
-        }
-        None => {}
+    let schema = errors::merge(&all_errors, sources, changes)?.or_else(|| {
+        has_error_status
+            .then(|| json!({"description": errors::DESCRIPTION, "type": "object", "additionalProperties": {}}))
+    });
+    if let Some(schema) = schema {
+        hoister.hoist(schema, "ErrorResponse", "ErrorResponse", true)?;
     }
-
     Ok(())
 }
 
