@@ -280,50 +280,29 @@ type LoadedOverlay = (String, String, overlay::Overlay);
 /// overlay action that matched nothing.
 fn read_sources(
     config: &Config,
-    read: &dyn Fn(&str) -> Result<Vec<u8>, String>,
+    read: &Reader<'_>,
     notes: &mut Vec<String>,
 ) -> Result<(Option<LoadedOverlay>, Vec<source::Source>), RegenError> {
     let overlay = match &config.overlay {
         Some(path) => {
-            let bytes = read(path).map_err(RegenError::new)?;
-            let text = String::from_utf8(bytes.clone()).map_err(|_| RegenError::new(format!("{path} is not UTF-8")))?;
-            let o = overlay::Overlay::parse(&file_name(path), &text)?;
-            Some((file_name(path), emit::sha256_hex(&bytes), o))
+            let text = read_text(read, path, path)?;
+            let name = file_name(path);
+            let o = overlay::Overlay::parse(&name, &text)?;
+            Some((name, emit::sha256_hex(text.as_bytes()), o))
         }
         None => None,
     };
     let mut hits = vec![0usize; overlay.as_ref().map_or(0, |o| o.2.actions.len())];
-
     let mut sources: Vec<source::Source> = Vec::new();
     for path in config.sources() {
-        let bytes = read(path).map_err(RegenError::new)?;
-        let name = file_name(path);
-        let text = std::str::from_utf8(&bytes).map_err(|_| RegenError::new(format!("{name} is not UTF-8")))?;
-        // JSON is YAML, so one parser reads both forms upstream publishes.
-        let mut doc: Value = serde_yaml_ng::from_str(text)
-            .map_err(|e| RegenError::new(format!("{name} is neither YAML nor JSON: {e}")))?;
-        let openapi = doc.get("openapi").and_then(Value::as_str).unwrap_or_default().to_owned();
-        if !(openapi.starts_with("3.0.") || openapi.starts_with("3.1.")) {
-            return Err(RegenError::at(
-                format!("{name}#/openapi"),
-                format!("OpenAPI `{openapi}` is not 3.0.x or 3.1.x"),
-            ));
+        let src = read_source(read, path, overlay.as_ref().map(|o| &o.2), &mut hits)?;
+        if sources.iter().any(|s| s.name == src.name) {
+            return Err(RegenError::new(format!(
+                "two sources are named {}; sources need distinct file names",
+                src.name
+            )));
         }
-        if let Some((_, _, o)) = &overlay {
-            o.apply(&mut doc, &mut hits);
-        }
-        let version = doc.pointer("/info/version").and_then(Value::as_str).unwrap_or("unknown").to_owned();
-        if sources.iter().any(|s| s.name == name) {
-            return Err(RegenError::new(format!("two sources are named {name}; sources need distinct file names")));
-        }
-        sources.push(source::Source {
-            name,
-            path: path.to_owned(),
-            sha256: emit::sha256_hex(&bytes),
-            openapi,
-            version,
-            doc,
-        });
+        sources.push(src);
     }
     if let Some((name, _, o)) = &overlay {
         for (i, (a, n)) in o.actions.iter().zip(&hits).enumerate() {
@@ -336,8 +315,37 @@ fn read_sources(
             }
         }
     }
-
     Ok((overlay, sources))
+}
+
+/// The file at `path`, as text (`shown` in the message when it is not UTF-8).
+fn read_text(read: &Reader<'_>, path: &str, shown: &str) -> Result<String, RegenError> {
+    let bytes = read(path).map_err(RegenError::new)?;
+    String::from_utf8(bytes).map_err(|_| RegenError::new(format!("{shown} is not UTF-8")))
+}
+
+/// One source with the overlay applied; `hits[i]` grows by the nodes overlay action `i` selected.
+fn read_source(
+    read: &Reader<'_>,
+    path: &str,
+    overlay: Option<&overlay::Overlay>,
+    hits: &mut [usize],
+) -> Result<source::Source, RegenError> {
+    let name = file_name(path);
+    let text = read_text(read, path, &name)?;
+    // JSON is YAML, so one parser reads both forms upstream publishes.
+    let mut doc: Value =
+        serde_yaml_ng::from_str(&text).map_err(|e| RegenError::new(format!("{name} is neither YAML nor JSON: {e}")))?;
+    let openapi = doc.get("openapi").and_then(Value::as_str).unwrap_or_default().to_owned();
+    if !(openapi.starts_with("3.0.") || openapi.starts_with("3.1.")) {
+        return Err(RegenError::at(format!("{name}#/openapi"), format!("OpenAPI `{openapi}` is not 3.0.x or 3.1.x")));
+    }
+    if let Some(o) = overlay {
+        o.apply(&mut doc, hits);
+    }
+    let version = doc.pointer("/info/version").and_then(Value::as_str).unwrap_or("unknown").to_owned();
+    let sha256 = emit::sha256_hex(text.as_bytes());
+    Ok(source::Source { name, path: path.to_owned(), sha256, openapi, version, doc })
 }
 
 /// Finds and converts every operation of the config, in its order; with the operationIds read
