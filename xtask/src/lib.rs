@@ -214,39 +214,14 @@ pub fn regenerate(config: &Config, read: &Reader<'_>, existing: Option<&str>) ->
     let (mut converted, per_source) =
         convert_operations(config, &sources, previous.as_ref(), &main_security, &mut hoister, &mut changes)?;
     hoist_errors(&mut converted, &sources, &mut hoister, &mut changes)?;
-    let mut doc = document(&sources, &converted);
     let schemes = security_schemes(&main_security, &converted, &sources, &mut changes)?;
-    let mut components = Map::new();
-    components.insert(
-        "schemas".into(),
-        Value::Object(hoister.components.iter().map(|(n, (s, _))| (n.clone(), s.clone())).collect()),
-    );
-    if !schemes.is_empty() {
-        components
-            .insert("securitySchemes".into(), Value::Object(schemes.into_iter().map(|(n, (s, _))| (n, s)).collect()));
-    }
-    doc.insert("components".into(), Value::Object(components));
-    let mut doc = Value::Object(doc);
+    let schemas = hoister.components.iter().map(|(n, (s, _))| (n.clone(), s.clone())).collect();
+    let mut doc = document(&sources, &converted, schemas, schemes);
     schema::strip_markers(&mut doc);
-
-    for (loc, name) in &config.names {
-        if !hoister.used_locations.contains(loc) {
-            notes
-                .push(format!("names: `{loc}: {name}` matches no schema location (stale entry in openapi/regen.yaml)"));
-        }
-    }
-
-    if let Err(errs) = contract::check(&doc) {
-        let list: Vec<String> = errs.iter().map(ToString::to_string).collect();
-        return Err(RegenError::new(format!(
-            "the fragment would break the contract, so nothing was written:\n  {}",
-            list.join("\n  ")
-        )));
-    }
-
-    // What build.rs refuses, regen refuses first (the same code).
-    operations::generate(&doc, &operations::TYPES)
-        .map_err(|e| RegenError::new(format!("the fragment would not build, so nothing was written: {e}")))?;
+    notes.extend(config.names.iter().filter(|(loc, _)| !hoister.used_locations.contains(loc)).map(|(loc, name)| {
+        format!("names: `{loc}: {name}` matches no schema location (stale entry in openapi/regen.yaml)")
+    }));
+    builds(&doc)?;
 
     let conversions: Vec<String> = changes.into_iter().collect();
     let header = emit::Header {
@@ -262,6 +237,21 @@ pub fn regenerate(config: &Config, read: &Reader<'_>, existing: Option<&str>) ->
         None => (Vec::new(), None),
     };
     Ok(Regenerated { text, conversions, changes, notes, api })
+}
+
+/// Regen refuses first what the build would (the same code): a breach of the contract, or a
+/// fragment the generator cannot take.
+fn builds(doc: &Value) -> Result<(), RegenError> {
+    if let Err(errs) = contract::check(doc) {
+        let list: Vec<String> = errs.iter().map(ToString::to_string).collect();
+        return Err(RegenError::new(format!(
+            "the fragment would break the contract, so nothing was written:\n  {}",
+            list.join("\n  ")
+        )));
+    }
+    operations::generate(doc, &operations::TYPES)
+        .map_err(|e| RegenError::new(format!("the fragment would not build, so nothing was written: {e}")))?;
+    Ok(())
 }
 
 /// What changed against the checked-in fragment: upstream's changes in words, and the API change.
@@ -404,8 +394,13 @@ fn hoist_errors(
     Ok(())
 }
 
-/// The fragment without its components: version, info, servers, security, tags, paths.
-fn document(sources: &[source::Source], converted: &[fragment::Converted]) -> Map<String, Value> {
+/// The fragment: version, info, servers, security, tags, paths, components.
+fn document(
+    sources: &[source::Source],
+    converted: &[fragment::Converted],
+    schemas: Map<String, Value>,
+    schemes: Map<String, Value>,
+) -> Value {
     let main = &sources[0];
     let mut doc = Map::new();
     doc.insert("openapi".into(), json!("3.0.3"));
@@ -441,33 +436,30 @@ fn document(sources: &[source::Source], converted: &[fragment::Converted]) -> Ma
         }
     }
     doc.insert("paths".into(), Value::Object(paths));
-
-    doc
+    let mut components = Map::from_iter([("schemas".to_owned(), Value::Object(schemas))]);
+    if !schemes.is_empty() {
+        components.insert("securitySchemes".into(), Value::Object(schemes));
+    }
+    doc.insert("components".into(), Value::Object(components));
+    Value::Object(doc)
 }
 
-/// The security schemes the fragment uses: the global ones from the main source, each
+/// The security schemes the fragment uses, by name: the global ones from the main source, each
 /// operation's from its own.
 fn security_schemes(
     main_security: &Value,
     converted: &[fragment::Converted],
     sources: &[source::Source],
     changes: &mut BTreeSet<String>,
-) -> Result<BTreeMap<String, (Value, String)>, RegenError> {
-    let mut schemes: BTreeMap<String, (Value, String)> = BTreeMap::new();
-    let mut wanted: Vec<(usize, String)> = Vec::new();
-    for req in main_security.as_array().into_iter().flatten() {
-        for k in req.as_object().into_iter().flat_map(|o| o.keys()) {
-            wanted.push((0, k.clone()));
-        }
-    }
-    for c in converted {
-        for k in &c.schemes {
-            wanted.push((c.source, k.clone()));
-        }
-    }
+) -> Result<Map<String, Value>, RegenError> {
+    let global = main_security.as_array().into_iter().flatten().flat_map(|req| req.as_object().into_iter().flatten());
+    let wanted =
+        global.map(|(k, _)| (0, k)).chain(converted.iter().flat_map(|c| c.schemes.iter().map(|k| (c.source, k))));
+    // Each scheme with the source it was taken from.
+    let mut schemes: BTreeMap<&str, (&Value, &str)> = BTreeMap::new();
     for (idx, name) in wanted {
         let src = &sources[idx];
-        let ptr = format!("/components/securitySchemes/{}", pointer::escape(&name));
+        let ptr = format!("/components/securitySchemes/{}", escape(name));
         let Some(def) = src.doc.pointer(&ptr) else {
             return Err(src.refuse(
                 "/components/securitySchemes",
@@ -481,20 +473,18 @@ fn security_schemes(
                 "define the scheme",
             ));
         };
-        match schemes.get(&name) {
-            Some((other, from)) if other != def => {
-                if *from != src.name {
-                    changes.insert(format!(
-                        "{}#{ptr}: security scheme {name} differs from {from}'s; {from}'s is kept",
-                        src.name
-                    ));
-                }
+        match schemes.get(name.as_str()) {
+            None => {
+                schemes.insert(name, (def, &src.name));
+            }
+            Some((other, from)) if *other != def && *from != src.name => {
+                changes.insert(format!(
+                    "{}#{ptr}: security scheme {name} differs from {from}'s; {from}'s is kept",
+                    src.name
+                ));
             }
             Some(_) => {}
-            None => {
-                schemes.insert(name, (def.clone(), src.name.clone()));
-            }
         }
     }
-    Ok(schemes)
+    Ok(schemes.into_iter().map(|(n, (s, _))| (n.to_owned(), s.clone())).collect())
 }
