@@ -59,27 +59,21 @@ impl Config {
     pub fn parse(text: &str) -> Result<Self, RegenError> {
         let v: Value = serde_yaml_ng::from_str(text)
             .map_err(|e| RegenError::new(format!("regen config is not valid YAML: {e}")))?;
-        let string = |name: &str| v.get(name).and_then(Value::as_str).map(str::to_owned);
         if v.get("snapshot").is_some() {
             return Err(RegenError::at("/snapshot", "`snapshot:` is now `source:`"));
         }
         let source =
-            string("source").ok_or_else(|| RegenError::at("/source", "regen config needs `source: <file>`"))?;
+            string(&v, "source").ok_or_else(|| RegenError::at("/source", "regen config needs `source: <file>`"))?;
         let output =
-            string("output").ok_or_else(|| RegenError::at("/output", "regen config needs `output: <file>`"))?;
+            string(&v, "output").ok_or_else(|| RegenError::at("/output", "regen config needs `output: <file>`"))?;
         let ops = v.get("operations").and_then(Value::as_array).ok_or_else(|| {
             RegenError::at("/operations", "regen config needs a list of operations (operationId or `METHOD /path`)")
         })?;
-        let mut operations = Vec::new();
-        for (i, op) in ops.iter().enumerate() {
-            let (text, source) = match op {
-                Value::String(s) => (s.clone(), None),
-                Value::Object(m) => (
-                    m.get("id").and_then(Value::as_str).map(str::to_owned).ok_or_else(|| {
-                        RegenError::at(format!("/operations/{i}/id"), "an operation entry needs `id:`")
-                    })?,
-                    m.get("source").and_then(Value::as_str).map(str::to_owned),
-                ),
+        let operations = ops.iter().enumerate().map(|(i, op)| {
+            let text = match op {
+                Value::String(s) => s.clone(),
+                Value::Object(_) => string(op, "id")
+                    .ok_or_else(|| RegenError::at(format!("/operations/{i}/id"), "an operation entry needs `id:`"))?,
                 _ => {
                     return Err(RegenError::at(
                         format!("/operations/{i}"),
@@ -87,8 +81,9 @@ impl Config {
                     ));
                 }
             };
-            operations.push(OperationSpec { selector: Selector::parse(&text), source });
-        }
+            Ok(OperationSpec { selector: Selector::parse(&text), source: string(op, "source") })
+        });
+        let operations = operations.collect::<Result<_, _>>()?;
         let mut names = Vec::new();
         if let Some(map) = v.get("names") {
             let map =
@@ -100,7 +95,7 @@ impl Config {
                 names.push((crate::names::location(loc), name.to_owned()));
             }
         }
-        Ok(Self { source, output, overlay: string("overlay"), operations, names, previous_source: None })
+        Ok(Self { source, output, overlay: string(&v, "overlay"), operations, names, previous_source: None })
     }
 
     /// Every source file named in the config: the main one first, then pinned ones, once each.
@@ -115,6 +110,10 @@ impl Config {
         }
         out
     }
+}
+
+fn string(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(Value::as_str).map(str::to_owned)
 }
 
 pub fn is_type_name(n: &str) -> bool {

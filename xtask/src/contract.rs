@@ -7,14 +7,11 @@ use serde_json::Value;
 
 /// Checks the whole fragment; every breach is reported, not only the first.
 pub fn check(doc: &Value) -> Result<(), Vec<RegenError>> {
-    let breaches = contract::check(doc, &TYPES);
-    if breaches.is_empty() {
-        return Ok(());
-    }
-    Err(breaches
+    let breaches: Vec<RegenError> = contract::check(doc, &TYPES)
         .into_iter()
         .map(|b| {
             RegenError::at(format!("fragment#{}", b.pointer), format!("breaks the fragment contract: {}", b.message))
         })
-        .collect())
+        .collect();
+    if breaches.is_empty() { Ok(()) } else { Err(breaches) }
 }

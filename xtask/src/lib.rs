@@ -38,6 +38,7 @@ pub mod source;
 pub mod operations;
 
 pub use config::Config;
+use pointer::escape;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -129,9 +130,8 @@ fn api_change(old: &Value, new: &Value, text_changed: bool) -> ApiReport {
     }
 }
 
-/// Why an operation of the config is not in its source. When the checked-in fragment has it and
-/// its route (method and path) is in the source under another `operationId`, upstream renamed
-/// it: the refusal names the new id and the config lines that follow it (never a silent drop).
+/// Why an operation of the config is not in its source: upstream renamed it, or it is gone
+/// (pin it to an older snapshot).
 fn missing_operation(
     config: &Config,
     spec: &config::OperationSpec,
@@ -139,67 +139,71 @@ fn missing_operation(
     previous: Option<&Value>,
     changes: &mut BTreeSet<String>,
 ) -> RegenError {
-    let at = format!("{}#/paths", src.name);
-    if let config::Selector::Id(old) = &spec.selector
-        && let Some((method, path)) = previous.and_then(|p| report::route_of(p, old))
-    {
-        let route = config::Selector::Route { method: method.to_lowercase(), path: path.clone() };
-        let by_route = config::OperationSpec { selector: route, source: spec.source.clone() };
-        if let Ok(Some(found)) = fragment::find(src, &by_route, changes)
-            && let Some(new) = found.op.get("operationId").and_then(Value::as_str)
-        {
-            let names: String = config
-                .names
-                .iter()
-                .filter_map(|(loc, name)| {
-                    let rest = loc.strip_prefix(old.as_str()).filter(|r| r.starts_with(' '))?;
-                    Some(format!("\n    {new}{rest}: {name}"))
-                })
-                .collect();
-            let names = if names.is_empty() {
-                String::new()
-            } else {
-                format!("\nand rename the `names:` locations that start with `{old}` (the type names stay):{names}")
-            };
-            return RegenError::at(
-                format!("{at}/{}/{}", pointer::escape(&path), method.to_lowercase()),
-                format!(
-                    "operation {old} is not in {}, but its route {} {path} is, as `{new}`: upstream renamed the operationId. \
-                     Nothing was written. To follow the rename (the accessor and builder take the new name: a major release), \
-                     change one line in openapi/regen.yaml `operations:`\n  - {old}\nto\n  - {new}{names}",
-                    src.name,
-                    method.to_uppercase()
-                ),
-            );
-        }
+    if let Some(renamed) = previous.and_then(|p| renamed_operation(config, spec, src, p, changes)) {
+        return renamed;
     }
+    let older = config.previous_source.as_deref().filter(|p| *p != src.path);
     RegenError::at(
-        at,
+        format!("{}#/paths", src.name),
         format!(
-            "operation {} is not in {}; to keep it from an older snapshot, pin it in openapi/regen.yaml:\n  operations:\n    - id: {}\n      source: {}\nor remove it from `operations:`",
-            spec.selector,
+            "operation {op} is not in {}; to keep it from an older snapshot, pin it in openapi/regen.yaml:\n  operations:\n    - id: {op}\n      source: {}\nor remove it from `operations:`",
             src.name,
-            spec.selector,
-            config
-                .previous_source
-                .as_deref()
-                .filter(|p| *p != src.path)
-                .unwrap_or("openapi/upstream/<older snapshot>.yaml")
+            older.unwrap_or("openapi/upstream/<older snapshot>.yaml"),
+            op = spec.selector,
         ),
     )
+}
+
+/// When the checked-in fragment has the operation and its route (method and path) is in the
+/// source under another `operationId`, upstream renamed it: the refusal names the new id and the
+/// config lines that follow it (never a silent drop).
+fn renamed_operation(
+    config: &Config,
+    spec: &config::OperationSpec,
+    src: &source::Source,
+    previous: &Value,
+    changes: &mut BTreeSet<String>,
+) -> Option<RegenError> {
+    let config::Selector::Id(old) = &spec.selector else { return None };
+    let (method, path) = report::route_of(previous, old)?;
+    let route = config::Selector::Route { method: method.to_lowercase(), path: path.clone() };
+    let by_route = config::OperationSpec { selector: route, source: spec.source.clone() };
+    let found = fragment::find(src, &by_route, changes).ok()??;
+    let new = found.op.get("operationId").and_then(Value::as_str)?;
+    let names: String = config
+        .names
+        .iter()
+        .filter_map(|(loc, name)| {
+            let rest = loc.strip_prefix(old.as_str()).filter(|r| r.starts_with(' '))?;
+            Some(format!("\n    {new}{rest}: {name}"))
+        })
+        .collect();
+    let names = if names.is_empty() {
+        String::new()
+    } else {
+        format!("\nand rename the `names:` locations that start with `{old}` (the type names stay):{names}")
+    };
+    Some(RegenError::at(
+        format!("{}#/paths/{}/{}", src.name, escape(&path), method.to_lowercase()),
+        format!(
+            "operation {old} is not in {}, but its route {method} {path} is, as `{new}`: upstream renamed the operationId. \
+             Nothing was written. To follow the rename (the accessor and builder take the new name: a major release), \
+             change one line in openapi/regen.yaml `operations:`\n  - {old}\nto\n  - {new}{names}",
+            src.name,
+        ),
+    ))
 }
 
 fn file_name(path: &str) -> String {
     path.rsplit('/').next().unwrap_or(path).to_owned()
 }
 
+/// Loads a file named in the config (paths relative to the workspace root).
+pub type Reader<'a> = dyn Fn(&str) -> Result<Vec<u8>, String> + 'a;
+
 /// Runs the whole pipeline. `read` loads a file named in the config (paths relative to the
 /// workspace root); `existing` is the checked-in fragment, for the summary.
-pub fn regenerate(
-    config: &Config,
-    read: &dyn Fn(&str) -> Result<Vec<u8>, String>,
-    existing: Option<&str>,
-) -> Result<Regenerated, RegenError> {
+pub fn regenerate(config: &Config, read: &Reader<'_>, existing: Option<&str>) -> Result<Regenerated, RegenError> {
     let mut changes: BTreeSet<String> = BTreeSet::new();
     let mut notes = Vec::new();
     let (overlay, sources) = read_sources(config, read, &mut notes)?;
@@ -210,39 +214,14 @@ pub fn regenerate(
     let (mut converted, per_source) =
         convert_operations(config, &sources, previous.as_ref(), &main_security, &mut hoister, &mut changes)?;
     hoist_errors(&mut converted, &sources, &mut hoister, &mut changes)?;
-    let mut doc = document(&sources, &converted);
     let schemes = security_schemes(&main_security, &converted, &sources, &mut changes)?;
-    let mut components = Map::new();
-    components.insert(
-        "schemas".into(),
-        Value::Object(hoister.components.iter().map(|(n, (s, _))| (n.clone(), s.clone())).collect()),
-    );
-    if !schemes.is_empty() {
-        components
-            .insert("securitySchemes".into(), Value::Object(schemes.into_iter().map(|(n, (s, _))| (n, s)).collect()));
-    }
-    doc.insert("components".into(), Value::Object(components));
-    let mut doc = Value::Object(doc);
+    let schemas = hoister.components.iter().map(|(n, (s, _))| (n.clone(), s.clone())).collect();
+    let mut doc = document(&sources, &converted, schemas, schemes);
     schema::strip_markers(&mut doc);
-
-    for (loc, name) in &config.names {
-        if !hoister.used_locations.contains(loc) {
-            notes
-                .push(format!("names: `{loc}: {name}` matches no schema location (stale entry in openapi/regen.yaml)"));
-        }
-    }
-
-    if let Err(errs) = contract::check(&doc) {
-        let list: Vec<String> = errs.iter().map(ToString::to_string).collect();
-        return Err(RegenError::new(format!(
-            "the fragment would break the contract, so nothing was written:\n  {}",
-            list.join("\n  ")
-        )));
-    }
-
-    // What build.rs refuses, regen refuses first (the same code).
-    operations::generate(&doc, &operations::TYPES)
-        .map_err(|e| RegenError::new(format!("the fragment would not build, so nothing was written: {e}")))?;
+    notes.extend(config.names.iter().filter(|(loc, _)| !hoister.used_locations.contains(loc)).map(|(loc, name)| {
+        format!("names: `{loc}: {name}` matches no schema location (stale entry in openapi/regen.yaml)")
+    }));
+    builds(&doc)?;
 
     let conversions: Vec<String> = changes.into_iter().collect();
     let header = emit::Header {
@@ -258,6 +237,21 @@ pub fn regenerate(
         None => (Vec::new(), None),
     };
     Ok(Regenerated { text, conversions, changes, notes, api })
+}
+
+/// Regen refuses first what the build would (the same code): a breach of the contract, or a
+/// fragment the generator cannot take.
+fn builds(doc: &Value) -> Result<(), RegenError> {
+    if let Err(errs) = contract::check(doc) {
+        let list: Vec<String> = errs.iter().map(ToString::to_string).collect();
+        return Err(RegenError::new(format!(
+            "the fragment would break the contract, so nothing was written:\n  {}",
+            list.join("\n  ")
+        )));
+    }
+    operations::generate(doc, &operations::TYPES)
+        .map_err(|e| RegenError::new(format!("the fragment would not build, so nothing was written: {e}")))?;
+    Ok(())
 }
 
 /// What changed against the checked-in fragment: upstream's changes in words, and the API change.
@@ -276,50 +270,29 @@ type LoadedOverlay = (String, String, overlay::Overlay);
 /// overlay action that matched nothing.
 fn read_sources(
     config: &Config,
-    read: &dyn Fn(&str) -> Result<Vec<u8>, String>,
+    read: &Reader<'_>,
     notes: &mut Vec<String>,
 ) -> Result<(Option<LoadedOverlay>, Vec<source::Source>), RegenError> {
     let overlay = match &config.overlay {
         Some(path) => {
-            let bytes = read(path).map_err(RegenError::new)?;
-            let text = String::from_utf8(bytes.clone()).map_err(|_| RegenError::new(format!("{path} is not UTF-8")))?;
-            let o = overlay::Overlay::parse(&file_name(path), &text)?;
-            Some((file_name(path), emit::sha256_hex(&bytes), o))
+            let text = read_text(read, path, path)?;
+            let name = file_name(path);
+            let o = overlay::Overlay::parse(&name, &text)?;
+            Some((name, emit::sha256_hex(text.as_bytes()), o))
         }
         None => None,
     };
     let mut hits = vec![0usize; overlay.as_ref().map_or(0, |o| o.2.actions.len())];
-
     let mut sources: Vec<source::Source> = Vec::new();
     for path in config.sources() {
-        let bytes = read(path).map_err(RegenError::new)?;
-        let name = file_name(path);
-        let text = std::str::from_utf8(&bytes).map_err(|_| RegenError::new(format!("{name} is not UTF-8")))?;
-        // JSON is YAML, so one parser reads both forms upstream publishes.
-        let mut doc: Value = serde_yaml_ng::from_str(text)
-            .map_err(|e| RegenError::new(format!("{name} is neither YAML nor JSON: {e}")))?;
-        let openapi = doc.get("openapi").and_then(Value::as_str).unwrap_or_default().to_owned();
-        if !(openapi.starts_with("3.0.") || openapi.starts_with("3.1.")) {
-            return Err(RegenError::at(
-                format!("{name}#/openapi"),
-                format!("OpenAPI `{openapi}` is not 3.0.x or 3.1.x"),
-            ));
+        let src = read_source(read, path, overlay.as_ref().map(|o| &o.2), &mut hits)?;
+        if sources.iter().any(|s| s.name == src.name) {
+            return Err(RegenError::new(format!(
+                "two sources are named {}; sources need distinct file names",
+                src.name
+            )));
         }
-        if let Some((_, _, o)) = &overlay {
-            o.apply(&mut doc, &mut hits);
-        }
-        let version = doc.pointer("/info/version").and_then(Value::as_str).unwrap_or("unknown").to_owned();
-        if sources.iter().any(|s| s.name == name) {
-            return Err(RegenError::new(format!("two sources are named {name}; sources need distinct file names")));
-        }
-        sources.push(source::Source {
-            name,
-            path: path.to_owned(),
-            sha256: emit::sha256_hex(&bytes),
-            openapi,
-            version,
-            doc,
-        });
+        sources.push(src);
     }
     if let Some((name, _, o)) = &overlay {
         for (i, (a, n)) in o.actions.iter().zip(&hits).enumerate() {
@@ -332,8 +305,37 @@ fn read_sources(
             }
         }
     }
-
     Ok((overlay, sources))
+}
+
+/// The file at `path`, as text (`shown` in the message when it is not UTF-8).
+fn read_text(read: &Reader<'_>, path: &str, shown: &str) -> Result<String, RegenError> {
+    let bytes = read(path).map_err(RegenError::new)?;
+    String::from_utf8(bytes).map_err(|_| RegenError::new(format!("{shown} is not UTF-8")))
+}
+
+/// One source with the overlay applied; `hits[i]` grows by the nodes overlay action `i` selected.
+fn read_source(
+    read: &Reader<'_>,
+    path: &str,
+    overlay: Option<&overlay::Overlay>,
+    hits: &mut [usize],
+) -> Result<source::Source, RegenError> {
+    let name = file_name(path);
+    let text = read_text(read, path, &name)?;
+    // JSON is YAML, so one parser reads both forms upstream publishes.
+    let mut doc: Value =
+        serde_yaml_ng::from_str(&text).map_err(|e| RegenError::new(format!("{name} is neither YAML nor JSON: {e}")))?;
+    let openapi = doc.get("openapi").and_then(Value::as_str).unwrap_or_default().to_owned();
+    if !(openapi.starts_with("3.0.") || openapi.starts_with("3.1.")) {
+        return Err(RegenError::at(format!("{name}#/openapi"), format!("OpenAPI `{openapi}` is not 3.0.x or 3.1.x")));
+    }
+    if let Some(o) = overlay {
+        o.apply(&mut doc, hits);
+    }
+    let version = doc.pointer("/info/version").and_then(Value::as_str).unwrap_or("unknown").to_owned();
+    let sha256 = emit::sha256_hex(text.as_bytes());
+    Ok(source::Source { name, path: path.to_owned(), sha256, openapi, version, doc })
 }
 
 /// Finds and converts every operation of the config, in its order; with the operationIds read
@@ -349,14 +351,10 @@ fn convert_operations(
     let mut converted = Vec::new();
     let mut per_source: Vec<Vec<String>> = vec![Vec::new(); sources.len()];
     for spec in &config.operations {
-        let idx = match &spec.source {
-            Some(p) => sources.iter().position(|s| s.path == *p).unwrap_or(0),
-            None => 0,
-        };
+        let idx = spec.source.as_ref().and_then(|p| sources.iter().position(|s| s.path == *p)).unwrap_or(0);
         let src = &sources[idx];
-        let found = match fragment::find(src, spec, changes)? {
-            Some(found) => found,
-            None => return Err(missing_operation(config, spec, src, previous, changes)),
+        let Some(found) = fragment::find(src, spec, changes)? else {
+            return Err(missing_operation(config, spec, src, previous, changes));
         };
         let c = fragment::convert(src, idx, found, main_security, hoister, changes)?;
         if converted.iter().any(|o: &fragment::Converted| o.path == c.path && o.method == c.method) {
@@ -369,7 +367,6 @@ fn convert_operations(
         per_source[idx].push(c.op.get("operationId").and_then(Value::as_str).unwrap_or_default().to_owned());
         converted.push(c);
     }
-
     Ok((converted, per_source))
 }
 
@@ -387,26 +384,23 @@ fn hoist_errors(
             .and_then(Value::as_object)
             .is_some_and(|r| r.keys().any(|k| k.starts_with('4') || k.starts_with('5')))
     });
-    match errors::merge(&all_errors, sources, changes)? {
-        Some(merged) => {
-            hoister.hoist(merged, "ErrorResponse", "ErrorResponse", true)?;
-        }
-        None if has_error_status => {
-            hoister.hoist(
-                json!({"description": errors::DESCRIPTION, "type": "object", "additionalProperties": {}}),
-                "ErrorResponse",
-                "ErrorResponse",
-                true,
-            )?;
-        }
-        None => {}
+    let schema = errors::merge(&all_errors, sources, changes)?.or_else(|| {
+        has_error_status
+            .then(|| json!({"description": errors::DESCRIPTION, "type": "object", "additionalProperties": {}}))
+    });
+    if let Some(schema) = schema {
+        hoister.hoist(schema, "ErrorResponse", "ErrorResponse", true)?;
     }
-
     Ok(())
 }
 
-/// The fragment without its components: version, info, servers, security, tags, paths.
-fn document(sources: &[source::Source], converted: &[fragment::Converted]) -> Map<String, Value> {
+/// The fragment: version, info, servers, security, tags, paths, components.
+fn document(
+    sources: &[source::Source],
+    converted: &[fragment::Converted],
+    schemas: Map<String, Value>,
+    schemes: Map<String, Value>,
+) -> Value {
     let main = &sources[0];
     let mut doc = Map::new();
     doc.insert("openapi".into(), json!("3.0.3"));
@@ -442,33 +436,30 @@ fn document(sources: &[source::Source], converted: &[fragment::Converted]) -> Ma
         }
     }
     doc.insert("paths".into(), Value::Object(paths));
-
-    doc
+    let mut components = Map::from_iter([("schemas".to_owned(), Value::Object(schemas))]);
+    if !schemes.is_empty() {
+        components.insert("securitySchemes".into(), Value::Object(schemes));
+    }
+    doc.insert("components".into(), Value::Object(components));
+    Value::Object(doc)
 }
 
-/// The security schemes the fragment uses: the global ones from the main source, each
+/// The security schemes the fragment uses, by name: the global ones from the main source, each
 /// operation's from its own.
 fn security_schemes(
     main_security: &Value,
     converted: &[fragment::Converted],
     sources: &[source::Source],
     changes: &mut BTreeSet<String>,
-) -> Result<BTreeMap<String, (Value, String)>, RegenError> {
-    let mut schemes: BTreeMap<String, (Value, String)> = BTreeMap::new();
-    let mut wanted: Vec<(usize, String)> = Vec::new();
-    for req in main_security.as_array().into_iter().flatten() {
-        for k in req.as_object().into_iter().flat_map(|o| o.keys()) {
-            wanted.push((0, k.clone()));
-        }
-    }
-    for c in converted {
-        for k in &c.schemes {
-            wanted.push((c.source, k.clone()));
-        }
-    }
+) -> Result<Map<String, Value>, RegenError> {
+    let global = main_security.as_array().into_iter().flatten().flat_map(|req| req.as_object().into_iter().flatten());
+    let wanted =
+        global.map(|(k, _)| (0, k)).chain(converted.iter().flat_map(|c| c.schemes.iter().map(|k| (c.source, k))));
+    // Each scheme with the source it was taken from.
+    let mut schemes: BTreeMap<&str, (&Value, &str)> = BTreeMap::new();
     for (idx, name) in wanted {
         let src = &sources[idx];
-        let ptr = format!("/components/securitySchemes/{}", pointer::escape(&name));
+        let ptr = format!("/components/securitySchemes/{}", escape(name));
         let Some(def) = src.doc.pointer(&ptr) else {
             return Err(src.refuse(
                 "/components/securitySchemes",
@@ -482,20 +473,18 @@ fn security_schemes(
                 "define the scheme",
             ));
         };
-        match schemes.get(&name) {
-            Some((other, from)) if other != def => {
-                if *from != src.name {
-                    changes.insert(format!(
-                        "{}#{ptr}: security scheme {name} differs from {from}'s; {from}'s is kept",
-                        src.name
-                    ));
-                }
+        match schemes.get(name.as_str()) {
+            None => {
+                schemes.insert(name, (def, &src.name));
+            }
+            Some((other, from)) if *other != def && *from != src.name => {
+                changes.insert(format!(
+                    "{}#{ptr}: security scheme {name} differs from {from}'s; {from}'s is kept",
+                    src.name
+                ));
             }
             Some(_) => {}
-            None => {
-                schemes.insert(name, (def.clone(), src.name.clone()));
-            }
         }
     }
-    Ok(schemes)
+    Ok(schemes.into_iter().map(|(n, (s, _))| (n.to_owned(), s.clone())).collect())
 }

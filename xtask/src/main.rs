@@ -65,17 +65,18 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match run(&args) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
-        }
-    }
+    run(&args).unwrap_or_else(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    })
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+fn write(path: &Path, bytes: impl AsRef<[u8]>) -> Result<(), String> {
+    std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// The config's path and the workspace root its paths are relative to: the nearest directory
@@ -102,16 +103,13 @@ fn run(args: &Args) -> Result<ExitCode, String> {
     let mut config = Config::parse(&config_text).map_err(|e| format!("{}: {e}", config_path.display()))?;
 
     // --spec: the new main source, by the name it will have once recorded.
-    let spec_bytes = match &args.spec {
-        Some(spec) => {
-            let bytes = read(spec)?;
-            let name = spec.file_name().ok_or_else(|| format!("{} is not a file", spec.display()))?;
-            let recorded = format!("openapi/upstream/{}", name.to_string_lossy());
-            config.previous_source = Some(std::mem::replace(&mut config.source, recorded));
-            Some(bytes)
-        }
-        None => None,
-    };
+    let mut spec_bytes = None;
+    if let Some(spec) = &args.spec {
+        spec_bytes = Some(read(spec)?);
+        let name = spec.file_name().ok_or_else(|| format!("{} is not a file", spec.display()))?;
+        let recorded = format!("openapi/upstream/{}", name.to_string_lossy());
+        config.previous_source = Some(std::mem::replace(&mut config.source, recorded));
+    }
     let reader = |p: &str| -> Result<Vec<u8>, String> {
         match &spec_bytes {
             Some(b) if p == config.source => Ok(b.clone()),
@@ -131,12 +129,12 @@ fn run(args: &Args) -> Result<ExitCode, String> {
         return Ok(check(args, shown, existing.as_deref(), &result.text));
     }
     if let (Some(spec), Some(bytes)) = (&args.spec, &spec_bytes) {
-        record_spec(spec, bytes, &root.join(&config.source), &config.source, &config_path, &config_text)?;
+        record_spec(spec, bytes, &root, &config.source, &config_path, &config_text)?;
     }
     if existing.as_deref() == Some(result.text.as_str()) {
         println!("{shown} is up to date");
     } else {
-        std::fs::write(&out, &result.text).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+        write(&out, &result.text)?;
         println!("wrote {shown} ({} bytes)", result.text.len());
     }
     Ok(ExitCode::SUCCESS)
@@ -161,25 +159,27 @@ fn check(args: &Args, shown: &str, existing: Option<&str>, text: &str) -> ExitCo
     ExitCode::from(1)
 }
 
-/// `--spec`: the new document copied into openapi/upstream/ and its name recorded as `source:`.
+/// `--spec`: the new document copied into openapi/upstream/ and its name recorded as `source:`
+/// (relative to `root`).
 fn record_spec(
     spec: &Path,
     bytes: &[u8],
-    dest: &Path,
+    root: &Path,
     source: &str,
     config_path: &Path,
     config_text: &str,
 ) -> Result<(), String> {
-    if std::fs::read(dest).ok().as_deref() != Some(bytes) {
+    let dest = root.join(source);
+    if read(&dest).ok().as_deref() != Some(bytes) {
         if let Some(dir) = dest.parent() {
             std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         }
-        std::fs::write(dest, bytes).map_err(|e| format!("cannot write {}: {e}", dest.display()))?;
+        write(&dest, bytes)?;
         println!("copied {} to {source}", spec.display());
     }
     let updated = config::set_source(config_text, source).map_err(|e| e.to_string())?;
     if updated != config_text {
-        std::fs::write(config_path, updated).map_err(|e| format!("cannot write {}: {e}", config_path.display()))?;
+        write(config_path, updated)?;
         println!("recorded `source: {source}` in {}", config_path.display());
     }
     Ok(())

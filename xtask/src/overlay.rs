@@ -7,7 +7,7 @@
 
 use crate::RegenError;
 use crate::pointer::unescape;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use serde_json_path::JsonPath;
 
 #[derive(Debug, Clone)]
@@ -144,14 +144,12 @@ pub fn suggest(doc: &Value, edits: &[(String, Edit)], why: &str) -> String {
     let list: Vec<Value> = edits
         .iter()
         .map(|(pointer, edit)| {
-            let mut m = Map::new();
-            m.insert("target".into(), json!(jsonpath_of(doc, pointer)));
-            m.insert("description".into(), json!(why));
+            let mut action = json!({"target": jsonpath_of(doc, pointer), "description": why});
             match edit {
-                Edit::Update(v) => m.insert("update".into(), v.clone()),
-                Edit::Remove => m.insert("remove".into(), json!(true)),
-            };
-            Value::Object(m)
+                Edit::Update(v) => action["update"] = v.clone(),
+                Edit::Remove => action["remove"] = json!(true),
+            }
+            action
         })
         .collect();
     let yaml = serde_yaml_ng::to_string(&Value::Array(list)).unwrap_or_default();

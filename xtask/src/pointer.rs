@@ -1,9 +1,8 @@
 //! JSON pointers (RFC 6901): the one spelling of a segment every module writes and reads.
 
-/// Escapes one JSON-pointer segment (RFC 6901).
-pub fn escape(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
-}
+/// Escapes one JSON-pointer segment (RFC 6901): the generator's own, which the build's
+/// contract check writes its pointers with.
+pub use crate::operations::contract::escape;
 
 /// The segment an escaped one stands for (`~1` is `/`, `~0` is `~`).
 pub fn unescape(segment: &str) -> String {

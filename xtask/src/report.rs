@@ -160,26 +160,15 @@ fn diff<'a, V: PartialEq>(before: &'a BTreeMap<String, V>, after: &'a BTreeMap<S
 
 /// The `# types:` lines of a fragment's header: location -> (name, upstream origin).
 pub fn header_types(text: &str) -> BTreeMap<String, (String, String)> {
-    let mut out = BTreeMap::new();
-    let mut inside = false;
-    for line in text.lines().take_while(|l| l.starts_with('#')) {
-        if line.starts_with("# types") {
-            inside = true;
-            continue;
-        }
-        if inside {
-            let Some(rest) = line.strip_prefix("#   - ") else {
-                inside = false;
-                continue;
-            };
-            if let Some((loc, rest)) = rest.split_once(" -> ")
-                && let Some((name, origin)) = rest.split_once(" (from ")
-            {
-                out.insert(loc.to_owned(), (name.to_owned(), origin.trim_end_matches(')').to_owned()));
-            }
-        }
-    }
-    out
+    let header = text.lines().take_while(|l| l.starts_with('#'));
+    let types = header.skip_while(|l| !l.starts_with("# types")).skip(1).map_while(|l| l.strip_prefix("#   - "));
+    types
+        .filter_map(|entry| {
+            let (loc, rest) = entry.split_once(" -> ")?;
+            let (name, origin) = rest.split_once(" (from ")?;
+            Some((loc.to_owned(), (name.to_owned(), origin.trim_end_matches(')').to_owned())))
+        })
+        .collect()
 }
 
 /// Renames: a location whose Rust name changed, or whose upstream origin moved (inline schema
