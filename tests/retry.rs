@@ -321,6 +321,24 @@ async fn connection_refused_is_retried_only_when_enabled() {
     assert!(err.to_string().contains("could not connect"), "{err}");
 }
 
+/// `max_connect_attempts` caps the attempts at a host that refuses connections, below
+/// `max_attempts`; a server that answers (here with 500s) still gets every attempt.
+#[tokio::test(start_paused = true)]
+async fn max_connect_attempts_caps_only_connection_failures() {
+    let url = refused_url().await;
+    let policy = fast().max_attempts(5).max_connect_attempts(2);
+    let client =
+        Client::builder().api_key(KEY).api_key_is_management_key(true).base_url(&url).retries(policy.clone()).build();
+    let err = client.unwrap().credits().get_credits().await.unwrap_err();
+    assert!(matches!(err, Error::Transport { connect: true, attempts: 2, .. }), "{err:?}");
+
+    let server = server().await;
+    queue(&server, 5, MockResponse::error(500, "Internal Server Error"));
+    let err = builder(&server).retries(policy).build().unwrap().credits().get_credits().await.unwrap_err();
+    assert_eq!(err.attempts(), Some(5), "{err:?}");
+    assert_eq!(server.requests_for(Operation::GetCredits).len(), 5);
+}
+
 #[tokio::test(start_paused = true)]
 async fn dropped_connection_is_retried_for_get_credits_but_not_for_the_charge() {
     let server = server().await;
