@@ -314,6 +314,16 @@ mod tests {
         }
     }
 
+    /// The server's ask is waited up to `max_interval` itself, and refused a step beyond it.
+    #[test]
+    fn a_retry_after_is_waited_up_to_max_interval() {
+        let second = Duration::from_secs(1);
+        let policy = RetryConfig::backoff(Duration::from_millis(100), second, 2.0, Duration::from_secs(60));
+        assert_eq!(next_delay(&policy, 1, Duration::ZERO, Some(second), 0.0), Some(second));
+        let beyond = second + Duration::from_millis(1);
+        assert_eq!(next_delay(&policy, 1, Duration::ZERO, Some(beyond), 0.0), None);
+    }
+
     #[test]
     fn retry_after_forms() {
         let mut headers = HeaderMap::new();
