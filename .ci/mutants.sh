@@ -58,6 +58,9 @@ status=0
 CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-1} CARGO_PROFILE_DEV_DEBUG=0 nice -n 10 \
     cargo mutants --in-place --no-shuffle --timeout 60 --build-timeout 600 --output "$out" "${args[@]}" \
     "${TESTS[@]}" || status=$?
+# proptest saves the seeds of the mutants it caught as regressions; they are the mutants', not
+# the code's, so they do not stay in the tree.
+git clean -fdq -- proptest-regressions src/proptest-regressions 2>/dev/null || true
 # cargo-mutants exits 2 when mutants survive, 3 on timeouts; anything else is a failure to run.
 case $status in 0 | 2 | 3) ;; *) echo "error: cargo mutants failed (exit $status)" >&2; exit 1 ;; esac
 
