@@ -38,8 +38,8 @@ pub fn kept_format(format: &str, types: &TypeMap<'_>) -> bool {
     NUMERIC_FORMATS.contains(&format) || types.format(format).is_some()
 }
 
-// Reading the fragment: the few look-ups the checker, the reader (`model.rs`) and the report
-// (`surface.rs`) all make, spelled once.
+// Reading the fragment: the few look-ups the checker and the reader (`model.rs`) both make,
+// spelled once.
 
 /// A key as a JSON pointer token (`/credits` → `~1credits`).
 pub fn escape(s: &str) -> String {
