@@ -54,11 +54,17 @@ fn params(op: &Value) -> BTreeMap<String, String> {
 pub fn upstream_changes(old: &Value, new: &Value) -> Vec<String> {
     let (before, after) = (operations(old), operations(new));
     let mut out = Vec::new();
-    for d in diff(&before, &after) {
-        match d {
-            Diff::Added(id, (route, _)) => out.push(format!("operation added: {id} ({route})")),
-            Diff::Removed(id, (route, _)) => out.push(format!("operation removed: {id} ({route})")),
-            Diff::Changed(id, was, now) => out.extend(operation_changes(id, was, now, (old, new))),
+    let only = |ops: &BTreeMap<String, (String, Value)>, other: &BTreeMap<String, (String, Value)>, what: &str| {
+        let missing = ops.iter().filter(|(id, _)| !other.contains_key(*id));
+        missing.map(|(id, (route, _))| format!("operation {what}: {id} ({route})")).collect::<Vec<_>>()
+    };
+    out.extend(only(&after, &before, "added"));
+    out.extend(only(&before, &after, "removed"));
+    // Every operation both have, changed or not: one that inherits the global `security` changes
+    // its credential without a byte of its own changing.
+    for (id, now) in &after {
+        if let Some(was) = before.get(id) {
+            out.extend(operation_changes(id, was, now, (old, new)));
         }
     }
     let schemes = |d: &Value| -> BTreeMap<String, Value> {

@@ -242,18 +242,31 @@ fn upstream_changes_are_said_in_words_for_each_kind() {
     assert_eq!(
         lines,
         [
+            "operation added: getD (GET /d)",
+            "operation removed: getC (GET /c)",
             "operation deprecated upstream: getA: Use getD.",
             "summary changed: getA",
             "description changed: getA",
             "parameter changed: getA: query n: integer, optional -> integer, required",
             "parameter removed: getA: query gone (string, optional)",
             "responses changed: getA: added 429; removed 404; no body any more on 200",
-            "operation added: getD (GET /d)",
             "operation moved: postB: POST /b -> POST /b2",
             "request body removed: postB",
             "security changed: postB: [{\"apiKey\":[]}] -> [{\"mgmt\":[]}]",
-            "operation removed: getC (GET /c)",
             "security scheme added: mgmt {\"type\":\"http\",\"scheme\":\"bearer\"}",
+        ],
+        "{lines:#?}"
+    );
+
+    // Only the global `security` changes: each operation that inherits it changes credential.
+    let mut moved = new.clone();
+    moved["security"] = json!([{"mgmt": []}]);
+    let lines = xtask::report::upstream_changes(&new, &moved);
+    assert_eq!(
+        lines,
+        [
+            "security changed: getA: [{\"apiKey\":[]}] -> [{\"mgmt\":[]}]",
+            "security changed: getD: [{\"apiKey\":[]}] -> [{\"mgmt\":[]}]",
         ],
         "{lines:#?}"
     );
