@@ -28,8 +28,10 @@ pub(super) struct Component {
 
 /// What is generated for a component.
 pub(super) enum Shape {
-    /// Nothing: the crate's own type replaces it (`TypeMap::components`).
-    Replaced,
+    /// Nothing: the crate's own type (`TypeMap::components`) replaces it. This holds the schema
+    /// it stands for, without annotations, so that the API-change report can tell the
+    /// maintainer when upstream changes it (a new chain id): the hand-written type must follow.
+    Replaced(String),
     /// An open enum (`open_enum.rs`) of the documented values.
     OpenEnum { description: Option<String>, values: Vec<String> },
     /// A struct (typify's), with each property's Rust name and type: `(wire, rust, type)`.
@@ -55,7 +57,11 @@ fn read_component(name: &str, schema: &Value, types: &TypeMap<'_>) -> Result<Com
     let at = format!("/components/schemas/{}", escape(name));
     let rust = pascal(name);
     let shape = if types.component(name).is_some() {
-        Shape::Replaced
+        let mut bare = schema.clone();
+        if let Some(o) = bare.as_object_mut() {
+            o.retain(|k, _| !["description", "example", "title", "deprecated"].contains(&k.as_str()));
+        }
+        Shape::Replaced(bare.to_string())
     } else if let Some(values) = string_enum(schema) {
         if let Some((first, second, variant)) = collision(values.iter().map(String::as_str), variant_name) {
             return Err(format!("{at}/enum: `{first}` and `{second}` both become the Rust variant `{variant}`"));

@@ -103,7 +103,7 @@ fn types_module(components: &[Component]) -> TokenStream {
     let (mut names, mut open) = (Vec::new(), Vec::new());
     for c in components {
         match c.shape {
-            Shape::Replaced => {}
+            Shape::Replaced(_) => {}
             Shape::OpenEnum { .. } => open.push(pascal(&c.name)),
             Shape::Struct(_) | Shape::Newtype(_) => names.push(pascal(&c.name)),
         }

@@ -32,6 +32,9 @@ pub enum Kind {
     ClosedVariant,
     /// Any other generated type (a newtype over its schema's type).
     Newtype,
+    /// A component the crate's own type replaces (`ChainId`): its item holds the schema it
+    /// stands for, so that a change upstream is reported for the hand-written type to follow.
+    Replaced,
 }
 
 /// One item: its kind and the Rust type a user sees (`Option<f64>`, `fn(impl Into<String>)`).
@@ -56,7 +59,9 @@ pub fn read(doc: &Value, types: &TypeMap<'_>) -> Result<Surface> {
     for c in &model.components {
         let ty = pascal(&c.name);
         match &c.shape {
-            Shape::Replaced => {}
+            Shape::Replaced(schema) => {
+                out.insert(ty, Item { kind: Kind::Replaced, ty: schema.clone() });
+            }
             Shape::OpenEnum { values, .. } => {
                 out.insert(ty.clone(), Item { kind: Kind::Enum, ty: "open enum".into() });
                 for v in values {

@@ -122,6 +122,12 @@ fn changed(path: &str, was: &Item, now: &Item) -> (Class, String) {
             (Class::Minor, format!("`{path}` is now optional"))
         };
     }
+    if (was.kind, now.kind) == (Kind::Replaced, Kind::Replaced) {
+        // The generated code does not change; the hand-written type may have to.
+        let (was, now) = (&was.ty, &now.ty);
+        let why = "the crate's own type replaces it: update the hand-written type to match";
+        return (Class::Patch, format!("`{path}` changed upstream from `{was}` to `{now}`; {why}"));
+    }
     if was.kind != now.kind && was.ty == now.ty {
         return (Class::Major, format!("`{path}` changed from {} to {}", describe(was), describe(now)));
     }

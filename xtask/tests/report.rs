@@ -271,3 +271,28 @@ fn upstream_changes_are_said_in_words_for_each_kind() {
         "{lines:#?}"
     );
 }
+
+/// A component the crate's own type replaces (`ChainId`, `crate::ChainId`) generates nothing, so
+/// a change upstream makes no Rust item differ: the report still names it, for the hand-written
+/// type to follow.
+#[test]
+fn a_change_to_a_replaced_component_is_reported_for_the_hand_written_type() {
+    use xtask::operations::{TYPES, surface};
+    let old: serde_json::Value = serde_yaml_ng::from_str(&read_root("openapi/credits.yaml")).unwrap();
+    let mut new = old.clone();
+    new["components"]["schemas"]["ChainId"]["enum"].as_array_mut().unwrap().push(42161.into());
+    let change =
+        xtask::semver::compare(&surface::read(&old, &TYPES).unwrap(), &surface::read(&new, &TYPES).unwrap(), true)
+            .unwrap();
+    assert_eq!(change.class, Class::Patch, "{change:?}");
+    assert_eq!(
+        change.items,
+        [(
+            Class::Patch,
+            "`ChainId` changed upstream from `{\"type\":\"integer\",\"enum\":[1,137,8453]}` to \
+             `{\"type\":\"integer\",\"enum\":[1,137,8453,42161]}`; the crate's own type replaces it: update the \
+             hand-written type to match"
+                .to_owned()
+        )]
+    );
+}
