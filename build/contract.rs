@@ -1,5 +1,5 @@
 //! The fragment's contract, stated once (ARCHITECTURE.md says it in words): what `build.rs` relies
-//! on. [`check`] lists every breach with its JSON pointer; `generate` runs it before reading the
+//! on. [`check`] lists every breach with its JSON pointer; `model::read` runs it before reading the
 //! fragment (so `build.rs` refuses what it cannot use), and regen runs it as its last step
 //! (`xtask::contract`), so a fragment that breaks it is never written. The reader (`model.rs`)
 //! then takes the shape for granted.

@@ -186,8 +186,8 @@ pub(super) enum Ty {
 impl Ty {
     /// The type of `schema`, without the `Option` a property's own `nullable` adds (the setter
     /// sends a value or nothing; the report adds it, [`Ty::field`]). `inline` is the name typify
-    /// gives a type it generates for an inline enum here; `None` where it generates none (a
-    /// parameter): such an enum is then the text, checked against its values ([`Rules::one_of`]).
+    /// gives a type it generates for an inline enum here; `None` for a setter (a parameter or
+    /// body field), which takes such an enum as text checked against its values ([`Rules::one_of`]).
     pub(super) fn of(schema: &Value, types: &TypeMap<'_>, inline: Option<&str>) -> Ty {
         if let Some(name) = component(schema) {
             let generated = || format!("crate::generated::types::{}", pascal(name));
@@ -413,8 +413,8 @@ fn credential_of(doc: &Value, op: &Value) -> &'static str {
     }
 }
 
-/// A parameter or body field: its setter takes the type typify gives the schema (a parameter's
-/// inline enum, for which it generates no type, is text checked against the values).
+/// A parameter or body field: its setter takes the type typify gives the schema (an inline enum
+/// is text checked against the values; a body field's is a named open enum, regen hoists it).
 fn field(name: &str, location: In, required: bool, schema: &Value, doc: Option<&str>, types: &TypeMap<'_>) -> Field {
     let ty = Ty::of(schema, types, None);
     let mut doc = doc.map(str::to_owned);

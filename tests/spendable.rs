@@ -384,7 +384,8 @@ async fn a_retry_that_would_end_past_the_deadline_is_not_taken() {
     let started = std::time::Instant::now();
     let s = client.spendable().timeout(Duration::from_millis(600)).await.unwrap();
     let took = started.elapsed();
-    assert!(took < Duration::from_millis(400), "waited for a retry it could not make: {took:?}");
+    // Taking the 900 ms wait would return after it; not taking it returns at once.
+    assert!(took < Duration::from_millis(800), "waited for a retry it could not make: {took:?}");
     assert!(matches!(&s.unknown()[0].reason, UnknownReason::Failed(Error::InternalServer(_))), "{:?}", s.unknown());
     let credits = server.requests().iter().filter(|r| r.operation == Some(Operation::GetCredits)).count();
     assert_eq!(credits, 1, "no second attempt");

@@ -586,8 +586,9 @@ impl Hoister {
             let message = format!(
                 "two different schemas want the type name {name}: at `{other}` and at `{loc}`; give the one at `{loc}` its own name"
             );
-            // The first free name: `Same2`, else `Same3`…
-            let free = (2..).map(|n| format!("{name}{n}")).find(|n| !self.components.contains_key(n));
+            // The first free name, `Same2`, else `Same3`…: not a component's, nor one `names:` gives.
+            let taken = |n: &String| self.components.contains_key(n) || self.names.values().any(|v| v == n);
+            let free = (2..).map(|n| format!("{name}{n}")).find(|n| !taken(n));
             let mut e = RegenError { pointer: src, ..RegenError::new(message) };
             e.names_fix = free.map(|free| format!("  {loc}: {free}\n"));
             return Err(e);

@@ -169,6 +169,24 @@ fn free_form_objects_and_maps_are_maps_of_their_value_type() {
     assert_eq!(report(&out)[0], "API change: minor (additions only)");
 }
 
+/// A setter takes the type typify gives the field it fills (one mapper, `Ty::of`): an unsigned
+/// integer, a map of its values' type, any JSON value for a property without a type.
+#[test]
+fn a_setter_takes_the_type_of_the_field_it_fills() {
+    let out = regen_change("setter_types").unwrap();
+    let s = surface(&out);
+    assert_item(&s, "CreateChargeRequest::count", Kind::Field, "Option<u64>");
+    assert_item(&s, "CreateCoinbaseChargeBuilder::count", OPTIONAL, "fn(u64)");
+    assert_item(&s, "CreateChargeRequest::weights", Kind::Field, "Map<String, f64>");
+    assert_item(&s, "CreateCoinbaseChargeBuilder::weights", OPTIONAL, "fn(Map<String, f64>)");
+    assert_item(&s, "CreateChargeRequest::extra", Kind::Field, "Option<Value>");
+    assert_item(&s, "CreateCoinbaseChargeBuilder::extra", OPTIONAL, "fn(Value)");
+    let code = generated(&out);
+    assert!(code.contains("pubfncount(mutself,value:u64)"), "{code}");
+    assert!(code.contains("pubfnweights(mutself,value:std::collections::HashMap<String,f64>)"), "{code}");
+    assert!(code.contains("pubfnextra(mutself,value:serde_json::Value)"), "{code}");
+}
+
 #[test]
 fn an_int64_counter_is_an_i64() {
     let out = regen_change("int64").unwrap();
