@@ -21,8 +21,8 @@
 //! reqwest makes: a change that costs allocations on every call fails, while a dependency upgrade
 //! that moves the count by one or two does not.
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+mod common;
+
 use openrouter_credits::types::{CoinbaseChargeResponse, CreditsResponse};
 use openrouter_credits::{ChainId, Client, CreateCoinbaseChargeSecurity};
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -94,33 +94,12 @@ const SENDER: &str = "0x1234567890123456789012345678901234567890";
 const CREDITS_BODY: &[u8] = br#"{"data":{"total_credits":100.5,"total_usage":25.75}}"#;
 const CHARGE_BODY: &[u8] = br#"{"data":{"id":"00000000-0000-4000-8000-000000000001","created_at":"2026-11-24T12:00:00Z","expires_at":"2026-11-24T13:00:00Z","web3_data":{"transfer_intent":{"call_data":{"deadline":"2026-11-24T13:00:00Z","fee_amount":"5000000","id":"0x01","operator":"0x8fccd0f3f2e8b1ab9a1d38b1b3a5b2d0f5b2c3d4","prefix":"0x4b3220496e766f69636520","recipient":"0x1f9840a85d5af5bf1d1762f925bdaddc4201f984","recipient_amount":"95000000","recipient_currency":"0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48","refund_destination":"0x1234567890123456789012345678901234567890","signature":"0x02"},"metadata":{"chain_id":1,"contract_address":"0x3a4f3f0c6c1b9b1c5d0e2f1a7b8c9d0e1f2a3b4c","sender":"0x1234567890123456789012345678901234567890"}}}}}"#;
 
-/// Starts the server on its own thread and runtime; returns the base URL.
+/// Starts the server; the charge's POST gets the charge, anything else the balance.
 fn start_server() -> String {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("server runtime");
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-            tx.send(format!("http://{}/api/v1", listener.local_addr().expect("addr"))).expect("send url");
-            loop {
-                let Ok((stream, _)) = listener.accept().await else { continue };
-                let _ = stream.set_nodelay(true);
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(|req: hyper::Request<hyper::body::Incoming>| async move {
-                        let charge = req.method() == hyper::Method::POST;
-                        let _ = req.into_body().collect().await;
-                        let body = if charge { CHARGE_BODY } else { CREDITS_BODY };
-                        let mut resp = hyper::Response::new(Full::new(Bytes::from_static(body)));
-                        resp.headers_mut().insert("content-type", "application/json".parse().expect("ct"));
-                        Ok::<_, std::convert::Infallible>(resp)
-                    });
-                    let io = hyper_util::rt::TokioIo::new(stream);
-                    let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
-                });
-            }
-        });
-    });
-    rx.recv().expect("server url")
+    common::start_server(
+        Duration::ZERO,
+        |method, _| if method == hyper::Method::POST { CHARGE_BODY } else { CREDITS_BODY },
+    )
 }
 
 fn sdk(url: &str) -> Client {

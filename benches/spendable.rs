@@ -13,8 +13,8 @@
 //! bash bench/spendable.sh                             # the table and instructions per call (valgrind)
 //! ```
 
-use bytes::Bytes;
-use http_body_util::Full;
+mod common;
+
 use openrouter_credits::Client;
 use std::time::{Duration, Instant};
 
@@ -23,35 +23,10 @@ const MANAGEMENT: &str = "sk-or-v1-bench-management";
 const CREDITS_BODY: &[u8] = br#"{"data":{"total_credits":100.5,"total_usage":25.75}}"#;
 const KEY_BODY: &[u8] = br#"{"data":{"label":"sk-or-v1-au7...890","limit":100,"limit_remaining":74.5,"limit_reset":"monthly","usage":25.5,"usage_daily":25.5,"usage_weekly":25.5,"usage_monthly":25.5,"byok_usage":0,"byok_usage_daily":0,"byok_usage_weekly":0,"byok_usage_monthly":0,"is_free_tier":false,"is_management_key":false,"is_provisioning_key":false,"include_byok_in_limit":false,"creator_user_id":"user_2dHFtVWx2n56w6HkM0000000000","expires_at":null,"rate_limit":{"requests":-1,"interval":"1h","note":"This field is deprecated and safe to ignore."},"budgets":[{"scope":"member","guardrail_id":"0df9e665-d932-5740-b2c7-b52af166bc11","budget_id":null,"limit_usd":50,"spend_usd":32.5,"remaining_usd":17.5,"reset_interval":"weekly","resets_at":"2026-12-07T00:00:00.000Z","include_byok":false},{"scope":"key_limit","guardrail_id":null,"budget_id":null,"limit_usd":100,"spend_usd":25.5,"remaining_usd":74.5,"reset_interval":"monthly","resets_at":"2027-01-01T00:00:00.000Z","include_byok":false}],"effective_budget":{"scope":"member","guardrail_id":"0df9e665-d932-5740-b2c7-b52af166bc11","budget_id":null,"limit_usd":50,"spend_usd":32.5,"remaining_usd":17.5,"reset_interval":"weekly","resets_at":"2026-12-07T00:00:00.000Z","include_byok":false},"free_model_daily_requests":{"limit":50,"used":12,"remaining":38},"allowed_data_regions":["global","europe","us"],"organization_id":null,"workspace_id":"0df9e665-d932-5740-b2c7-b52af166bc11"}}"#;
 
-/// Starts the server on its own thread and runtime, answering each request after `delay`.
+/// Starts the server, answering each request after `delay`: `GET /key` the key, anything else
+/// the balance.
 fn start_server(delay: Duration) -> String {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("server runtime");
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-            tx.send(format!("http://{}/api/v1", listener.local_addr().expect("addr"))).expect("send url");
-            loop {
-                let Ok((stream, _)) = listener.accept().await else { continue };
-                let _ = stream.set_nodelay(true);
-                tokio::spawn(async move {
-                    let service =
-                        hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| async move {
-                            let body = if req.uri().path().ends_with("/key") { KEY_BODY } else { CREDITS_BODY };
-                            if !delay.is_zero() {
-                                tokio::time::sleep(delay).await;
-                            }
-                            let mut resp = hyper::Response::new(Full::new(Bytes::from_static(body)));
-                            resp.headers_mut().insert("content-type", "application/json".parse().expect("ct"));
-                            Ok::<_, std::convert::Infallible>(resp)
-                        });
-                    let io = hyper_util::rt::TokioIo::new(stream);
-                    let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
-                });
-            }
-        });
-    });
-    rx.recv().expect("server url")
+    common::start_server(delay, |_, path| if path.ends_with("/key") { KEY_BODY } else { CREDITS_BODY })
 }
 
 fn client(url: &str) -> Client {
