@@ -19,11 +19,15 @@ async fn keyed_server() -> MockServer {
 }
 
 fn both_keys(server: &MockServer) -> Client {
+    both_keys_retrying(server, RetryConfig::none())
+}
+
+fn both_keys_retrying(server: &MockServer, policy: RetryConfig) -> Client {
     Client::builder()
         .api_key(KEY)
         .management_key(MANAGEMENT)
         .base_url(server.base_url())
-        .retries(RetryConfig::none())
+        .retries(policy)
         .build()
         .unwrap()
 }
@@ -362,16 +366,10 @@ async fn money_errors_are_told_apart() {
     assert!(matches!(err, Error::Forbidden(_)) && err.blocked_by().is_none(), "{err:?}");
 }
 
-/// A client whose retries wait `wait` (no jitter) up to three attempts, with both keys.
+/// A client with both keys whose retries wait `wait` (no jitter), up to three attempts.
 fn retrying(server: &MockServer, wait: Duration) -> Client {
     let policy = RetryConfig::backoff(wait, wait, 1.0, Duration::from_secs(30)).max_attempts(3).jitter(false);
-    Client::builder()
-        .api_key(KEY)
-        .management_key(MANAGEMENT)
-        .base_url(server.base_url())
-        .retries(policy)
-        .build()
-        .unwrap()
+    both_keys_retrying(server, policy)
 }
 
 /// Under the deadline a retry whose wait would end past it is not taken: the call stops at once
