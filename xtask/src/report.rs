@@ -53,13 +53,15 @@ fn params(op: &Value) -> BTreeMap<String, String> {
 /// Operation-level changes: added/removed/moved, deprecated, parameters, body, responses, security.
 pub fn upstream_changes(old: &Value, new: &Value) -> Vec<String> {
     let (before, after) = (operations(old), operations(new));
-    let mut out = Vec::new();
-    let only = |ops: &BTreeMap<String, (String, Value)>, other: &BTreeMap<String, (String, Value)>, what: &str| {
-        let missing = ops.iter().filter(|(id, _)| !other.contains_key(*id));
-        missing.map(|(id, (route, _))| format!("operation {what}: {id} ({route})")).collect::<Vec<_>>()
-    };
-    out.extend(only(&after, &before, "added"));
-    out.extend(only(&before, &after, "removed"));
+    let (mut out, mut removed) = (Vec::new(), Vec::new());
+    for d in diff(&before, &after) {
+        match d {
+            Diff::Added(id, (route, _)) => out.push(format!("operation added: {id} ({route})")),
+            Diff::Removed(id, (route, _)) => removed.push(format!("operation removed: {id} ({route})")),
+            Diff::Changed(..) => {}
+        }
+    }
+    out.append(&mut removed);
     // Every operation both have, changed or not: one that inherits the global `security` changes
     // its credential without a byte of its own changing.
     for (id, now) in &after {
