@@ -31,7 +31,7 @@ use std::time::{Duration, SystemTime};
 ///     Duration::from_millis(500), // first wait (before jitter)
 ///     Duration::from_secs(60),    // longest wait
 ///     1.5,                        // each wait is 1.5 × the one before
-///     Duration::from_secs(120),   // the whole call, all attempts and waits
+///     Duration::from_secs(120),   // no retry starts after this (see `backoff`)
 /// )
 /// .retry_connection_errors(true);
 /// assert_eq!(RetryConfig::none().max_attempts_or_unbounded(), Some(1));
@@ -55,7 +55,9 @@ struct Backoff {
 }
 
 impl Default for RetryConfig {
-    /// 500 ms → 10 s × 1.5 with full jitter, at most 60 s per call, connection errors retried.
+    /// 500 ms → 10 s × 1.5 with full jitter, no retry started after 60 s, connection errors
+    /// retried. The client's default total timeout (60 s,
+    /// [`ClientBuilder::total_timeout`](crate::ClientBuilder::total_timeout)) then ends the call.
     ///
     /// The official SDK's one-hour budget suits a batch job, not a request handler waiting on
     /// a balance; a minute covers a deploy or a brief overload without hanging callers.
@@ -77,8 +79,16 @@ impl RetryConfig {
     }
 
     /// Exponential backoff: waits `initial`, `initial × exponent`, … each capped at
-    /// `max_interval`, until `max_elapsed` (the whole call, attempts and waits) is spent.
-    /// Connection errors are retried (see [`RetryConfig::retry_connection_errors`]).
+    /// `max_interval`, while retries fit in `max_elapsed`. Connection errors are retried (see
+    /// [`RetryConfig::retry_connection_errors`]).
+    ///
+    /// `max_elapsed` bounds when a retry may *start*: a wait that would end at or after
+    /// `max_elapsed` from the call's start is not taken. It does not cut an attempt short: the
+    /// last attempt still runs under its own timeout, so without a deadline a call could last
+    /// `max_elapsed` plus one attempt's timeout. The hard bound on the whole call (nothing runs
+    /// past it) is the total timeout:
+    /// [`ClientBuilder::total_timeout`](crate::ClientBuilder::total_timeout) (60 s by default)
+    /// or a call's `.total_timeout(..)`.
     ///
     /// Values out of range are clamped: an exponent below 1 (or not finite) is taken as 1,
     /// and `max_interval` below `initial` as `initial`.
