@@ -67,7 +67,7 @@ pub(crate) struct Global {
     #[arg(long, global = true, value_name = "URL")]
     pub(crate) base_url: Option<String>,
     /// Use the built-in fake OpenRouter server (made-up figures, marked DEMO), whatever keys are
-    /// set: to try check or --min-remaining without a key.
+    /// set: to try check, or a minimum to exit on, without a key.
     #[arg(long, global = true, conflicts_with = "base_url")]
     pub(crate) demo: bool,
     /// Per-attempt timeout in seconds [default: 30].
