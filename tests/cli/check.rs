@@ -72,7 +72,7 @@ async fn ok_warning_critical_in_usd() {
     assert!(lines[0].starts_with("member budget 0df9e665-d932-5740-b2c7-b52af166bc11: 17.50 of 50.00 USD left (35%)"));
     assert!(lines[0].ends_with("[binding]"), "{stdout}");
     assert!(lines.iter().any(|l| l.starts_with("key limit: 74.50 of 100.00 USD left")), "{stdout}");
-    assert!(lines.iter().any(|l| *l == "account balance: 74.75 of 100.50 USD left (74.4%)"), "{stdout}");
+    assert!(lines.contains(&"account balance: 74.75 of 100.50 USD left (74.4%)"), "{stdout}");
     assert_one_reading(&server);
 
     let (out, stdout, _) = check(&["--warn", "10", "--crit", "5"], &env).await;
@@ -94,10 +94,10 @@ async fn ok_warning_critical_in_usd() {
     server.set_key_limit(Some(10.0), 10.0);
     let (out, stdout, _) = check(&[], &env).await;
     assert_eq!(out.status.code(), Some(2), "{stdout}");
+    let summary = status(&stdout).1;
     assert!(
-        status(&stdout).1.ends_with("0.00 USD left on key limit (binding, resets 2027-01-01 (monthly)), nothing left")
-            || status(&stdout).1.ends_with(", nothing left"),
-        "{stdout}"
+        summary.contains("0.00 USD left on key limit (binding") && summary.ends_with(", nothing left"),
+        "{summary}"
     );
 
     // The account binds once it is nearly spent.
