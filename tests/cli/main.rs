@@ -781,3 +781,23 @@ async fn when_both_requests_fail_the_error_names_both() {
     );
     assert_eq!(server.requests().len(), 2, "one attempt each");
 }
+
+/// Any other write error on stdout is reported (never a panic): exit 1, or UNKNOWN for `check`,
+/// whose verdict did not reach the monitor.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stdout_that_cannot_be_written_is_an_error() {
+    for (args, status) in [(&["--json"][..], 1), (&["check", "--demo"][..], 3)] {
+        let mut cmd = Command::new(BIN);
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
+        cmd.args(args).stdout(full);
+        for var in ["OPENROUTER_API_KEY", "OPENROUTER_MANAGEMENT_KEY", "OPENROUTER_BASE_URL"] {
+            cmd.env_remove(var);
+        }
+        let out = tokio::task::spawn_blocking(move || cmd.output().expect("run")).await.unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(status), "{args:?}: {stderr}");
+        assert!(stderr.contains("error: could not write to standard output: No space left on device"), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}

@@ -55,6 +55,8 @@ pub(crate) enum Failure {
     /// Both of `spendable`'s requests failed; the library returns `GET /credits`'s error.
     BothFailed(Error),
     Setup(String),
+    /// A monitor (`watch`) refused: no key and no `--demo`. Nothing was started or sent.
+    Usage(String),
 }
 
 impl From<Error> for Failure {
@@ -72,14 +74,14 @@ impl Failure {
                 let (message, hint) = output::describe(e, base_url);
                 (format!("both requests failed (get_current_key and get_credits), nothing was read: {message}"), hint)
             }
-            Failure::Setup(message) => (message.clone(), None),
+            Failure::Setup(message) | Failure::Usage(message) => (message.clone(), None),
         }
     }
 
     fn exit_code(&self) -> u8 {
         match self {
             // Bad input the library caught (an invalid --base-url): nothing was sent.
-            Failure::Api(Error::InvalidInput { .. }) => EXIT_USAGE,
+            Failure::Api(Error::InvalidInput { .. }) | Failure::Usage(_) => EXIT_USAGE,
             _ => EXIT_FAILURE,
         }
     }
@@ -107,7 +109,7 @@ fn main() -> ExitCode {
             let first = text.lines().next().unwrap_or_default();
             let json = argv.iter().any(|a| a == "--json");
             let state = commands::check::bad_arguments(first.trim_start_matches("error: "), json, &mut out);
-            return finish(state.code(), &mut out, err);
+            return finish(state.code(), &mut out, err, true);
         }
         Err(e) => e.exit(),
     };
@@ -118,7 +120,7 @@ fn main() -> ExitCode {
         Ok(command) => command,
         Err((_, message)) if is_check => {
             let state = commands::check::bad_arguments(&message, cli.global.json, &mut out);
-            return finish(state.code(), &mut out, err);
+            return finish(state.code(), &mut out, err, true);
         }
         Err((name, message)) => usage_error(Some(name), clap::error::ErrorKind::ArgumentConflict, message),
     };
@@ -149,16 +151,20 @@ fn main() -> ExitCode {
             failure.exit_code()
         }
     };
-    finish(code, &mut out, err)
+    finish(code, &mut out, err, is_check)
 }
 
 /// The exit status, once stdout is known to have been written (a closed pipe is not an error).
-fn finish(code: u8, out: &mut Out, err: Style) -> ExitCode {
+/// A verdict `check` could not print is UNKNOWN; any other command that could not print failed.
+fn finish(code: u8, out: &mut Out, err: Style, check: bool) -> ExitCode {
     match out.take_error() {
         Some(e) => {
             output::print_error(err, &format!("could not write to standard output: {e}"), None);
-            // `check` stays UNKNOWN; anything else that could not print failed.
-            ExitCode::from(if code == 0 { EXIT_FAILURE } else { code })
+            ExitCode::from(match (check, code) {
+                (true, _) => args::State::Unknown.code(),
+                (false, 0) => EXIT_FAILURE,
+                (false, code) => code,
+            })
         }
         None => ExitCode::from(code),
     }
@@ -186,6 +192,7 @@ fn resolve(command: Option<Command>, top_level: SpendableArgs) -> Result<Command
 /// Where the figures come from, and the charge's bearer; exits with a usage error (status 2)
 /// naming what is missing (every missing value at once, for `charge`).
 fn plan(command: &Command, global: &Global) -> Plan {
+    // Monitors (`check`, and `watch`) ask `source::monitor` themselves.
     if matches!(command, Command::Check(_)) {
         return Plan::Monitor;
     }

@@ -26,10 +26,11 @@ pub(crate) async fn run(global: &Global, command: Command, plan: Plan, out: &mut
     let (connection, bearer) = match (plan, &command) {
         (_, Command::Check(args)) => return Ok(Outcome::Check(check::run(global, args, out).await)),
         (Plan::Show { env, source, bearer }, _) => (source::connect(global, &env, source).await?, bearer),
-        // A command planned as a monitor: the fake server only with --demo.
+        // A monitor other than `check` (`watch`): the fake server only with --demo, and a
+        // refusal is a usage error.
         (Plan::Monitor, other) => match source::monitor(global, other.name()).await {
             Ok(connection) => (connection, None),
-            Err(MonitorError::Refused(Refused(message))) => return Err(Failure::Setup(message)),
+            Err(MonitorError::Refused(Refused(message))) => return Err(Failure::Usage(message)),
             Err(MonitorError::Failed(failure)) => return Err(failure),
         },
     };
@@ -53,7 +54,8 @@ pub(crate) async fn run(global: &Global, command: Command, plan: Plan, out: &mut
         }
         // Answered above.
         Command::Check(_) => Outcome::Done,
-        // `watch`: `Command::Watch(args) => watch::run(global, &args, out).await?`, its client from
-        // `source::monitor(global, "watch")` (a refusal is a usage error there, exit 2).
+        // `watch`: `Command::Watch(args) => watch::run(&connection, &args, global, out).await?`;
+        // planned as `Plan::Monitor` (main.rs `plan`), so its connection comes from
+        // `source::monitor` above: `connection.source.is_demo()` says whether it is the demo.
     })
 }
