@@ -8,14 +8,22 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use openrouter_credits::{ChainId, EvmAddress};
 
-/// Where flags go, in the words `--help`, the errors and the README use.
-pub(crate) const FLAG_RULE: &str = "global options go before or after the command's name; a command's own \
-options go after its name (with no command named, they are spendable's)";
+/// Where flags go, once: [`FLAG_RULE`] for the errors, and the end of `--help`.
+macro_rules! flag_rule {
+    () => {
+        "global options go before or after the command's name; a command's own options go after its name \
+         (with no command named, they are spendable's)"
+    };
+}
 
-/// Exit statuses, the environment and the flag rule, shown at the end of `--help`.
-pub(crate) const AFTER_HELP: &str = "\
-Where flags go: global options go before or after the command's name; a command's own options
-go after its name (with no command named, they are spendable's).
+/// Where flags go, in the words `--help`, the errors and the README use.
+pub(crate) const FLAG_RULE: &str = flag_rule!();
+
+/// The flag rule, exit statuses, the demo and the environment, shown at the end of `--help`.
+pub(crate) const AFTER_HELP: &str = concat!(
+    "Where flags go: ",
+    flag_rule!(),
+    ".
 
 Exit status (check has its own: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; see check --help):
   0  success
@@ -37,7 +45,8 @@ Environment:
                        layer of spendable and check)
   OPENROUTER_BASE_URL  the API root, like --base-url
   OPENROUTER_BEARER    the charge's bearer token, like --bearer
-  NO_COLOR             when set, no colour (colour is only ever used on a terminal)";
+  NO_COLOR             when set, no colour (colour is only ever used on a terminal)"
+);
 
 /// What your OpenRouter keys can still spend: every layer that limits it (budgets, the key's
 /// limit, the account's balance) and the one that binds, and `check` for monitoring systems

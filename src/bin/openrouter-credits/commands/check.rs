@@ -21,8 +21,9 @@ CRITICAL whatever the thresholds.
 Output, in the monitoring-plugin format: one status line on stdout,
   OPENROUTER <OK|WARNING|CRITICAL|UNKNOWN> - <USD left on the binding layer> | <performance data>
 then one line per layer. Performance data: spendable=<USD left>;<warn>;<crit>;0;<limit> for the
-binding layer (thresholds in USD), then '<layer>'=<USD left>;;;;<limit> for each layer read. No
-unit: USD is not a plugin unit. A layer that was not read has no figure, never 0.
+binding layer (thresholds in USD), then '<layer>'=<USD left>;;;;<limit> for each layer read, and
+'free-model requests'=<left>;;;0;<limit> when reported. No unit: USD is not a plugin unit. A
+layer that was not read has no figure, never 0.
 
 Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. UNKNOWN: no key set (without --demo), a
 bad flag, or nothing could be read; never OK.
