@@ -144,6 +144,8 @@ pub(crate) struct Connection {
     /// policy (a minute of retries, and the last attempt's own timeout), so `--timeout` is
     /// never cut short.
     pub(crate) deadline: Duration,
+    /// One attempt's timeout (`--timeout`, or the library's default).
+    pub(crate) attempt: Duration,
     /// Both keys are sent (or it is the demo, which has both): `spendable` asks two requests.
     pub(crate) both_keys: bool,
     _server: Option<MockServer>,
@@ -190,7 +192,7 @@ pub(crate) async fn connect(global: &Global, env: &Env, source: Source) -> Resul
         Retries::Default => attempt.saturating_add(Duration::from_secs(60)),
     };
     let both_keys = source.is_demo() || (env.api_key && env.management_key);
-    Ok(Connection { client, source, deadline, both_keys, _server: server })
+    Ok(Connection { client, source, deadline, attempt, both_keys, _server: server })
 }
 
 /// Why [`monitor`] gave no client.

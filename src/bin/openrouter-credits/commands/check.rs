@@ -11,6 +11,7 @@ use crate::output::{self, Out};
 use crate::source::{self, MonitorError, Refused, Source};
 use openrouter_credits::{Layer, Spendable, UnknownLayer};
 use serde_json::{Value, json};
+use std::time::Duration;
 
 /// The end of `check --help`.
 pub(crate) const AFTER_HELP: &str = "\
@@ -26,7 +27,8 @@ binding layer (thresholds in USD), then '<layer>'=<USD left>;;;;<limit> for each
 layer that was not read has no figure, never 0.
 
 Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. UNKNOWN: no key set (without --demo), a
-bad flag, or nothing could be read; never OK.
+bad flag, or nothing could be read; never OK. A reading, retries included, takes at most 30 s
+(or one --timeout, when that is longer), under the 60 s Nagios and Icinga give a check.
 
 Layers not read: a layer the keys cannot read by design (the account's balance without
 OPENROUTER_MANAGEMENT_KEY) is listed, and counts as --unknown-layer says (default ok). A layer
@@ -102,7 +104,8 @@ pub(crate) async fn run(global: &Global, args: &CheckArgs, out: &mut Out) -> Sta
         }
     };
     let source = connection.source;
-    match spendable::read(&connection.client, connection.deadline, connection.both_keys).await {
+    let deadline = deadline(connection.deadline, connection.attempt);
+    match spendable::read(&connection.client, deadline, connection.both_keys).await {
         Ok(spendable) => {
             let verdict = evaluate(&spendable, args);
             if global.json {
@@ -118,6 +121,16 @@ pub(crate) async fn run(global: &Global, args: &CheckArgs, out: &mut Out) -> Sta
             unknown(out, global.json, Some(source), &message, hint.as_deref())
         }
     }
+}
+
+/// How long a reading may take, retries included, unless one attempt is allowed longer: under
+/// the 60 s Nagios and Icinga give a check before they kill it (and report that as CRITICAL).
+const READING: Duration = Duration::from_secs(30);
+
+/// The reading's deadline: the policy's (`connection`), cut to [`READING`] or to one attempt's
+/// timeout when that is longer.
+fn deadline(connection: Duration, attempt: Duration) -> Duration {
+    connection.min(READING.max(attempt))
 }
 
 /// Thresholds in one unit that would reach CRITICAL before WARNING are refused.
@@ -344,6 +357,17 @@ mod tests {
         assert_eq!(label("spendable"), "spendable");
         assert_eq!(label("member budget a1"), "'member budget a1'");
         assert_eq!(label("odd 'x'=1"), "'odd _x__1'");
+    }
+
+    #[test]
+    fn a_reading_ends_before_the_monitor_kills_the_check() {
+        let s = Duration::from_secs;
+        // The policy's minute of retries after a 30 s attempt: cut to 30 s.
+        assert_eq!(deadline(s(90), s(30)), s(30));
+        // No retries (--retries none): the one attempt's own.
+        assert_eq!(deadline(s(5), s(5)), s(5));
+        // A longer --timeout is one attempt's worth, not a minute more.
+        assert_eq!(deadline(s(105), s(45)), s(45));
     }
 
     #[test]
