@@ -151,6 +151,18 @@ pub enum Error {
         /// The cap in force.
         limit: usize,
     },
+    /// [`Client::spendable`](crate::Client::spendable) sent both its requests and both failed:
+    /// nothing was read. Each error is kept; [`retry_after`](Self::retry_after) is the longer
+    /// ask of the two, [`blocked_by`](Self::blocked_by) and [`hint`](Self::hint) come from
+    /// `GET /key`'s error, else `GET /credits`'.
+    #[error("both requests failed, nothing was read: {key}; {credits}")]
+    #[non_exhaustive]
+    BothFailed {
+        /// `GET /key`'s error.
+        key: Box<Error>,
+        /// `GET /credits`' error.
+        credits: Box<Error>,
+    },
     /// The failure of one refresh that several checks of a
     /// [`SpendGuard`](crate::SpendGuard) waited on, shared by each of them (an [`Error`] is not
     /// `Clone`). Its methods ([`status`](Self::status), [`blocked_by`](Self::blocked_by),
@@ -190,10 +202,13 @@ impl Error {
         Error::InvalidInput { field, rule: rule.into() }
     }
 
-    /// The HTTP status of the response this error came from, if there was one.
+    /// The HTTP status of the response this error came from, if there was one (for
+    /// [`BothFailed`](Self::BothFailed), the status both answered with, when they agree).
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Shared(e) => e.status(),
+            // Both requests' status, when they agree.
+            Error::BothFailed { key, credits } => key.status().filter(|s| credits.status() == Some(*s)),
             Error::Decode { status, .. }
             | Error::ResponseTooLarge { status, .. }
             | Error::ResponseInterrupted { status, .. } => Some(status.as_u16()),
@@ -220,7 +235,11 @@ impl Error {
 
     /// How long the server asked to wait (`retry-after-ms`, `Retry-After`), when it did.
     pub fn retry_after(&self) -> Option<Duration> {
-        self.api().and_then(ApiError::retry_after)
+        match self {
+            Error::Shared(e) => e.retry_after(),
+            Error::BothFailed { key, credits } => key.retry_after().max(credits.retry_after()),
+            _ => self.api().and_then(ApiError::retry_after),
+        }
     }
 
     /// Attempts made before giving up; `None` when nothing was sent (invalid input).
@@ -275,8 +294,10 @@ impl Error {
     /// a timeout, a connection that broke after the request was written, a body that broke
     /// off. It says to check first.
     pub fn hint(&self) -> Option<&'static str> {
-        if let Error::Shared(e) = self {
-            return e.hint();
+        match self {
+            Error::Shared(e) => return e.hint(),
+            Error::BothFailed { key, credits } => return key.hint().or_else(|| credits.hint()),
+            _ => {}
         }
         // 402, 429 and the 403s that name their layer: the hint names the layer too.
         if let Some(blocked) = self.blocked_by() {

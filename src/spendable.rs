@@ -36,8 +36,9 @@ impl Client {
     ///
     /// Both requests go out concurrently under one deadline. When one fails and the other
     /// answers, the result holds the layers that answered and lists the failed one in
-    /// [`Spendable::unknown`] with its [`Error`] ([`UnknownReason::Failed`]); when nothing
-    /// answered, the error is returned.
+    /// [`Spendable::unknown`] with its [`Error`] ([`UnknownReason::Failed`]); when both were sent
+    /// and both failed, the error is [`Error::BothFailed`] with each; when the one request sent
+    /// failed, its error.
     ///
     /// ```no_run
     /// # async fn demo(client: openrouter_credits::Client) -> Result<(), openrouter_credits::Error> {
@@ -264,7 +265,10 @@ impl Spendable {
     ) -> Result<Self, Error> {
         let mut unknown = Vec::new();
         let (credits, key) = match (credits, key) {
-            (Some(Err(e)), None | Some(Err(_))) | (None, Some(Err(e))) => return Err(e),
+            (Some(Err(credits)), Some(Err(key))) => {
+                return Err(Error::BothFailed { key: Box::new(key), credits: Box::new(credits) });
+            }
+            (Some(Err(e)), None) | (None, Some(Err(e))) => return Err(e),
             (credits, key) => (credits, key),
         };
         let key = match key {

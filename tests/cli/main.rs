@@ -775,7 +775,8 @@ async fn when_both_requests_fail_the_error_names_both() {
     assert!(stdout.is_empty(), "no figure, not even 0: {stdout}");
     assert!(
         stderr.contains(
-            "error: both requests failed (get_current_key and get_credits), nothing was read: get_credits: HTTP 500"
+            "error: both requests failed, nothing was read: get_current_key: HTTP 500 Internal Server Error: key broke; \
+             get_credits: HTTP 500 Internal Server Error: credits broke"
         ),
         "{stderr}"
     );
@@ -800,4 +801,33 @@ async fn a_stdout_that_cannot_be_written_is_an_error() {
         assert!(stderr.contains("error: could not write to standard output: No space left on device"), "{stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_runway_is_shown_with_its_pace_or_why_there_is_none() {
+    // The fake server's key spent 25.50 USD this week and month; the member budget binds. The
+    // figure depends on today's date, so the test checks its shape and its consistency.
+    let (out, stdout, stderr) = run(&["--json", "--demo"], &[]).await;
+    assert!(out.status.success(), "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let runway = &v["runway"];
+    if runway["known"] == true {
+        let (daily, window) = (runway["daily_usd"].as_f64().unwrap(), runway["window_seconds"].as_f64().unwrap());
+        assert!(["utc_week", "utc_month"].contains(&runway["window"].as_str().unwrap()), "{runway}");
+        assert!(
+            (daily / (25.5 / (window / 86_400.0)) - 1.0).abs() < 1e-4,
+            "the pace is the window's spend per day: {runway}"
+        );
+        assert_eq!(runway["layer"], v["binding"]["name"], "{runway}");
+        assert_eq!(runway["shared_layer"], true, "a member budget: {runway}");
+        if runway["end"] == "runs_out" {
+            let seconds = runway["seconds"].as_f64().unwrap();
+            assert!((seconds / 86_400.0 / (17.5 / daily) - 1.0).abs() < 1e-3, "{runway}");
+        }
+    } else {
+        assert_eq!(runway["reason"], "too_little_history", "{runway}");
+    }
+    let (_, stdout, _) = run(&["--demo"], &[]).await;
+    let line = stdout.lines().find(|l| l.starts_with("runway")).expect("a runway line");
+    assert!(line.contains("USD/day") || line.contains("less than a day"), "{line}");
 }

@@ -52,8 +52,6 @@ pub(crate) enum Outcome {
 /// Why a command failed.
 pub(crate) enum Failure {
     Api(Error),
-    /// Both of `spendable`'s requests failed; the library returns `GET /credits`'s error.
-    BothFailed(Error),
     Setup(String),
     /// A monitor (`watch`) refused: no key and no `--demo`. Nothing was started or sent.
     Usage(String),
@@ -70,10 +68,6 @@ impl Failure {
     pub(crate) fn describe(&self, base_url: BaseUrlFrom) -> (String, Option<String>) {
         match self {
             Failure::Api(e) => output::describe(e, base_url),
-            Failure::BothFailed(e) => {
-                let (message, hint) = output::describe(e, base_url);
-                (format!("both requests failed (get_current_key and get_credits), nothing was read: {message}"), hint)
-            }
             Failure::Setup(message) | Failure::Usage(message) => (message.clone(), None),
         }
     }
@@ -218,7 +212,7 @@ fn plan(command: &Command, global: &Global) -> Plan {
         }
     }
     match chosen {
-        Ok(source) => Plan::Show { env, source, bearer },
+        Ok(source) => Plan::Show { source, bearer },
         Err(Refused(message)) => {
             let name = match command {
                 Command::Spendable(_) => None,

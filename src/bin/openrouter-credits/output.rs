@@ -189,15 +189,27 @@ pub(crate) enum BaseUrlFrom {
 /// flags and environment variables, not builder methods.
 pub(crate) fn describe(err: &Error, base_url: BaseUrlFrom) -> (String, Option<String>) {
     let message = match err {
-        Error::Timeout { operation, attempts, timeout, .. } => format!(
-            "{operation}: timed out after {attempts} attempt{} (per-attempt timeout {})",
+        Error::Timeout { operation, attempts, timeout, total_timeout, .. } => format!(
+            "{operation}: timed out after {attempts} attempt{} ({})",
             if *attempts == 1 { "" } else { "s" },
-            timeout.map_or_else(|| "none".to_owned(), |t| format!("{} s", t.as_secs_f64())),
+            match total_timeout {
+                Some(total) => format!("the deadline of {} s passed", total.as_secs_f64()),
+                None => format!(
+                    "per-attempt timeout {}",
+                    timeout.map_or_else(|| "none".to_owned(), |t| format!("{} s", t.as_secs_f64()))
+                ),
+            },
+        ),
+        Error::BothFailed { key, credits, .. } => format!(
+            "both requests failed, nothing was read: {}; {}",
+            describe(key, base_url).0,
+            describe(credits, base_url).0
         ),
         Error::InvalidInput { field, rule, .. } => format!("invalid {}: {rule}", flag_for(field)),
         other => with_causes(other),
     };
     let hint = match err {
+        Error::BothFailed { key, .. } => describe(key, base_url).1,
         Error::Timeout { operation, .. } if operation.is_idempotent() => {
             Some("the server is slow or unreachable: try again, or raise --timeout (seconds)".to_owned())
         }

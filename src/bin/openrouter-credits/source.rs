@@ -146,13 +146,11 @@ pub(crate) struct Connection {
     pub(crate) deadline: Duration,
     /// One attempt's timeout (`--timeout`, or the library's default).
     pub(crate) attempt: Duration,
-    /// Both keys are sent (or it is the demo, which has both): `spendable` asks two requests.
-    pub(crate) both_keys: bool,
     _server: Option<MockServer>,
 }
 
 /// Starts the fake server when the source is the demo, and builds the client.
-pub(crate) async fn connect(global: &Global, env: &Env, source: Source) -> Result<Connection, Failure> {
+pub(crate) async fn connect(global: &Global, source: Source) -> Result<Connection, Failure> {
     let mut builder = ClientBuilder::from_env().app_title("openrouter-credits CLI");
     let mut server = None;
     if source.is_demo() {
@@ -191,8 +189,7 @@ pub(crate) async fn connect(global: &Global, env: &Env, source: Source) -> Resul
         Retries::None => attempt,
         Retries::Default => attempt.saturating_add(Duration::from_secs(60)),
     };
-    let both_keys = source.is_demo() || (env.api_key && env.management_key);
-    Ok(Connection { client, source, deadline, attempt, both_keys, _server: server })
+    Ok(Connection { client, source, deadline, attempt, _server: server })
 }
 
 /// Why [`monitor`] gave no client.
@@ -211,7 +208,7 @@ pub(crate) async fn monitor(global: &Global, what: &'static str) -> Result<Conne
     let env = Env::read();
     let source =
         choose(global, &env, Needs::EitherKey, Purpose::Monitor(what), false).map_err(MonitorError::Refused)?;
-    connect(global, &env, source).await.map_err(MonitorError::Failed)
+    connect(global, source).await.map_err(MonitorError::Failed)
 }
 
 /// The charge's bearer: the flag, the environment, or the fake server's own for the demo.

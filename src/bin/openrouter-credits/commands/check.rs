@@ -105,7 +105,7 @@ pub(crate) async fn run(global: &Global, args: &CheckArgs, out: &mut Out) -> Sta
     };
     let source = connection.source;
     let deadline = deadline(connection.deadline, connection.attempt);
-    match spendable::read(&connection.client, deadline, connection.both_keys).await {
+    match spendable::read(&connection.client, deadline).await {
         Ok(spendable) => {
             let verdict = evaluate(&spendable, args);
             if global.json {

@@ -9,7 +9,7 @@ pub(crate) mod spendable;
 
 use crate::args::{Command, Global};
 use crate::output::Out;
-use crate::source::{self, Env, MonitorError, Refused, Source};
+use crate::source::{self, MonitorError, Refused, Source};
 use crate::{Failure, Outcome};
 
 /// Where a command's figures come from, chosen (and its arguments checked) before anything starts.
@@ -18,14 +18,14 @@ pub(crate) enum Plan {
     /// answer (UNKNOWN for `check`).
     Monitor,
     /// Any other command: the source chosen, and the charge's bearer token when one was given.
-    Show { env: Env, source: Source, bearer: Option<String> },
+    Show { source: Source, bearer: Option<String> },
 }
 
 /// Runs `command` as planned.
 pub(crate) async fn run(global: &Global, command: Command, plan: Plan, out: &mut Out) -> Result<Outcome, Failure> {
     let (connection, bearer) = match (plan, &command) {
         (_, Command::Check(args)) => return Ok(Outcome::Check(check::run(global, args, out).await)),
-        (Plan::Show { env, source, bearer }, _) => (source::connect(global, &env, source).await?, bearer),
+        (Plan::Show { source, bearer }, _) => (source::connect(global, source).await?, bearer),
         // A monitor other than `check` (`watch`): the fake server only with --demo, and a
         // refusal is a usage error.
         (Plan::Monitor, other) => match source::monitor(global, other.name()).await {
@@ -37,13 +37,8 @@ pub(crate) async fn run(global: &Global, command: Command, plan: Plan, out: &mut
     let (client, json, source) = (&connection.client, global.json, connection.source);
     Ok(match command {
         Command::Spendable(args) => {
-            let request = spendable::Request {
-                min_remaining: args.min_remaining,
-                deadline: connection.deadline,
-                both_keys: connection.both_keys,
-                json,
-                source,
-            };
+            let request =
+                spendable::Request { min_remaining: args.min_remaining, deadline: connection.deadline, json, source };
             spendable::run(client, &request, out).await?
         }
         Command::Balance(args) => balance::run(client, &args, json, source, out).await?,

@@ -4,7 +4,10 @@
 use crate::output::{self, Out, Style};
 use crate::source::Source;
 use crate::{Failure, Outcome};
-use openrouter_credits::{Client, Layer, LayerKind, Spendable, UnknownLayer, UnknownLayers, UnknownReason};
+use openrouter_credits::{
+    Client, Layer, LayerKind, NoRunway, PaceWindow, Runway, RunwayEnd, Spendable, UnknownLayer, UnknownLayers,
+    UnknownReason,
+};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -13,14 +16,12 @@ pub(crate) struct Request {
     pub(crate) min_remaining: Option<f64>,
     /// The deadline over both requests.
     pub(crate) deadline: Duration,
-    /// Both requests are sent (both keys, or the demo): an error then means both failed.
-    pub(crate) both_keys: bool,
     pub(crate) json: bool,
     pub(crate) source: Source,
 }
 
 pub(crate) async fn run(client: &Client, request: &Request, out: &mut Out) -> Result<Outcome, Failure> {
-    let spendable = read(client, request.deadline, request.both_keys).await?;
+    let spendable = read(client, request.deadline).await?;
     let remaining = spendable.remaining_usd();
     let below = matches!((request.min_remaining, remaining), (Some(min), Some(left)) if left < min);
     if request.json {
@@ -49,13 +50,9 @@ pub(crate) async fn run(client: &Client, request: &Request, out: &mut Out) -> Re
     })
 }
 
-/// `client.spendable()`. Its error, when both requests were sent, means that both failed: the
-/// message says so (the library returns the first error only: `GET /credits`'s).
-pub(crate) async fn read(client: &Client, deadline: Duration, both_keys: bool) -> Result<Spendable, Failure> {
-    client.spendable().timeout(deadline).await.map_err(|e| match both_keys {
-        true => Failure::BothFailed(e),
-        false => Failure::Api(e),
-    })
+/// `client.spendable()` under `deadline` (when both requests fail, its error names both).
+pub(crate) async fn read(client: &Client, deadline: Duration) -> Result<Spendable, Failure> {
+    client.spendable().timeout(deadline).await.map_err(Failure::Api)
 }
 
 pub(crate) fn is_binding(s: &Spendable, layer: &Layer) -> bool {
@@ -148,10 +145,12 @@ fn print_table(s: &Spendable, below: bool, out: &mut Out) {
         let text = format!("{}  {}", unknown.layers, unknown_text(unknown));
         out.line(&format!("{:<w0$} {}", "", style.dim(&text), w0 = widths[0]));
     }
+    out.line("");
+    let mut rows = vec![("runway", runway_text(&s.runway()))];
     if let Some(free) = s.free_model_requests() {
-        out.line("");
-        out.rows(&[("free-model requests", format!("{} of {} left today", free.remaining, free.limit))]);
+        rows.push(("free-model requests", format!("{} of {} left today", free.remaining, free.limit)));
     }
+    out.rows(&rows);
     if s.layers().iter().all(|l| l.kind != LayerKind::Account)
         && s.unknown().iter().any(|u| u.layers == UnknownLayers::Account)
     {
@@ -196,6 +195,72 @@ fn to_json(s: &Spendable) -> Value {
         "layers": layers,
         "unknown": unknown,
         "free_model_requests": s.free_model_requests().map(|f| json!({"limit": f.limit, "used": f.used, "remaining": f.remaining})),
+        "runway": runway_json(&s.runway()),
+    })
+}
+
+fn days(d: Duration) -> f64 {
+    d.as_secs_f64() / 86_400.0
+}
+
+/// `1.7 days at 10.20 USD/day (this UTC week's pace) on member budget …; other keys spend from
+/// it too: sooner if they do`, or why there is no figure.
+pub(crate) fn runway_text(runway: &Result<Runway, NoRunway>) -> String {
+    let r = match runway {
+        Ok(r) => r,
+        Err(why) => return why.to_string(),
+    };
+    let pace = match r.window {
+        PaceWindow::Week(_) => "this UTC week's pace",
+        PaceWindow::Month(_) => "this UTC month's pace",
+        _ => "the recent pace",
+    };
+    let end = match r.end {
+        RunwayEnd::In(d) => format!("{:.1} days", days(d)),
+        RunwayEnd::Spent => "none: spent already".to_owned(),
+        RunwayEnd::ResetsFirst => "lasts until it resets".to_owned(),
+        RunwayEnd::NoSpend => "no spend this window".to_owned(),
+        _ => "unknown".to_owned(),
+    };
+    let shared = if r.shared_layer { "; other keys spend from it too: sooner if they do" } else { "" };
+    format!("{end} at {} USD/day ({pace}) on {}{shared}", usd(r.daily_usd), r.layer)
+}
+
+/// The runway as JSON: the pace, the window, the layer and when it runs out; or why not.
+fn runway_json(runway: &Result<Runway, NoRunway>) -> Value {
+    let r = match runway {
+        Ok(r) => r,
+        Err(why) => {
+            let reason = match why {
+                NoRunway::KeyNotRead => "key_not_read",
+                NoRunway::NothingLimits => "nothing_limits",
+                NoRunway::TooLittleHistory => "too_little_history",
+                _ => "other",
+            };
+            return json!({"known": false, "reason": reason, "message": why.to_string()});
+        }
+    };
+    let (window, window_seconds) = match r.window {
+        PaceWindow::Week(d) => ("utc_week", Some(d.as_secs())),
+        PaceWindow::Month(d) => ("utc_month", Some(d.as_secs())),
+        _ => ("other", None),
+    };
+    let (end, seconds) = match r.end {
+        RunwayEnd::In(d) => ("runs_out", Some(d.as_secs())),
+        RunwayEnd::Spent => ("spent", Some(0)),
+        RunwayEnd::ResetsFirst => ("resets_first", None),
+        RunwayEnd::NoSpend => ("no_spend", None),
+        _ => ("other", None),
+    };
+    json!({
+        "known": true,
+        "daily_usd": r.daily_usd,
+        "window": window,
+        "window_seconds": window_seconds,
+        "layer": r.layer.to_string(),
+        "shared_layer": r.shared_layer,
+        "end": end,
+        "seconds": seconds,
     })
 }
 
