@@ -152,6 +152,10 @@ impl Call {
         let shared: &Shared = &self.client.shared;
         let auth = credential(shared, facts, self.bearer)?;
         let url = url(shared, operation, self.base_url.as_deref(), &request)?;
+        // The client's policy was checked when it was built; this call's own is checked here.
+        if let Some(policy) = &self.retries {
+            policy.check()?;
+        }
         let policy = self.retries.as_ref().unwrap_or(&shared.retries);
         let timeout = self.timeout.unwrap_or(shared.timeout);
         let idempotent = facts.idempotent || self.retry_non_idempotent;

@@ -321,6 +321,9 @@ impl ClientBuilder {
         let management_key =
             self.management_key.as_ref().map(|k| bearer_header(k.expose_secret(), "management_key")).transpose()?;
         let headers = self.default_headers()?;
+        if let Some(policy) = &self.retries {
+            policy.check()?;
+        }
         let (http, unpooled) = match self.http_client {
             Some(client) => {
                 if !headers.is_empty() {

@@ -352,8 +352,11 @@ fn reads_after_the_server_closed_a_pooled_connection_succeed_and_reach_the_serve
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     let failed = runtime.block_on(async {
         // The default policy, with millisecond waits: real time, and the test must be quick.
-        let quick =
-            RetryConfig::backoff(Duration::from_millis(1), Duration::from_millis(1), 1.0, Duration::from_secs(10));
+        let quick = RetryConfig::default()
+            .initial_backoff(Duration::from_millis(1))
+            .max_backoff(Duration::from_millis(1))
+            .backoff_multiplier(1.0)
+            .max_elapsed(Duration::from_secs(10));
         let client = builder_for(&server.base_url()).retries(quick).build().unwrap();
         let mut failed = 0;
         for _ in 0..CALLS {
@@ -375,7 +378,11 @@ async fn a_users_http_client_still_gets_the_timeout_the_size_cap_and_the_retry_p
         .http_client(own)
         .timeout(Duration::from_secs(2))
         .retries(
-            RetryConfig::backoff(Duration::from_millis(10), Duration::from_millis(10), 1.0, Duration::from_secs(60))
+            RetryConfig::default()
+                .initial_backoff(Duration::from_millis(10))
+                .max_backoff(Duration::from_millis(10))
+                .backoff_multiplier(1.0)
+                .max_elapsed(Duration::from_secs(60))
                 .max_attempts(2),
         )
         .build()

@@ -13,7 +13,12 @@ const MS: Duration = Duration::from_millis(1);
 
 /// Fast, deterministic backoff: 100 ms, 200 ms, 400 ms … capped at 1 s; 10 s budget.
 fn fast() -> RetryConfig {
-    RetryConfig::backoff(100 * MS, Duration::from_secs(1), 2.0, Duration::from_secs(10)).jitter(false)
+    RetryConfig::default()
+        .initial_backoff(100 * MS)
+        .max_backoff(Duration::from_secs(1))
+        .backoff_multiplier(2.0)
+        .max_elapsed(Duration::from_secs(10))
+        .jitter(false)
 }
 
 /// Queues `n` copies of `response` for get_credits.
@@ -124,10 +129,15 @@ async fn per_call_policy_beats_the_client_default_both_ways() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn backoff_grows_by_the_exponent_and_stops_at_max_interval() {
+async fn backoff_grows_by_the_multiplier_and_stops_at_max_backoff() {
     let server = server().await;
     queue(&server, 4, MockResponse::error(503, "x"));
-    let policy = RetryConfig::backoff(100 * MS, 300 * MS, 2.0, Duration::from_secs(10)).jitter(false);
+    let policy = RetryConfig::default()
+        .initial_backoff(100 * MS)
+        .max_backoff(300 * MS)
+        .backoff_multiplier(2.0)
+        .max_elapsed(Duration::from_secs(10))
+        .jitter(false);
     let started = Instant::now();
     builder(&server).retries(policy).build().unwrap().credits().get_credits().await.unwrap();
     // Waits 100 + 200 + 300 (capped) + 300 ms.
@@ -139,7 +149,11 @@ async fn backoff_grows_by_the_exponent_and_stops_at_max_interval() {
 async fn jittered_waits_stay_within_the_backoff() {
     let server = server().await;
     queue(&server, 5, MockResponse::error(500, "x"));
-    let policy = RetryConfig::backoff(100 * MS, 300 * MS, 2.0, Duration::from_secs(10));
+    let policy = RetryConfig::default()
+        .initial_backoff(100 * MS)
+        .max_backoff(300 * MS)
+        .backoff_multiplier(2.0)
+        .max_elapsed(Duration::from_secs(10));
     let started = Instant::now();
     builder(&server).retries(policy).build().unwrap().credits().get_credits().await.unwrap();
     assert!(started.elapsed() <= 100 * MS + 200 * MS + 3 * 300 * MS, "{:?}", started.elapsed());
@@ -153,7 +167,11 @@ async fn jittered_waits_stay_within_the_backoff() {
 #[tokio::test(start_paused = true)]
 async fn jittered_waits_spread_over_the_whole_backoff() {
     let server = server().await;
-    let policy = RetryConfig::backoff(100 * MS, 100 * MS, 1.0, Duration::from_secs(10));
+    let policy = RetryConfig::default()
+        .initial_backoff(100 * MS)
+        .max_backoff(100 * MS)
+        .backoff_multiplier(1.0)
+        .max_elapsed(Duration::from_secs(10));
     // Every call fails once: far more retries than the client-wide budget allows (that is its
     // job); this test is about the waits, so the budget is off.
     let budget = openrouter_credits::RetryBudget::unlimited();
@@ -179,7 +197,12 @@ async fn jittered_waits_spread_over_the_whole_backoff() {
 async fn the_whole_call_stops_within_its_budget() {
     let server = server().await;
     queue(&server, 100, MockResponse::error(503, "x"));
-    let policy = RetryConfig::backoff(500 * MS, 500 * MS, 1.0, Duration::from_secs(2)).jitter(false);
+    let policy = RetryConfig::default()
+        .initial_backoff(500 * MS)
+        .max_backoff(500 * MS)
+        .backoff_multiplier(1.0)
+        .max_elapsed(Duration::from_secs(2))
+        .jitter(false);
     let started = Instant::now();
     let err = builder(&server).retries(policy).build().unwrap().credits().get_credits().await.unwrap_err();
     assert!(started.elapsed() <= Duration::from_secs(2));
@@ -201,7 +224,11 @@ async fn max_attempts_caps_the_count() {
 async fn retry_after_in_seconds_is_waited_exactly() {
     let server = server().await;
     server.enqueue(Operation::GetCredits, MockResponse::error(429, "x").retry_after("3"));
-    let policy = RetryConfig::backoff(100 * MS, Duration::from_secs(5), 2.0, Duration::from_secs(10));
+    let policy = RetryConfig::default()
+        .initial_backoff(100 * MS)
+        .max_backoff(Duration::from_secs(5))
+        .backoff_multiplier(2.0)
+        .max_elapsed(Duration::from_secs(10));
     let started = Instant::now();
     builder(&server).retries(policy).build().unwrap().credits().get_credits().await.unwrap();
     assert_eq!(started.elapsed().as_secs(), 3);
@@ -213,7 +240,11 @@ async fn retry_after_as_an_http_date_is_honoured() {
     let server = server().await;
     let date = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(4));
     server.enqueue(Operation::GetCredits, MockResponse::error(503, "x").retry_after(&date));
-    let policy = RetryConfig::backoff(10 * MS, Duration::from_secs(5), 2.0, Duration::from_secs(10));
+    let policy = RetryConfig::default()
+        .initial_backoff(10 * MS)
+        .max_backoff(Duration::from_secs(5))
+        .backoff_multiplier(2.0)
+        .max_elapsed(Duration::from_secs(10));
     let (started, real_start) = (Instant::now(), std::time::Instant::now());
     builder(&server).retries(policy).build().unwrap().credits().get_credits().await.unwrap();
     // The date has whole-second precision, so it lies 3 to 4 s after the wall-clock `now`
@@ -237,7 +268,7 @@ async fn retry_after_past_the_budget_returns_the_429_at_once() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn retry_after_past_max_interval_also_stops() {
+async fn retry_after_past_max_backoff_also_stops() {
     let server = server().await;
     server.enqueue(Operation::GetCredits, MockResponse::error(429, "x").retry_after("5"));
     // Budget 10 s would fit, but the policy never waits more than 1 s at a time.
@@ -276,7 +307,12 @@ async fn per_attempt_timeout_fires_and_is_retried_for_get_credits() {
 async fn total_time_is_bounded_by_budget_plus_one_attempt() {
     let server = server().await;
     queue(&server, 50, MockResponse::error(200, "late").delay(Duration::from_secs(600)));
-    let policy = RetryConfig::backoff(100 * MS, 100 * MS, 1.0, Duration::from_secs(3)).jitter(false);
+    let policy = RetryConfig::default()
+        .initial_backoff(100 * MS)
+        .max_backoff(100 * MS)
+        .backoff_multiplier(1.0)
+        .max_elapsed(Duration::from_secs(3))
+        .jitter(false);
     let client = builder(&server).retries(policy).timeout(Duration::from_secs(1)).build().unwrap();
     let started = Instant::now();
     let err = client.credits().get_credits().await.unwrap_err();
@@ -384,10 +420,13 @@ async fn a_retried_charge_is_sent_again_byte_for_byte() {
     assert!(sent[1].header("api-version").is_none());
 }
 
-/// An exponent out of range (below 1, infinite, NaN) is taken as 1, as documented: the waits stay
-/// at the initial interval instead of jumping to the maximum (or panicking on an infinite wait).
+/// The deprecated positional constructor keeps its documented clamp: an exponent out of range
+/// (below 1, infinite, NaN) is taken as 1, so the waits stay at the initial interval instead of
+/// jumping to the maximum (or panicking on an infinite wait). The named setters refuse such a
+/// value instead (`out_of_range_settings_are_refused_before_anything_is_sent`).
 #[tokio::test(start_paused = true)]
-async fn an_exponent_out_of_range_is_taken_as_1() {
+#[allow(deprecated)]
+async fn the_deprecated_constructor_takes_an_exponent_out_of_range_as_1() {
     let with = |exponent| RetryConfig::backoff(100 * MS, Duration::from_secs(1), exponent, Duration::from_secs(10));
     for exponent in [f64::INFINITY, f64::NAN, 0.5, -2.0] {
         assert_eq!(with(exponent), with(1.0), "{exponent}");
@@ -422,9 +461,72 @@ async fn an_invalid_retry_after_ms_falls_back_to_retry_after() {
             Operation::GetCredits,
             MockResponse::error(429, "x").header("retry-after-ms", bad).retry_after("2"),
         );
-        let policy = RetryConfig::backoff(100 * MS, Duration::from_secs(5), 2.0, Duration::from_secs(10)).jitter(false);
+        let policy = RetryConfig::default()
+            .initial_backoff(100 * MS)
+            .max_backoff(Duration::from_secs(5))
+            .backoff_multiplier(2.0)
+            .max_elapsed(Duration::from_secs(10))
+            .jitter(false);
         let started = Instant::now();
         builder(&server).retries(policy).build().unwrap().credits().get_credits().await.unwrap();
         assert_eq!(started.elapsed(), Duration::from_secs(2), "retry-after-ms: {bad}");
     }
+}
+
+/// A policy out of range is refused with the setting and the rule, whatever the order the
+/// settings came in: by `build()` for the client's, and by `send` for a call's own, before
+/// anything is sent. On the edge (a max equal to the initial, a multiplier of 1) it is taken.
+#[tokio::test(start_paused = true)]
+async fn out_of_range_settings_are_refused_before_anything_is_sent() {
+    let base = RetryConfig::default();
+    let refused = [
+        (base.clone().backoff_multiplier(0.5), "backoff_multiplier", "at least 1"),
+        (base.clone().backoff_multiplier(f64::NAN), "backoff_multiplier", "got NaN"),
+        (base.clone().backoff_multiplier(f64::INFINITY), "backoff_multiplier", "got inf"),
+        (
+            base.clone().initial_backoff(2 * MS).max_backoff(MS),
+            "max_backoff",
+            "(1ms) must be at least initial_backoff (2ms)",
+        ),
+        (
+            base.clone().max_backoff(MS).initial_backoff(2 * MS),
+            "max_backoff",
+            "(1ms) must be at least initial_backoff (2ms)",
+        ),
+    ];
+    let server = server().await;
+    for (policy, setting, rule) in refused {
+        let err = builder(&server).retries(policy.clone()).build().unwrap_err();
+        assert!(matches!(&err, Error::InvalidInput { field, .. } if *field == setting), "{err:?}");
+        assert!(err.to_string().contains(rule), "{err}");
+        let err = client(&server).credits().get_credits().retries(policy).await.unwrap_err();
+        assert!(matches!(&err, Error::InvalidInput { field, .. } if *field == setting), "{err:?}");
+        assert_eq!(err.attempts(), None);
+    }
+    assert!(server.requests().is_empty(), "nothing is sent when a policy is refused");
+    let edge = base.initial_backoff(MS).max_backoff(MS).backoff_multiplier(1.0);
+    builder(&server).retries(edge.clone()).build().unwrap().credits().get_credits().await.unwrap();
+    client(&server).credits().get_credits().retries(edge).await.unwrap();
+    assert_eq!(server.requests().len(), 2);
+}
+
+/// The named setters give what the deprecated positional constructor gave, and each sets
+/// only its own field: the default is unchanged by naming its own values.
+#[test]
+#[allow(deprecated)]
+fn the_named_setters_are_the_positional_constructor_by_name() {
+    let named = RetryConfig::default()
+        .initial_backoff(100 * MS)
+        .max_backoff(Duration::from_secs(1))
+        .backoff_multiplier(2.0)
+        .max_elapsed(Duration::from_secs(10));
+    assert_eq!(named, RetryConfig::backoff(100 * MS, Duration::from_secs(1), 2.0, Duration::from_secs(10)));
+    let defaults = RetryConfig::default()
+        .initial_backoff(500 * MS)
+        .max_backoff(Duration::from_secs(10))
+        .backoff_multiplier(1.5)
+        .max_elapsed(Duration::from_secs(60));
+    assert_eq!(defaults, RetryConfig::default());
+    // `none()` never waits, so there is nothing to set on it.
+    assert_eq!(RetryConfig::none().initial_backoff(MS).backoff_multiplier(f64::NAN), RetryConfig::none());
 }
