@@ -13,7 +13,7 @@ use crate::response::Response;
 use crate::transport::{Attempt, TransportKind};
 use bytes::Bytes;
 use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 use std::time::{Duration, SystemTime};
 
@@ -136,7 +136,7 @@ fn api_error(
     let parts = ApiErrorParts {
         operation,
         status,
-        headers: redact_headers(headers, secrets),
+        headers: secrets.headers(headers),
         code,
         raw_body: if message.is_some() { None } else { Some(excerpt(&body)) },
         message,
@@ -157,16 +157,6 @@ fn api_error(
         500 => Error::InternalServer(api),
         _ => Error::Api(api),
     }
-}
-
-fn redact_headers(headers: &HeaderMap, secrets: &Secrets) -> HeaderMap {
-    let mut out = HeaderMap::with_capacity(headers.len());
-    for (name, value) in headers {
-        let clean = secrets.bytes(value.as_bytes());
-        let value = HeaderValue::from_bytes(&clean).unwrap_or_else(|_| HeaderValue::from_static("[redacted]"));
-        out.append(name, value);
-    }
-    out
 }
 
 /// The first [`BODY_EXCERPT`] bytes as text (invalid UTF-8 replaced), with `…` if cut.
@@ -190,7 +180,7 @@ pub(crate) fn map_raw_response(
     secret: &str,
 ) -> Result<(), Error> {
     use crate::transport::Buffered;
-    let auth = HeaderValue::from_str(&format!("Bearer {secret}")).ok();
+    let auth = reqwest::header::HeaderValue::from_str(&format!("Bearer {secret}")).ok();
     let finished = Finished {
         operation,
         attempts: 1,
@@ -208,6 +198,7 @@ pub(crate) fn map_raw_response(
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use reqwest::header::HeaderValue;
 
     const SECRET: &str = "sk-or-v1-0123456789abcdef";
 
