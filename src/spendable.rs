@@ -11,9 +11,7 @@ use crate::client::Client;
 use crate::error::Error;
 use crate::generated::types::{BudgetScope, Credits, CurrentKey, FreeModelDailyRequests, KeyBudget, ResetInterval};
 use std::fmt;
-use std::future::{Future, IntoFuture, poll_fn};
-use std::pin::pin;
-use std::task::Poll;
+use std::future::IntoFuture;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -94,38 +92,11 @@ impl SpendableBuilder {
             let call = self.client.api_keys().get_current_key().deadline(deadline);
             if has_api_key { Some(call.send().await.map(|r| r.data)) } else { None }
         };
-        let (credits, key) = both(credits, key).await;
+        // Both at once, on the caller's task.
+        let (credits, key) = futures_util::future::join(credits, key).await;
         let sent_api_key_for_credits = shared.management_key.is_none();
         Spendable::combine(credits, key, sent_api_key_for_credits)
     }
-}
-
-/// Runs two futures at once on the caller's task and waits for both (what `tokio::join!` does,
-/// without the `macros` feature the library does not otherwise need).
-async fn both<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
-    let (mut a, mut b) = (pin!(a), pin!(b));
-    let (mut first, mut second) = (None, None);
-    poll_fn(|cx| {
-        // A future that has finished is not polled again.
-        if first.is_none()
-            && let Poll::Ready(v) = a.as_mut().poll(cx)
-        {
-            first = Some(v);
-        }
-        if second.is_none()
-            && let Poll::Ready(v) = b.as_mut().poll(cx)
-        {
-            second = Some(v);
-        }
-        match (first.take(), second.take()) {
-            (Some(x), Some(y)) => Poll::Ready((x, y)),
-            (x, y) => {
-                (first, second) = (x, y);
-                Poll::Pending
-            }
-        }
-    })
-    .await
 }
 
 impl IntoFuture for SpendableBuilder {
