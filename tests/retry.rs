@@ -321,14 +321,6 @@ async fn total_time_is_bounded_by_budget_plus_one_attempt() {
     assert_eq!(err.attempts(), Some(3), "attempts start at 0, 1.1 and 2.2 s");
 }
 
-async fn refused_url() -> String {
-    // A port nothing listens on: bind, note it, close.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    format!("http://{addr}/api/v1")
-}
-
 #[tokio::test(start_paused = true)]
 async fn connection_refused_is_retried_only_when_enabled() {
     let url = refused_url().await;
@@ -529,4 +521,78 @@ fn the_named_setters_are_the_positional_constructor_by_name() {
     assert_eq!(defaults, RetryConfig::default());
     // `none()` never waits, so there is nothing to set on it.
     assert_eq!(RetryConfig::none().initial_backoff(MS).backoff_multiplier(f64::NAN), RetryConfig::none());
+}
+
+/// The waits the default policy (500 ms → 10 s × 1.5, 60 s budget) allows when every answer
+/// asks for no wait at all: each wait is the backoff step (no jitter: the server's ask, raised
+/// to the step), and a wait is made only when it ends before the budget does.
+fn default_policy_waits() -> Vec<Duration> {
+    let (initial, max, exponent, budget) = (0.5f64, 10.0f64, 1.5f64, Duration::from_secs(60));
+    let mut waits = Vec::new();
+    let mut elapsed = Duration::ZERO;
+    loop {
+        let step = Duration::from_secs_f64((initial * exponent.powi(waits.len() as i32)).min(max));
+        if step >= budget - elapsed {
+            return waits;
+        }
+        elapsed += step;
+        waits.push(step);
+    }
+}
+
+/// A server answering 429 (or 503) with `Retry-After: 0`, `retry-after-ms: 0` or a
+/// date in the past, forever, sees no more requests than the default policy's backoff allows
+/// in its 60 s budget, each at least one backoff step after the one before. (Before the fix,
+/// one charge call sent ~711 requests a second; here the server gives in after 1000, so a storm
+/// ends the call instead of hanging the test.)
+#[tokio::test(start_paused = true)]
+async fn a_zero_or_past_retry_after_gets_backoff_not_a_retry_storm() {
+    let waits = default_policy_waits();
+    // 0.5, 0.75, 1.125, … 10, 10, 10 s: 11 waits, 12 attempts in the minute.
+    assert_eq!(waits.len(), 11, "{waits:?}");
+    let past = "Wed, 21 Oct 2015 07:28:00 GMT";
+    let cases = [
+        (Operation::CreateCoinbaseCharge, "429 Too Many Requests", "retry-after: 0\r\n".to_owned()),
+        (Operation::GetCredits, "429 Too Many Requests", "retry-after: 0\r\n".to_owned()),
+        (Operation::CreateCoinbaseCharge, "429 Too Many Requests", "retry-after-ms: 0\r\n".to_owned()),
+        (Operation::GetCredits, "503 Service Unavailable", "retry-after: 0\r\n".to_owned()),
+        (Operation::GetCredits, "503 Service Unavailable", format!("retry-after: {past}\r\n")),
+    ];
+    for (op, status, retry_after) in cases {
+        let case = format!("{op} {status} {}", retry_after.trim());
+        let (status, retry_after, ok) = (status.to_owned(), retry_after.clone(), ok_body(op));
+        let server = RawServer::start(move |mut conn| {
+            let (status, retry_after) = (status.clone(), retry_after.clone());
+            async move {
+                let mut answered = 0;
+                while conn.read_request().await.is_some() {
+                    answered += 1;
+                    let response = if answered > 1000 {
+                        http_response("200 OK", "", ok)
+                    } else {
+                        http_response(&status, &retry_after, r#"{"error":{"code":0,"message":"slow down"}}"#)
+                    };
+                    conn.write(response).await;
+                }
+            }
+        })
+        .await;
+        let started = Instant::now();
+        let result = call(&default_client(&server.base_url()), op).await;
+        let seen = server.requests();
+        assert_eq!(seen.len(), waits.len() + 1, "{case}: requests the server saw");
+        let err = result.expect_err(&case);
+        assert_eq!(err.attempts(), Some(seen.len() as u32), "{case}");
+        assert!(matches!(err.status(), Some(429 | 503)), "{case}: {err:?}");
+        for (i, pair) in seen.windows(2).enumerate() {
+            let gap = pair[1].at - pair[0].at;
+            assert!(
+                gap >= waits[i],
+                "{case}: request {} came {gap:?} after the one before, step is {:?}",
+                i + 2,
+                waits[i]
+            );
+        }
+        assert!(started.elapsed() <= Duration::from_secs(60), "{case}: {:?}", started.elapsed());
+    }
 }

@@ -10,11 +10,6 @@ use openrouter_credits::{Client, Operation, RetryConfig};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-fn assert_clean(text: &str) {
-    assert!(!text.contains(KEY), "API key leaked: {text}");
-    assert!(!text.contains(BEARER), "bearer leaked: {text}");
-}
-
 /// A `MakeWriter` collecting everything tracing writes.
 #[derive(Clone, Default)]
 struct Capture(Arc<Mutex<Vec<u8>>>);
