@@ -159,7 +159,8 @@ impl Call {
         let policy = self.retries.as_ref().unwrap_or(&shared.retries);
         let timeout = self.timeout.unwrap_or(shared.timeout);
         let idempotent = facts.idempotent || self.retry_non_idempotent;
-        // A charge goes on a fresh connection, never on a pooled one the server may have closed.
+        // With `fresh_connections_for_non_idempotent`, an operation that is not idempotent (the
+        // charge) goes on a fresh connection, never on a pooled one the server may have closed.
         let http = shared.http_for(facts.idempotent);
 
         let budget = &shared.budget;

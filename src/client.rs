@@ -109,7 +109,8 @@ impl Shared {
         slot.get_or_init(|| join(self.base_url.clone(), segments))
     }
 
-    /// The HTTP client for an operation: a fresh connection for one that is not idempotent.
+    /// The HTTP client for an operation: with `fresh_connections_for_non_idempotent`, a fresh
+    /// connection for one that is not idempotent; else the pooled one.
     pub(crate) fn http_for(&self, idempotent: bool) -> &reqwest::Client {
         match &self.unpooled {
             // The same settings built once already, so this does not fail in practice; if it
