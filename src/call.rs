@@ -8,7 +8,7 @@
 
 use crate::auth::Bearer;
 use crate::base_url::{join, normalize_base_url};
-use crate::client::{Client, Shared};
+use crate::client::{Client, Shared, positive_total_timeout};
 use crate::error::Error;
 use crate::generated::Operation;
 use crate::operation::{Credential, Facts};
@@ -47,7 +47,10 @@ pub(crate) struct Call {
     /// The first invalid `.header(..)`, reported by `send` before anything is sent.
     invalid_header: Option<Error>,
     retry_non_idempotent: bool,
-    /// No attempt runs, and no retry waits, past this instant (`client.spendable()`'s deadline).
+    /// This call's total timeout, instead of the client's.
+    total_timeout: Option<Duration>,
+    /// No attempt runs, and no retry waits, past this instant (`client.spendable()`'s deadline),
+    /// nor past the total timeout.
     deadline: Option<Instant>,
 }
 
@@ -91,6 +94,7 @@ impl Call {
             headers: HeaderMap::new(),
             invalid_header: None,
             retry_non_idempotent: false,
+            total_timeout: None,
             deadline: None,
         }
     }
@@ -110,6 +114,10 @@ impl Call {
 
     pub(crate) fn timeout(&mut self, timeout: Duration) {
         self.timeout = Some(timeout);
+    }
+
+    pub(crate) fn total_timeout(&mut self, timeout: Duration) {
+        self.total_timeout = Some(timeout);
     }
 
     pub(crate) fn base_url(&mut self, url: String) {
@@ -163,19 +171,27 @@ impl Call {
         // charge) goes on a fresh connection, never on a pooled one the server may have closed.
         let http = shared.http_for(facts.idempotent);
 
+        let total_timeout = positive_total_timeout(self.total_timeout.unwrap_or(shared.total_timeout))?;
+
         let budget = &shared.budget;
         let call_span = trace::call_span(operation, &facts.method, &url);
         let started = Instant::now();
+        // The earlier of the total timeout and a deadline set from outside (`spendable`'s); a
+        // deadline too far to represent is none.
+        let deadline = match (started.checked_add(total_timeout), self.deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         let run = async {
             budget.deposit();
             let mut attempts = 0u32;
             loop {
                 attempts += 1;
-                // Under a deadline, an attempt gets what is left of it when that is less.
-                let timeout = match self.deadline {
-                    Some(at) => timeout.min(at.saturating_duration_since(Instant::now())),
-                    None => timeout,
-                };
+                // Under a deadline, an attempt gets what is left of it when that is less; a
+                // timeout then is the deadline's, and the error says so.
+                let left = deadline.map(|at| at.saturating_duration_since(Instant::now()));
+                let cut_by_deadline = left.is_some_and(|left| left < timeout);
+                let timeout = left.map_or(timeout, |left| timeout.min(left));
                 let http_request = build(facts, &url, auth.as_ref(), &self.headers, request.body.as_ref());
                 let span = trace::attempt_span(&call_span, operation, &facts.method, &url, attempts);
                 let attempt_started = Instant::now();
@@ -185,7 +201,7 @@ impl Call {
                 let outcome = retry::classify(&attempt);
                 let wanted = retry::decide(policy, idempotent, outcome, attempts, started.elapsed())
                     // A wait that would end at or past the deadline is not taken: this attempt is the last.
-                    .filter(|wait| self.deadline.is_none_or(|at| Instant::now() + *wait < at));
+                    .filter(|wait| deadline.is_none_or(|at| Instant::now() + *wait < at));
                 // The budget is asked only about a retry the policy allows: it can take a retry
                 // away, never add one.
                 let budget_refused = wanted.is_some() && !budget.try_withdraw();
@@ -206,6 +222,10 @@ impl Call {
                             attempts,
                             retry_budget_exhausted: budget_refused,
                             timeout: Some(timeout),
+                            // What the call's deadline allowed in all, when it cut this attempt.
+                            total_timeout: deadline
+                                .filter(|_| cut_by_deadline)
+                                .map(|at| at.saturating_duration_since(started)),
                             limit: shared.max_response_bytes,
                             secrets,
                         };
@@ -228,6 +248,7 @@ impl fmt::Debug for Call {
             .field("base_url", &self.base_url)
             .field("headers", &self.headers.keys().collect::<Vec<_>>())
             .field("retry_non_idempotent", &self.retry_non_idempotent)
+            .field("total_timeout", &self.total_timeout)
             .field("deadline", &self.deadline)
             .finish()
     }
@@ -349,6 +370,15 @@ macro_rules! call_options {
         /// Per-attempt timeout for this call only, instead of the client's.
         pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
             self.call.timeout(timeout);
+            self
+        }
+
+        /// A hard deadline for this call only, instead of the client's
+        /// ([`ClientBuilder::total_timeout`](crate::ClientBuilder::total_timeout), 60 s by
+        /// default): attempts, waits and the last attempt included, nothing runs past it. Zero
+        /// is refused before anything is sent.
+        pub fn total_timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.call.total_timeout(timeout);
             self
         }
 

@@ -19,6 +19,9 @@ use std::time::Duration;
 pub const DEFAULT_BASE_URL: &str = "https://openrouter.ai/api/v1";
 /// Per-attempt timeout unless set: connecting, sending and reading the whole response.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The whole call unless set: every attempt, every wait between them and the last attempt
+/// included; nothing of a call runs past it. See [`ClientBuilder::total_timeout`].
+pub const DEFAULT_TOTAL_TIMEOUT: Duration = Duration::from_secs(60);
 /// Connect timeout unless set (TCP and TLS handshake).
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Largest response body read unless set. Every response is well under 4 KiB; a larger body
@@ -65,6 +68,8 @@ pub(crate) struct Shared {
     /// Shared by every clone (and by other clients given the same budget).
     pub(crate) budget: RetryBudget,
     pub(crate) timeout: Duration,
+    /// Every call's deadline, counted from its start ([`ClientBuilder::total_timeout`]).
+    pub(crate) total_timeout: Duration,
     pub(crate) max_response_bytes: usize,
 }
 
@@ -97,6 +102,7 @@ impl fmt::Debug for Client {
             .field("retries", &s.retries)
             .field("retry_budget", &s.budget)
             .field("timeout", &s.timeout)
+            .field("total_timeout", &s.total_timeout)
             .field("max_response_bytes", &s.max_response_bytes)
             .finish()
     }
@@ -147,6 +153,7 @@ pub struct ClientBuilder {
     retries: Option<RetryConfig>,
     retry_budget: Option<RetryBudget>,
     timeout: Option<Duration>,
+    total_timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     max_response_bytes: Option<usize>,
     http_client: Option<reqwest::Client>,
@@ -251,6 +258,21 @@ impl ClientBuilder {
         self
     }
 
+    /// A hard deadline for every call, counted from its start: attempts, the waits between them
+    /// and the last attempt included. Nothing of a call runs past it: an attempt still running
+    /// then is cut off and the call ends with [`Error::Timeout`] (whose `total_timeout` says
+    /// so), and no retry is begun whose wait would end at or after it. Default
+    /// [`DEFAULT_TOTAL_TIMEOUT`] (60 s); a call may override it with `.total_timeout(..)`.
+    ///
+    /// This is the bound a worker that must not block longer than N seconds sets. The retry
+    /// policy's `max_elapsed` is another rule: no retry *starts* after it (the attempt it starts
+    /// still gets its own timeout). `Duration::MAX` (or any deadline too far to represent) turns
+    /// the deadline off; zero is refused by [`build`](Self::build).
+    pub fn total_timeout(mut self, timeout: Duration) -> Self {
+        self.total_timeout = Some(timeout);
+        self
+    }
+
     /// Connect timeout (TCP and TLS handshake); default [`DEFAULT_CONNECT_TIMEOUT`]. Ignored
     /// with [`http_client`](Self::http_client): set it on that client.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
@@ -325,6 +347,7 @@ impl ClientBuilder {
         if let Some(policy) = &self.retries {
             policy.check()?;
         }
+        let total_timeout = positive_total_timeout(self.total_timeout.unwrap_or(DEFAULT_TOTAL_TIMEOUT))?;
         let (http, unpooled) = match self.http_client {
             Some(client) => {
                 if !headers.is_empty() {
@@ -365,6 +388,7 @@ impl ClientBuilder {
                 retries: self.retries.unwrap_or_default(),
                 budget: self.retry_budget.unwrap_or_default(),
                 timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
+                total_timeout,
                 max_response_bytes: self.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
             }),
         })
@@ -402,10 +426,19 @@ impl fmt::Debug for ClientBuilder {
             .field("retries", &self.retries)
             .field("retry_budget", &self.retry_budget)
             .field("timeout", &self.timeout)
+            .field("total_timeout", &self.total_timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("http_client", &self.http_client.is_some())
             .field("fresh_connections_for_non_idempotent", &self.fresh_connections_for_non_idempotent)
             .finish()
     }
+}
+
+/// A total timeout of zero would end every call before its first attempt: refused, not sent.
+pub(crate) fn positive_total_timeout(timeout: Duration) -> Result<Duration, Error> {
+    if timeout.is_zero() {
+        return Err(Error::invalid_input("total_timeout", "must be greater than zero (Duration::MAX turns it off)"));
+    }
+    Ok(timeout)
 }

@@ -61,14 +61,16 @@ pub enum Error {
     /// Any other non-success status (for instance a 502 page from a gateway).
     #[error("{0}")]
     Api(ApiError),
-    /// An attempt did not finish within its timeout, and no retry was left or allowed. The
-    /// request was written: the server may have acted on it.
+    /// An attempt did not finish within its timeout (or the call's total timeout passed), and
+    /// no retry was left or allowed. The request was written: the server may have acted on it.
     #[error(
-        "{operation}: timed out after {attempts} attempt{} (per-attempt timeout {}){}; {}",
+        "{operation}: timed out after {attempts} attempt{} ({}){}; {}",
         plural(*attempts),
-        show_timeout(*timeout),
+        show_timeouts(*timeout, *total_timeout),
         budget_note(*retry_budget_exhausted),
-        if operation.is_idempotent() { "raise it with .timeout(..)" } else { "the server may have acted on the request: check before sending it again" }
+        if !operation.is_idempotent() { "the server may have acted on the request: check before sending it again" }
+        else if total_timeout.is_some() { "raise it with .total_timeout(..)" }
+        else { "raise it with .timeout(..)" }
     )]
     #[non_exhaustive]
     Timeout {
@@ -76,8 +78,11 @@ pub enum Error {
         operation: Operation,
         /// Attempts made, the last one included.
         attempts: u32,
-        /// The per-attempt timeout in force.
+        /// The per-attempt timeout in force (for the last attempt: what the deadline left of it).
         timeout: Option<Duration>,
+        /// The call's total timeout, when it is what ended the call (the last attempt was cut
+        /// short by the call's deadline: [`ClientBuilder::total_timeout`](crate::ClientBuilder::total_timeout)).
+        total_timeout: Option<Duration>,
         /// The policy allowed another attempt, and the client's retry budget refused it.
         retry_budget_exhausted: bool,
     },
@@ -146,6 +151,12 @@ pub enum Error {
         /// The cap in force.
         limit: usize,
     },
+    /// The failure of one refresh that several checks of a
+    /// [`SpendGuard`](crate::SpendGuard) waited on, shared by each of them (an [`Error`] is not
+    /// `Clone`). Its methods ([`status`](Self::status), [`blocked_by`](Self::blocked_by),
+    /// [`retry_after`](Self::retry_after), …) answer for the error inside.
+    #[error(transparent)]
+    Shared(std::sync::Arc<Error>),
     /// A value given to a builder breaks a rule; nothing was sent.
     #[error("invalid {field}: {rule}")]
     #[non_exhaustive]
@@ -166,8 +177,12 @@ fn budget_note(exhausted: bool) -> &'static str {
     if exhausted { "; not retried: the client's retry budget is exhausted (too many retries lately)" } else { "" }
 }
 
-fn show_timeout(t: Option<Duration>) -> String {
-    t.map_or_else(|| "none".into(), |t| format!("{t:?}"))
+fn show_timeouts(attempt: Option<Duration>, total: Option<Duration>) -> String {
+    match (total, attempt) {
+        (Some(total), _) => format!("total timeout {total:?} passed"),
+        (None, Some(t)) => format!("per-attempt timeout {t:?}"),
+        (None, None) => "per-attempt timeout none".into(),
+    }
 }
 
 impl Error {
@@ -178,6 +193,7 @@ impl Error {
     /// The HTTP status of the response this error came from, if there was one.
     pub fn status(&self) -> Option<u16> {
         match self {
+            Error::Shared(e) => e.status(),
             Error::Decode { status, .. }
             | Error::ResponseTooLarge { status, .. }
             | Error::ResponseInterrupted { status, .. } => Some(status.as_u16()),
@@ -197,6 +213,7 @@ impl Error {
             | Error::TooManyRequests(e)
             | Error::InternalServer(e)
             | Error::Api(e) => Some(e),
+            Error::Shared(e) => e.api(),
             _ => None,
         }
     }
@@ -209,6 +226,7 @@ impl Error {
     /// Attempts made before giving up; `None` when nothing was sent (invalid input).
     pub fn attempts(&self) -> Option<u32> {
         match self {
+            Error::Shared(e) => e.attempts(),
             Error::Timeout { attempts, .. }
             | Error::Transport { attempts, .. }
             | Error::ResponseInterrupted { attempts, .. } => Some(*attempts),
@@ -222,6 +240,7 @@ impl Error {
     /// of adding to the load. [`attempts`](Self::attempts) counts the attempts made.
     pub fn retry_budget_exhausted(&self) -> bool {
         match self {
+            Error::Shared(e) => e.retry_budget_exhausted(),
             Error::Timeout { retry_budget_exhausted, .. }
             | Error::Transport { retry_budget_exhausted, .. }
             | Error::ResponseInterrupted { retry_budget_exhausted, .. } => *retry_budget_exhausted,
@@ -234,6 +253,7 @@ impl Error {
     /// it refused).
     pub fn may_have_acted(&self) -> bool {
         match self {
+            Error::Shared(e) => e.may_have_acted(),
             Error::InvalidInput { .. } => false,
             Error::Transport { connect, .. } => !connect,
             _ => self.status().is_none_or(|s| s >= 500 || (200..300).contains(&s) || s == 408),
@@ -255,6 +275,9 @@ impl Error {
     /// a timeout, a connection that broke after the request was written, a body that broke
     /// off. It says to check first.
     pub fn hint(&self) -> Option<&'static str> {
+        if let Error::Shared(e) = self {
+            return e.hint();
+        }
         // 402, 429 and the 403s that name their layer: the hint names the layer too.
         if let Some(blocked) = self.blocked_by() {
             return Some(blocked.hint());

@@ -6,7 +6,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 // Hand-written: the runtime (the same for every operation) and the conveniences above it that
-// name operations (`extras`, `spendable`).
+// name operations (`extras`, `spendable`, `guard`).
 mod address;
 mod auth;
 mod base_url;
@@ -14,9 +14,11 @@ mod blocked;
 mod budget;
 mod call;
 mod chain;
+mod civil;
 mod client;
 mod error;
 mod extras;
+mod guard;
 mod http;
 mod operation;
 mod outcome;
@@ -40,14 +42,16 @@ pub use budget::RetryBudget;
 pub use chain::ChainId;
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
+    DEFAULT_TOTAL_TIMEOUT,
 };
 pub use error::{ApiError, Error};
+pub use guard::{DEFAULT_SERVE_STALE_FOR, SpendGuard, SpendReading};
 pub use operation::Credential;
 pub use response::{RateLimit, Response};
 pub use retry::RetryConfig;
 pub use spendable::{
-    DEFAULT_SPENDABLE_TIMEOUT, Layer, LayerKind, Spendable, SpendableBuilder, UnknownLayer, UnknownLayers,
-    UnknownReason,
+    Affordability, DEFAULT_SPENDABLE_TIMEOUT, Layer, LayerKind, NoRunway, PaceWindow, Runway, RunwayEnd, Spendable,
+    SpendableBuilder, UnknownLayer, UnknownLayers, UnknownReason,
 };
 pub use transport::{TransportError, TransportKind};
 // `Operation`, `types`, one accessor per tag (`CreditsApi`, `ApiKeysApi`), one builder per

@@ -28,6 +28,8 @@ pub(crate) struct Finished {
     pub(crate) retry_budget_exhausted: bool,
     /// The per-attempt timeout in force.
     pub(crate) timeout: Option<Duration>,
+    /// The call's total timeout, when its deadline cut the last attempt short.
+    pub(crate) total_timeout: Option<Duration>,
     /// The response size cap in force.
     pub(crate) limit: usize,
     pub(crate) secrets: Secrets,
@@ -45,7 +47,7 @@ pub(crate) struct Success {
 
 /// The call's result from its last attempt.
 pub(crate) fn finish(attempt: Attempt, f: Finished) -> Result<Success, Error> {
-    let Finished { operation, attempts, retry_budget_exhausted, timeout, limit, secrets } = f;
+    let Finished { operation, attempts, retry_budget_exhausted, timeout, total_timeout, limit, secrets } = f;
     let refused = retry_budget_exhausted;
     match attempt {
         Attempt::Response(r) if r.status.is_success() => {
@@ -62,7 +64,7 @@ pub(crate) fn finish(attempt: Attempt, f: Finished) -> Result<Success, Error> {
         }
         Attempt::Failed(source) => {
             if source.kind() == TransportKind::Timeout && source.request_written() {
-                Err(Error::Timeout { operation, attempts, timeout, retry_budget_exhausted })
+                Err(Error::Timeout { operation, attempts, timeout, total_timeout, retry_budget_exhausted })
             } else {
                 let connect = !source.request_written();
                 Err(Error::Transport { operation, attempts, connect, retry_budget_exhausted, source })
@@ -186,6 +188,7 @@ pub(crate) fn map_raw_response(
         attempts: 1,
         retry_budget_exhausted: false,
         timeout: None,
+        total_timeout: None,
         limit: usize::MAX,
         secrets: Secrets::new(auth, None),
     };

@@ -35,7 +35,7 @@ use std::time::{Duration, SystemTime};
 ///     .initial_backoff(Duration::from_millis(500)) // the first wait (before jitter)
 ///     .max_backoff(Duration::from_secs(60)) // the longest wait
 ///     .backoff_multiplier(1.5) // each wait is 1.5 × the one before
-///     .max_elapsed(Duration::from_secs(120)) // the whole call, all attempts and waits
+///     .max_elapsed(Duration::from_secs(120)) // no retry starts after this (see `max_elapsed`)
 ///     .retry_connection_errors(true);
 /// assert_eq!(RetryConfig::none().max_attempts_or_unbounded(), Some(1));
 /// # let _ = policy;
@@ -64,7 +64,7 @@ struct Backoff {
 }
 
 impl Backoff {
-    /// 500 ms → 10 s × 1.5, at most 60 s per call.
+    /// 500 ms → 10 s × 1.5, no retry started after 60 s.
     const DEFAULT: Backoff = Backoff {
         initial: Duration::from_millis(500),
         max: Duration::from_secs(10),
@@ -74,7 +74,9 @@ impl Backoff {
 }
 
 impl Default for RetryConfig {
-    /// 500 ms → 10 s × 1.5 with full jitter, at most 60 s per call, connection errors retried.
+    /// 500 ms → 10 s × 1.5 with full jitter, no retry started after 60 s, connection errors
+    /// retried. The client's default total timeout (60 s,
+    /// [`ClientBuilder::total_timeout`](crate::ClientBuilder::total_timeout)) then ends the call.
     ///
     /// The official SDK's one-hour budget suits a batch job, not a request handler waiting on
     /// a balance; a minute covers a deploy or a brief overload without hanging callers.
@@ -101,12 +103,12 @@ impl RetryConfig {
         }
     }
 
-    /// Exponential backoff: waits `initial`, `initial × exponent`, … each capped at
-    /// `max_interval`, until `max_elapsed` (the whole call, attempts and waits) is spent.
-    /// Connection errors are retried (see [`RetryConfig::retry_connection_errors`]).
+    /// Exponential backoff, its settings by position: [`initial_backoff`](Self::initial_backoff),
+    /// [`max_backoff`](Self::max_backoff), [`backoff_multiplier`](Self::backoff_multiplier) and
+    /// [`max_elapsed`](Self::max_elapsed), on [`RetryConfig::default`].
     ///
-    /// Values out of range are clamped: an exponent below 1 (or not finite) is taken as 1,
-    /// and `max_interval` below `initial` as `initial`.
+    /// Unlike the named setters, values out of range are clamped: an exponent below 1 (or not
+    /// finite) is taken as 1, and `max_interval` below `initial` as `initial`.
     #[deprecated(note = "two of its four arguments swap without a type error: use `RetryConfig::default()` with \
                 `.initial_backoff(..)`, `.max_backoff(..)`, `.backoff_multiplier(..)` and `.max_elapsed(..)`")]
     pub fn backoff(initial: Duration, max_interval: Duration, exponent: f64, max_elapsed: Duration) -> Self {
@@ -138,8 +140,12 @@ impl RetryConfig {
         self.with_backoff(|b| b.multiplier = multiplier)
     }
 
-    /// The whole call's time budget, every attempt and wait included; default 60 s. No retry
-    /// waits past it; the attempt running then still has its own timeout.
+    /// When a retry may *start*; default 60 s: a wait that would end at or after `max_elapsed`
+    /// from the call's start is not taken. It does not cut an attempt short: the last attempt
+    /// still runs under its own timeout, so without a deadline a call could last `max_elapsed`
+    /// plus one attempt's timeout. The hard bound on the whole call (nothing runs past it) is the
+    /// total timeout: [`ClientBuilder::total_timeout`](crate::ClientBuilder::total_timeout) (60 s
+    /// by default) or a call's `.total_timeout(..)`.
     pub fn max_elapsed(self, budget: Duration) -> Self {
         self.with_backoff(|b| b.max_elapsed = budget)
     }

@@ -7,12 +7,13 @@
 //! the crate exists to answer, asked of two of them at once.
 
 use crate::call::{BoxFuture, management_key_rule};
+use crate::civil;
 use crate::client::Client;
 use crate::error::Error;
 use crate::generated::types::{BudgetScope, Credits, CurrentKey, FreeModelDailyRequests, KeyBudget, ResetInterval};
 use std::fmt;
 use std::future::IntoFuture;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 
 /// The deadline over both requests of [`Client::spendable`] unless set: retries included.
@@ -109,6 +110,26 @@ impl IntoFuture for SpendableBuilder {
 }
 
 /// What can still be spent, layer by layer: the answer of [`Client::spendable`].
+///
+/// # What the figure does not see
+///
+/// [`remaining_usd`](Self::remaining_usd) is an **upper bound** on what the next request may
+/// spend, not a promise that it will be served:
+/// - **The in-flight budget.** OpenRouter holds part of the balance for requests in flight (for
+///   newer accounts and low balances) and refuses one over it with a 402 that passes after a
+///   wait (`Retry-After`), while the balance is positive. No endpoint reports that budget.
+///   Classify such a refusal with [`Blocked`](crate::Blocked)
+///   ([`BlockedBy::InFlightBudget`](crate::BlockedBy::InFlightBudget): wait, do not top up).
+/// - **Pre-flight pricing.** A request is priced before it runs at its largest possible cost: one
+///   without `max_tokens` at the model's whole output window, so it can get a 402 while plenty
+///   is left. Set `max_tokens`, and ask [`can_afford`](Self::can_afford) with that worst case.
+/// - **Staleness.** The figures are as of the server's last accounting; requests in flight (this
+///   program's and other keys' on a shared layer) are not in them yet, and spend can overshoot
+///   a budget a little (`remaining_usd` below zero).
+///
+/// So: check before a batch, set `max_tokens`, and treat the refusal a model call gets as the
+/// final word ([`Blocked::from_response`](crate::Blocked::from_response)); a
+/// [`SpendGuard`](crate::SpendGuard) re-reads when told of one.
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct Spendable {
@@ -328,6 +349,186 @@ impl Spendable {
     pub fn credits(&self) -> Option<&Credits> {
         self.credits.as_ref()
     }
+
+    /// Whether `usd` fits under every layer: [`No`](Affordability::No) with the first layer (in
+    /// enforcement order) that has less left, else [`Unknown`](Affordability::Unknown) when a
+    /// layer could not be read (it might not fit there), else [`Yes`](Affordability::Yes). A
+    /// `Yes` is as good as the figure: an upper bound (see "What the figure does not see").
+    ///
+    /// `usd` must be finite and zero or more: anything else is
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) naming `usd`.
+    ///
+    /// ```
+    /// # fn demo(spendable: &openrouter_credits::Spendable) -> Result<(), openrouter_credits::Error> {
+    /// use openrouter_credits::Affordability;
+    /// match spendable.can_afford(0.50)? {
+    ///     Affordability::Yes => println!("go"),
+    ///     Affordability::No(layer) => println!("not under {layer}: {:.2} USD left", layer.remaining_usd),
+    ///     _ => println!("a layer could not be read: {:?}", spendable.unknown()),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn can_afford(&self, usd: f64) -> Result<Affordability<'_>, Error> {
+        if !usd.is_finite() || usd < 0.0 {
+            return Err(Error::invalid_input("usd", "must be a finite amount of zero or more"));
+        }
+        if let Some(layer) = self.layers.iter().find(|l| l.remaining_usd < usd) {
+            return Ok(Affordability::No(layer));
+        }
+        // A layer that limits spending but could not be read: the amount might not fit there.
+        if self.unknown.is_empty() { Ok(Affordability::Yes) } else { Ok(Affordability::Unknown) }
+    }
+
+    /// How long the binding layer lasts at the key's recent pace, from `GET /key`'s
+    /// `usage_weekly` and `usage_monthly` (see [`Runway`]); `Err` says why there is no figure.
+    pub fn runway(&self) -> Result<Runway, NoRunway> {
+        self.runway_at(SystemTime::now())
+    }
+
+    /// [`runway`](Self::runway) as of `now`.
+    pub fn runway_at(&self, now: SystemTime) -> Result<Runway, NoRunway> {
+        let key = self.key.as_ref().ok_or(NoRunway::KeyNotRead)?;
+        let layer = self.binding().ok_or(NoRunway::NothingLimits)?;
+        let pace = Pace::of(key, now).ok_or(NoRunway::TooLittleHistory)?;
+        let shared = !matches!(
+            &layer.kind,
+            LayerKind::KeyLimit | LayerKind::Budget(BudgetScope::ApiKey | BudgetScope::WorkspaceDefaultKey)
+        );
+        let resets_at = layer.resets_at.as_deref().and_then(civil::parse_rfc3339);
+        let end = if layer.remaining_usd <= 0.0 {
+            RunwayEnd::Spent
+        } else if pace.daily_usd <= 0.0 {
+            RunwayEnd::NoSpend
+        } else {
+            let days = layer.remaining_usd / pace.daily_usd;
+            match Duration::try_from_secs_f64(days * 86_400.0) {
+                // A reset already past says nothing (the figures predate it).
+                Ok(lasts) if resets_at.is_some_and(|r| r > now && r <= now + lasts) => RunwayEnd::ResetsFirst,
+                Ok(lasts) => RunwayEnd::In(lasts),
+                // Beyond what a Duration holds: not at this pace, in any useful sense.
+                Err(_) => RunwayEnd::NoSpend,
+            }
+        };
+        Ok(Runway { daily_usd: pace.daily_usd, window: pace.window, layer: layer.clone(), shared_layer: shared, end })
+    }
+}
+
+/// The answer of [`Spendable::can_afford`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Affordability<'a> {
+    /// Every layer that limits spending was read and has the amount left.
+    Yes,
+    /// This layer (the first in enforcement order) has less than the amount left.
+    No(&'a Layer),
+    /// Every layer read has the amount left, but a layer could not be read
+    /// ([`Spendable::unknown`]): it might not fit there.
+    Unknown,
+}
+
+impl Affordability<'_> {
+    /// [`Yes`](Self::Yes).
+    pub fn is_yes(&self) -> bool {
+        matches!(self, Affordability::Yes)
+    }
+
+    /// [`No`](Self::No): a layer read has less left than the amount.
+    pub fn is_no(&self) -> bool {
+        matches!(self, Affordability::No(_))
+    }
+}
+
+/// How long what is left lasts at the recent pace: [`Spendable::runway`].
+///
+/// The pace is the key's own spend (`GET /key`'s `usage_weekly` over the part of the current
+/// UTC week, Monday to Sunday, that has passed; `usage_monthly` over the month when less than a
+/// day of the week has passed). Only this key's spend is known: on a layer other keys spend
+/// from too (the account, a member or workspace budget: [`shared_layer`](Self::shared_layer)),
+/// the layer runs out **no later** than this says, and sooner if they spend.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Runway {
+    /// The key's recent spend per day, in USD.
+    pub daily_usd: f64,
+    /// The window the pace was measured over.
+    pub window: PaceWindow,
+    /// The layer it is measured against: the binding one.
+    pub layer: Layer,
+    /// Whether other keys may spend from [`layer`](Self::layer) too, so that it may run out
+    /// sooner than [`end`](Self::end) says.
+    pub shared_layer: bool,
+    /// When the layer runs out at that pace.
+    pub end: RunwayEnd,
+}
+
+/// When the binding layer runs out at the recent pace: [`Runway::end`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum RunwayEnd {
+    /// After this long.
+    In(Duration),
+    /// It is spent already.
+    Spent,
+    /// It resets (its `resets_at`) before running out at this pace.
+    ResetsFirst,
+    /// The key spent nothing in the window: not at this pace.
+    NoSpend,
+}
+
+/// The window a [`Runway`]'s pace was measured over.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum PaceWindow {
+    /// The current UTC week (since Monday 00:00 UTC): this much of it.
+    Week(Duration),
+    /// The current UTC month: this much of it.
+    Month(Duration),
+}
+
+/// Why [`Spendable::runway`] has no figure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum NoRunway {
+    /// `GET /key`, which reports the key's spend, was not read.
+    KeyNotRead,
+    /// No layer read limits spending.
+    NothingLimits,
+    /// Less than a day of the current UTC week and month has passed: too little to call a pace.
+    TooLittleHistory,
+}
+
+impl fmt::Display for NoRunway {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            NoRunway::KeyNotRead => "unknown: GET /key (the key's spend) was not read",
+            NoRunway::NothingLimits => "no limit: no layer read limits spending",
+            NoRunway::TooLittleHistory => "unknown: less than a day of this UTC week and month has passed",
+        })
+    }
+}
+
+/// The key's spend per day over the longest recent window with at least a day behind it.
+struct Pace {
+    daily_usd: f64,
+    window: PaceWindow,
+}
+
+impl Pace {
+    const MIN_WINDOW: Duration = Duration::from_secs(86_400);
+
+    fn of(key: &CurrentKey, now: SystemTime) -> Option<Self> {
+        let since = |start: Option<SystemTime>| start.and_then(|s| now.duration_since(s).ok());
+        let (usage, window) = match (since(civil::week_start(now)), since(civil::month_start(now))) {
+            (Some(week), _) if week >= Self::MIN_WINDOW => (key.usage_weekly, PaceWindow::Week(week)),
+            (_, Some(month)) if month >= Self::MIN_WINDOW => (key.usage_monthly, PaceWindow::Month(month)),
+            _ => return None,
+        };
+        let elapsed = match window {
+            PaceWindow::Week(d) | PaceWindow::Month(d) => d,
+        };
+        let daily_usd = usage.max(0.0) / (elapsed.as_secs_f64() / 86_400.0);
+        daily_usd.is_finite().then_some(Self { daily_usd, window })
+    }
 }
 
 /// The first layer already spent, else the one with the least left (the first of equals).
@@ -440,5 +641,119 @@ impl fmt::Display for UnknownLayer {
             UnknownReason::Failed(e) => write!(f, "{e}")?,
         }
         f.write_str(")")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// `GET /key`'s example (the member budget binds: 17.50 left of 50, resetting
+    /// 2026-10-12T00:00Z), with the key's spend in the week and month set.
+    fn key(weekly: f64, monthly: f64) -> CurrentKey {
+        let budget = json!({"budget_id": null, "guardrail_id": "g-1", "include_byok": false, "limit_usd": 50.0,
+            "remaining_usd": 17.5, "reset_interval": "weekly", "resets_at": "2026-10-12T00:00:00.000Z",
+            "scope": "member", "spend_usd": 32.5});
+        serde_json::from_value(json!({
+            "budgets": [budget], "creator_user_id": "u", "byok_usage": 0.0, "byok_usage_daily": 0.0, "byok_usage_monthly": 0.0,
+            "byok_usage_weekly": 0.0, "include_byok_in_limit": false, "is_free_tier": false,
+            "is_management_key": false, "is_provisioning_key": false, "label": "k", "limit": 100.0,
+            "limit_remaining": 74.5, "limit_reset": "monthly", "rate_limit": {"interval": "1h", "note": "n", "requests": 1000},
+            "usage": 25.5, "usage_daily": 1.0, "usage_weekly": weekly, "usage_monthly": monthly
+        }))
+        .unwrap()
+    }
+
+    fn spendable(key: CurrentKey, credits: Option<Credits>) -> Spendable {
+        let credits = credits.map(Ok);
+        Spendable::combine(credits, Some(Ok(key)), false).unwrap()
+    }
+
+    fn at(text: &str) -> SystemTime {
+        civil::parse_rfc3339(text).unwrap()
+    }
+
+    const DAY: f64 = 86_400.0;
+
+    #[test]
+    fn the_pace_is_the_weeks_spend_over_the_part_of_the_week_passed() {
+        // Wednesday noon: 2.5 days of the week, 25.5 USD: 10.2 a day; 17.50 left lasts 1.7157 days,
+        // before the member budget's reset on Monday.
+        let runway = spendable(key(25.5, 40.0), None).runway_at(at("2026-10-07T12:00:00Z")).unwrap();
+        assert_eq!(runway.window, PaceWindow::Week(Duration::from_secs(216_000)));
+        assert!((runway.daily_usd - 10.2).abs() < 1e-9, "{runway:?}");
+        let RunwayEnd::In(lasts) = runway.end else { panic!("{runway:?}") };
+        assert!((lasts.as_secs_f64() / DAY - 17.5 / 10.2).abs() < 1e-6, "{lasts:?}");
+        assert!(runway.shared_layer, "a member budget: other keys spend from it");
+        assert_eq!(runway.layer.kind, LayerKind::Budget(BudgetScope::Member));
+    }
+
+    #[test]
+    fn a_layer_that_resets_before_it_runs_out_says_so() {
+        // Saturday noon: 5.5 days, 4.64 a day: 17.50 lasts 3.8 days, past Monday's reset.
+        let runway = spendable(key(25.5, 40.0), None).runway_at(at("2026-10-10T12:00:00Z")).unwrap();
+        assert_eq!(runway.end, RunwayEnd::ResetsFirst);
+        // A reset already past says nothing: the runway is given.
+        let runway = spendable(key(25.5, 40.0), None).runway_at(at("2026-10-17T12:00:00Z")).unwrap();
+        assert!(matches!(runway.end, RunwayEnd::In(_)), "{runway:?}");
+    }
+
+    #[test]
+    fn early_in_the_week_the_month_gives_the_pace_and_with_neither_there_is_none() {
+        // Monday 06:00, 2026-10-05: 6 h of the week; 4.25 days of October, 40 USD.
+        let runway = spendable(key(3.0, 40.0), None).runway_at(at("2026-10-05T06:00:00Z")).unwrap();
+        assert_eq!(runway.window, PaceWindow::Month(Duration::from_secs(4 * 86_400 + 6 * 3600)));
+        assert!((runway.daily_usd - 40.0 / 4.25).abs() < 1e-9);
+        // Monday 2026-06-01 06:00: the first of the month and a Monday.
+        let none = spendable(key(3.0, 3.0), None).runway_at(at("2026-06-01T06:00:00Z"));
+        assert_eq!(none, Err(NoRunway::TooLittleHistory));
+    }
+
+    #[test]
+    fn no_spend_spent_and_no_key_are_told_apart() {
+        let runway = spendable(key(0.0, 0.0), None).runway_at(at("2026-10-07T12:00:00Z")).unwrap();
+        assert_eq!(runway.end, RunwayEnd::NoSpend);
+        let mut k = key(25.5, 40.0);
+        if let Some(b) = k.budgets.as_mut().and_then(|b| b.first_mut()) {
+            b.remaining_usd = -0.25;
+        }
+        let runway = spendable(k, None).runway_at(at("2026-10-07T12:00:00Z")).unwrap();
+        assert_eq!(runway.end, RunwayEnd::Spent);
+        let no_key = Spendable::combine(Some(Ok(credits(10.0, 2.0))), None, false).unwrap();
+        assert_eq!(no_key.runway_at(at("2026-10-07T12:00:00Z")), Err(NoRunway::KeyNotRead));
+    }
+
+    #[test]
+    fn the_keys_own_limit_is_not_shared() {
+        let mut k = key(25.5, 40.0);
+        k.budgets = Some(Vec::new());
+        let runway = spendable(k, None).runway_at(at("2026-10-07T12:00:00Z")).unwrap();
+        assert_eq!(runway.layer.kind, LayerKind::KeyLimit);
+        assert!(!runway.shared_layer);
+    }
+
+    fn credits(total: f64, used: f64) -> Credits {
+        serde_json::from_value(json!({"total_credits": total, "total_usage": used})).unwrap()
+    }
+
+    #[test]
+    fn can_afford_names_the_first_layer_short_and_unknown_when_a_layer_is_unread() {
+        // Member budget 17.50, key limit 74.50, account 8.00 (read).
+        let all = spendable(key(1.0, 1.0), Some(credits(10.0, 2.0)));
+        assert_eq!(all.can_afford(5.0).unwrap(), Affordability::Yes);
+        assert_eq!(all.can_afford(8.0).unwrap(), Affordability::Yes, "exactly what is left fits");
+        let Affordability::No(layer) = all.can_afford(9.0).unwrap() else { panic!() };
+        assert_eq!(layer.kind, LayerKind::Account);
+        let Affordability::No(layer) = all.can_afford(20.0).unwrap() else { panic!() };
+        assert_eq!(layer.kind, LayerKind::Budget(BudgetScope::Member), "the first in enforcement order");
+        // Without the account's balance: what fits the read layers is unknown, never yes.
+        let key_only = Spendable::combine(None, Some(Ok(key(1.0, 1.0))), false).unwrap();
+        assert_eq!(key_only.can_afford(5.0).unwrap(), Affordability::Unknown);
+        assert!(key_only.can_afford(20.0).unwrap().is_no(), "a read layer short is a no, whatever is unknown");
+        for bad in [-0.01, f64::NAN, f64::INFINITY] {
+            let err = all.can_afford(bad).unwrap_err();
+            assert!(matches!(err, Error::InvalidInput { field: "usd", .. }), "{bad}: {err:?}");
+        }
     }
 }
