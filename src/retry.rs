@@ -18,6 +18,7 @@
 //! `.retry_non_idempotent(true)` on a call gives it the idempotent column.
 
 use crate::error::Error;
+use crate::generated::Operation;
 use crate::transport::{Attempt, TransportKind};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
@@ -223,8 +224,8 @@ impl RetryConfig {
 /// What one attempt came to, as far as retrying is concerned.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum Outcome {
-    /// A whole response with this status and, if valid, its `Retry-After`.
-    Status(StatusCode, Option<Duration>),
+    /// A whole response with this status.
+    Status(StatusCode),
     /// No whole response: a transport failure of this kind, before or after the request was
     /// written.
     Failed { kind: TransportKind, written: bool },
@@ -232,15 +233,39 @@ pub(crate) enum Outcome {
     TooLarge,
 }
 
-/// What an attempt came to. A success skips the `Retry-After` lookup and the clock read.
-pub(crate) fn classify(attempt: &Attempt) -> Outcome {
+/// How one attempt ended and what the loop made of it: the one record the attempt's span, the
+/// call's span and the call's result are all written from.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Verdict {
+    pub(crate) operation: Operation,
+    /// The attempt's number: attempts made so far, this one included.
+    pub(crate) attempt: u32,
+    pub(crate) outcome: Outcome,
+    /// The server's ask, when an error status came (see [`classify`]).
+    pub(crate) retry_after: Option<Duration>,
+    /// How long the attempt took.
+    pub(crate) took: Duration,
+    /// The wait before the next attempt; `None`: this attempt is the call's last.
+    pub(crate) retry_in: Option<Duration>,
+    /// The policy allowed a retry and the client's retry budget refused it.
+    pub(crate) budget_refused: bool,
+}
+
+/// What an attempt came to, and the server's ask when it answered with an error status
+/// (`retry-after-ms`, `Retry-After`): read here once, with one clock reading, for the wait and
+/// for the error alike. A success skips the lookup and the clock read.
+pub(crate) fn classify(attempt: &Attempt) -> (Outcome, Option<Duration>) {
+    let asked = |status: StatusCode, headers: &HeaderMap| {
+        if status.is_success() { None } else { retry_after(headers, SystemTime::now()) }
+    };
     match attempt {
-        Attempt::Response(r) if r.status.is_success() => Outcome::Status(r.status, None),
-        Attempt::Response(r) => Outcome::Status(r.status, retry_after(&r.headers, SystemTime::now())),
-        Attempt::TooLarge(_) => Outcome::TooLarge,
-        Attempt::Failed(e) => Outcome::Failed { kind: e.kind(), written: e.request_written() },
+        Attempt::Response(r) => (Outcome::Status(r.status), asked(r.status, &r.headers)),
+        Attempt::TooLarge(_) => (Outcome::TooLarge, None),
+        Attempt::Failed(e) => (Outcome::Failed { kind: e.kind(), written: e.request_written() }, None),
         // The headers came: the request was written, whatever the body did.
-        Attempt::BodyFailed(_, _, e) => Outcome::Failed { kind: e.kind(), written: true },
+        Attempt::BodyFailed(status, headers, e) => {
+            (Outcome::Failed { kind: e.kind(), written: true }, asked(*status, headers))
+        }
     }
 }
 
@@ -248,7 +273,7 @@ pub(crate) fn classify(attempt: &Attempt) -> Outcome {
 /// operation's idempotency or the call's opt-in.
 pub(crate) fn should_retry(outcome: Outcome, config: &RetryConfig, idempotent: bool) -> bool {
     match outcome {
-        Outcome::Status(status, _) => match status.as_u16() {
+        Outcome::Status(status) => match status.as_u16() {
             429 => true,
             408 | 500 | 502 | 503 | 504 => idempotent,
             _ => false,
@@ -262,10 +287,11 @@ pub(crate) fn should_retry(outcome: Outcome, config: &RetryConfig, idempotent: b
 }
 
 /// After attempt number `attempt`: the wait before the next one, or `None` to stop.
+/// `retry_after` is the server's ask, from [`classify`]; it counts when a whole response came.
 pub(crate) fn decide(
     config: &RetryConfig,
     idempotent: bool,
-    outcome: Outcome,
+    (outcome, retry_after): (Outcome, Option<Duration>),
     attempt: u32,
     elapsed: Duration,
 ) -> Option<Duration> {
@@ -276,10 +302,7 @@ pub(crate) fn decide(
     if connecting && config.max_connect_attempts.is_some_and(|max| attempt >= max) {
         return None;
     }
-    let retry_after = match outcome {
-        Outcome::Status(_, retry_after) => retry_after,
-        _ => None,
-    };
+    let retry_after = retry_after.filter(|_| matches!(outcome, Outcome::Status(_)));
     next_delay(config, attempt, elapsed, retry_after, fastrand::f64())
 }
 
@@ -336,8 +359,8 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn status(code: u16, retry_after: bool) -> Outcome {
-        Outcome::Status(StatusCode::from_u16(code).unwrap(), retry_after.then_some(Duration::from_secs(1)))
+    fn status(code: u16) -> Outcome {
+        Outcome::Status(StatusCode::from_u16(code).unwrap())
     }
 
     fn failed(kind: TransportKind, written: bool) -> Outcome {
@@ -350,17 +373,16 @@ mod tests {
         use TransportKind::*;
         let on = RetryConfig::default();
         let rows = [
-            (status(408, false), true, false),
-            (status(500, false), true, false),
-            (status(502, false), true, false),
-            (status(504, false), true, false),
-            (status(429, false), true, true),
-            (status(503, false), true, false),
-            (status(503, true), true, false),
-            (status(400, false), false, false),
-            (status(401, false), false, false),
-            (status(410, false), false, false),
-            (status(200, false), false, false),
+            (status(408), true, false),
+            (status(500), true, false),
+            (status(502), true, false),
+            (status(504), true, false),
+            (status(429), true, true),
+            (status(503), true, false),
+            (status(400), false, false),
+            (status(401), false, false),
+            (status(410), false, false),
+            (status(200), false, false),
             (failed(Refused, false), true, true),
             (failed(Unreachable, false), true, true),
             (failed(Reset, false), true, true),
@@ -377,6 +399,10 @@ mod tests {
             assert_eq!(should_retry(outcome, &on, true), idempotent, "idempotent {outcome:?}");
             assert_eq!(should_retry(outcome, &on, false), not, "not idempotent {outcome:?}");
         }
+        // A 503 with `Retry-After` is no proof the server did nothing: the charge still stops.
+        let asked = Some(Duration::from_secs(1));
+        assert_eq!(decide(&on.clone().jitter(false), false, (status(503), asked), 1, Duration::ZERO), None);
+        assert_eq!(decide(&on.clone().jitter(false), true, (status(503), asked), 1, Duration::ZERO), asked);
         let off = RetryConfig::default().retry_connection_errors(false);
         for idempotent in [true, false] {
             assert!(!should_retry(failed(Refused, false), &off, idempotent));

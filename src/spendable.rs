@@ -6,10 +6,11 @@
 //! least of them. This is the one hand-written place that names operations: it is the question
 //! the crate exists to answer, asked of two of them at once.
 
-use crate::call::{BoxFuture, management_key_rule};
+use crate::call::{BoxFuture, Key, credential, management_key_rule};
 use crate::civil;
 use crate::client::Client;
 use crate::error::Error;
+use crate::generated::Operation;
 use crate::generated::types::{BudgetScope, Credits, CurrentKey, FreeModelDailyRequests, KeyBudget, ResetInterval};
 use std::fmt;
 use std::future::IntoFuture;
@@ -72,9 +73,12 @@ impl SpendableBuilder {
 
     /// Sends the requests the client's keys allow, at the same time, and combines the answers.
     pub async fn send(self) -> Result<Spendable, Error> {
-        let shared = &self.client.shared;
-        let has_api_key = shared.api_key.is_some();
-        let reads_account = shared.management_key.is_some() || (has_api_key && shared.api_key_is_management_key);
+        // Which key each request would carry, by the rule every call follows.
+        let key_for = |operation: Operation| {
+            credential(&self.client, operation.facts(), None).ok().flatten().map(|carried| carried.key)
+        };
+        let (credits_key, key_key) = (key_for(Operation::GetCredits), key_for(Operation::GetCurrentKey));
+        let (reads_account, has_api_key) = (credits_key.is_some(), key_key.is_some());
         if !has_api_key && !reads_account {
             return Err(Error::invalid_input(
                 "api_key",
@@ -95,7 +99,8 @@ impl SpendableBuilder {
         };
         // Both at once, on the caller's task.
         let (credits, key) = futures_util::future::join(credits, key).await;
-        let sent_api_key_for_credits = shared.management_key.is_none();
+        // The key `GET /key` describes answered `GET /credits` too: its zeros may be an ordinary key's.
+        let sent_api_key_for_credits = credits_key == Some(Key::ApiKey);
         Spendable::combine(credits, key, sent_api_key_for_credits)
     }
 }
