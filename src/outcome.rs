@@ -57,8 +57,9 @@ pub(crate) fn finish(attempt: Attempt, f: Finished) -> Result<Success, Error> {
         Attempt::Response(r) => {
             Err(api_error(operation, r.status, &r.headers, &r.body, retry_after, (attempts, refused), &secrets))
         }
-        Attempt::TooLarge(status) => Err(Error::ResponseTooLarge { operation, status, limit }),
+        Attempt::TooLarge(status) => Err(Error::ResponseTooLarge { operation, status: status.as_u16(), limit }),
         Attempt::BodyFailed(status, _, e) if status.is_success() => {
+            let status = status.as_u16();
             Err(Error::ResponseInterrupted { operation, status, attempts, retry_budget_exhausted, source: e })
         }
         // An error status whose body broke: the status is what matters.
@@ -105,7 +106,7 @@ impl Success {
         };
         Error::Decode {
             operation: self.operation,
-            status: self.status,
+            status: self.status.as_u16(),
             // Redacted again: serde quotes values unescaped, so `\u0073k-…` in the body can
             // spell the secret in the message without spelling it in the bytes.
             message: self.secrets.text(&with_path.unwrap_or(message)),

@@ -201,7 +201,7 @@ async fn bad_success_bodies_are_decode_errors_and_not_retried() {
             let (err, seen) =
                 failing(op, || MockResponse::status(200).content_type(content_type).body(body.clone())).await;
             let Error::Decode { message, status, .. } = &err else { panic!("{op} {body}: {err:?}") };
-            assert_eq!(status.as_u16(), 200);
+            assert_eq!(*status, 200);
             assert!(message.contains(needle), "{op} {body}: {message}");
             assert_eq!(seen, 1, "a decode error is not retried");
         }
@@ -226,7 +226,7 @@ async fn huge_bodies_are_refused_past_the_cap_without_reading_them() {
             server.enqueue(op, MockResponse::large_body(HUNDRED_MB, declare_length));
             let err = call(&client_for(&server), op).await.unwrap_err();
             let Error::ResponseTooLarge { limit, status, .. } = &err else { panic!("{op}: {err:?}") };
-            assert_eq!((*limit, status.as_u16()), (openrouter_credits::DEFAULT_MAX_RESPONSE_BYTES, 200));
+            assert_eq!((*limit, *status), (openrouter_credits::DEFAULT_MAX_RESPONSE_BYTES, 200));
             assert_eq!(server.requests_for(op).len(), 1, "not retried");
         }
     }
@@ -447,7 +447,7 @@ async fn a_charge_whose_200_body_broke_keeps_the_status_and_is_not_resent() {
         .await;
         let err = charge(&default_client(&server.base_url())).await.unwrap_err();
         let Error::ResponseInterrupted { status, attempts: 1, source, .. } = &err else { panic!("{case}: {err:?}") };
-        assert_eq!(status.as_u16(), 200, "{case}");
+        assert_eq!(*status, 200, "{case}");
         assert_eq!(server.requests().len(), 1, "{case}: sent exactly once");
         assert!(err.may_have_acted(), "{case}");
         assert!(err.hint().unwrap().contains("before sending it again"), "{case}");
