@@ -260,7 +260,7 @@ impl fmt::Debug for Call {
 
 /// Which key a request carried.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Key {
+pub(crate) enum Sent {
     /// The client's API key: for an operation that takes it, or one that needs a management key
     /// when the caller said the API key is one.
     ApiKey,
@@ -272,7 +272,7 @@ pub(crate) enum Key {
 
 /// The credential a request carries: which key, and its `Authorization` value.
 pub(crate) struct Carried {
-    pub(crate) key: Key,
+    pub(crate) key: Sent,
     pub(crate) header: HeaderValue,
 }
 
@@ -287,11 +287,11 @@ pub(crate) fn credential(client: &Client, facts: &Facts, bearer: Option<Bearer>)
     match facts.credential {
         Credential::None => Ok(None),
         Credential::PerCall => match bearer {
-            Some(b) => Ok(Some(Carried { key: Key::PerCall, header: b.into_header()? })),
+            Some(b) => Ok(Some(Carried { key: Sent::PerCall, header: b.into_header()? })),
             None => missing("bearer", format!("is required for {}", facts.name)),
         },
         Credential::ApiKey => match &shared.api_key {
-            Some(key) => carried(Key::ApiKey, key),
+            Some(key) => carried(Sent::ApiKey, key),
             None => missing(
                 "api_key",
                 format!("is required for {}: set ClientBuilder::api_key or OPENROUTER_API_KEY", facts.name),
@@ -301,9 +301,9 @@ pub(crate) fn credential(client: &Client, facts: &Facts, bearer: Option<Bearer>)
         // with 200 and zeros, which would read as an empty account. Only a caller who says the
         // API key is a management key gets it sent here.
         Credential::ManagementKey => match shared.management_key.as_ref() {
-            Some(key) => carried(Key::ManagementKey, key),
+            Some(key) => carried(Sent::ManagementKey, key),
             None => match shared.api_key.as_ref().filter(|_| shared.api_key_is_management_key) {
-                Some(key) => carried(Key::ApiKey, key),
+                Some(key) => carried(Sent::ApiKey, key),
                 None => missing("management_key", management_key_rule(facts.name, shared.api_key.is_some())),
             },
         },

@@ -203,10 +203,10 @@ impl Error {
     /// The HTTP status of the response this error came from, if there was one.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::Shared(e) => e.status(),
             Error::Decode { status, .. }
             | Error::ResponseTooLarge { status, .. }
             | Error::ResponseInterrupted { status, .. } => Some(*status),
+            Error::Shared(e) => e.status(),
             _ => self.api().map(ApiError::status),
         }
     }

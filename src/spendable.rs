@@ -6,7 +6,7 @@
 //! least of them. This is the one hand-written place that names operations: it is the question
 //! the crate exists to answer, asked of two of them at once.
 
-use crate::call::{BoxFuture, Key, credential, management_key_rule};
+use crate::call::{BoxFuture, Sent, credential, management_key_rule};
 use crate::civil;
 use crate::client::Client;
 use crate::error::Error;
@@ -100,7 +100,7 @@ impl SpendableBuilder {
         // Both at once, on the caller's task.
         let (credits, key) = futures_util::future::join(credits, key).await;
         // The key `GET /key` describes answered `GET /credits` too: its zeros may be an ordinary key's.
-        let sent_api_key_for_credits = credits_key == Some(Key::ApiKey);
+        let sent_api_key_for_credits = credits_key == Some(Sent::ApiKey);
         Spendable::combine(credits, key, sent_api_key_for_credits)
     }
 }

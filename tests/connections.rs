@@ -6,7 +6,7 @@
 mod common;
 use common::*;
 use openrouter_credits::mock::MockResponse;
-use openrouter_credits::{Error, Operation, RetryConfig};
+use openrouter_credits::{Error, Operation};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -68,11 +68,7 @@ fn reads_after_the_server_closed_a_pooled_connection_succeed_and_reach_the_serve
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     let failed = runtime.block_on(async {
         // The default policy, with millisecond waits: real time, and the test must be quick.
-        let quick = RetryConfig::default()
-            .initial_backoff(Duration::from_millis(1))
-            .max_backoff(Duration::from_millis(1))
-            .backoff_multiplier(1.0)
-            .max_elapsed(Duration::from_secs(10));
+        let quick = steady(Duration::from_millis(1), Duration::from_secs(10)).jitter(true);
         let client = builder_for(&server.base_url()).retries(quick).build().unwrap();
         let mut failed = 0;
         for _ in 0..CALLS {
@@ -93,14 +89,7 @@ async fn a_users_http_client_still_gets_the_timeout_the_size_cap_and_the_retry_p
     let client = builder(&server)
         .http_client(own)
         .timeout(Duration::from_secs(2))
-        .retries(
-            RetryConfig::default()
-                .initial_backoff(Duration::from_millis(10))
-                .max_backoff(Duration::from_millis(10))
-                .backoff_multiplier(1.0)
-                .max_elapsed(Duration::from_secs(60))
-                .max_attempts(2),
-        )
+        .retries(steady(Duration::from_millis(10), Duration::from_secs(60)).jitter(true).max_attempts(2))
         .build()
         .unwrap();
 

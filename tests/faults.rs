@@ -13,13 +13,7 @@ const OPS: [Operation; 2] = [Operation::GetCredits, Operation::CreateCoinbaseCha
 
 /// Up to 3 attempts, 10 ms apart, 10 s budget.
 fn policy() -> RetryConfig {
-    RetryConfig::default()
-        .initial_backoff(Duration::from_millis(10))
-        .max_backoff(Duration::from_millis(10))
-        .backoff_multiplier(1.0)
-        .max_elapsed(Duration::from_secs(10))
-        .jitter(false)
-        .max_attempts(3)
+    steady(Duration::from_millis(10), Duration::from_secs(10)).max_attempts(3)
 }
 
 fn client_for(server: &MockServer) -> Client {

@@ -132,12 +132,7 @@ async fn per_call_policy_beats_the_client_default_both_ways() {
 async fn backoff_grows_by_the_multiplier_and_stops_at_max_backoff() {
     let server = server().await;
     queue(&server, 4, MockResponse::error(503, "x"));
-    let policy = RetryConfig::default()
-        .initial_backoff(100 * MS)
-        .max_backoff(300 * MS)
-        .backoff_multiplier(2.0)
-        .max_elapsed(Duration::from_secs(10))
-        .jitter(false);
+    let policy = fast().max_backoff(300 * MS);
     let started = Instant::now();
     builder(&server).retries(policy).build().unwrap().credits().get_credits().await.unwrap();
     // Waits 100 + 200 + 300 (capped) + 300 ms.
@@ -149,11 +144,7 @@ async fn backoff_grows_by_the_multiplier_and_stops_at_max_backoff() {
 async fn jittered_waits_stay_within_the_backoff() {
     let server = server().await;
     queue(&server, 5, MockResponse::error(500, "x"));
-    let policy = RetryConfig::default()
-        .initial_backoff(100 * MS)
-        .max_backoff(300 * MS)
-        .backoff_multiplier(2.0)
-        .max_elapsed(Duration::from_secs(10));
+    let policy = fast().max_backoff(300 * MS).jitter(true);
     let started = Instant::now();
     builder(&server).retries(policy).build().unwrap().credits().get_credits().await.unwrap();
     assert!(started.elapsed() <= 100 * MS + 200 * MS + 3 * 300 * MS, "{:?}", started.elapsed());
@@ -167,11 +158,7 @@ async fn jittered_waits_stay_within_the_backoff() {
 #[tokio::test(start_paused = true)]
 async fn jittered_waits_spread_over_the_whole_backoff() {
     let server = server().await;
-    let policy = RetryConfig::default()
-        .initial_backoff(100 * MS)
-        .max_backoff(100 * MS)
-        .backoff_multiplier(1.0)
-        .max_elapsed(Duration::from_secs(10));
+    let policy = fast().max_backoff(100 * MS).backoff_multiplier(1.0).jitter(true);
     // Every call fails once: far more retries than the client-wide budget allows (that is its
     // job); this test is about the waits, so the budget is off.
     let budget = openrouter_credits::RetryBudget::unlimited();
@@ -197,12 +184,11 @@ async fn jittered_waits_spread_over_the_whole_backoff() {
 async fn the_whole_call_stops_within_its_budget() {
     let server = server().await;
     queue(&server, 100, MockResponse::error(503, "x"));
-    let policy = RetryConfig::default()
+    let policy = fast()
         .initial_backoff(500 * MS)
         .max_backoff(500 * MS)
         .backoff_multiplier(1.0)
-        .max_elapsed(Duration::from_secs(2))
-        .jitter(false);
+        .max_elapsed(Duration::from_secs(2));
     let started = Instant::now();
     let err = builder(&server).retries(policy).build().unwrap().credits().get_credits().await.unwrap_err();
     assert!(started.elapsed() <= Duration::from_secs(2));
@@ -224,11 +210,7 @@ async fn max_attempts_caps_the_count() {
 async fn retry_after_in_seconds_is_waited_exactly() {
     let server = server().await;
     server.enqueue(Operation::GetCredits, MockResponse::error(429, "x").retry_after("3"));
-    let policy = RetryConfig::default()
-        .initial_backoff(100 * MS)
-        .max_backoff(Duration::from_secs(5))
-        .backoff_multiplier(2.0)
-        .max_elapsed(Duration::from_secs(10));
+    let policy = fast().max_backoff(Duration::from_secs(5)).jitter(true);
     let started = Instant::now();
     builder(&server).retries(policy).build().unwrap().credits().get_credits().await.unwrap();
     assert_eq!(started.elapsed().as_secs(), 3);
@@ -240,11 +222,7 @@ async fn retry_after_as_an_http_date_is_honoured() {
     let server = server().await;
     let date = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(4));
     server.enqueue(Operation::GetCredits, MockResponse::error(503, "x").retry_after(&date));
-    let policy = RetryConfig::default()
-        .initial_backoff(10 * MS)
-        .max_backoff(Duration::from_secs(5))
-        .backoff_multiplier(2.0)
-        .max_elapsed(Duration::from_secs(10));
+    let policy = fast().initial_backoff(10 * MS).max_backoff(Duration::from_secs(5)).jitter(true);
     let (started, real_start) = (Instant::now(), std::time::Instant::now());
     builder(&server).retries(policy).build().unwrap().credits().get_credits().await.unwrap();
     // The date has whole-second precision, so it lies 3 to 4 s after the wall-clock `now`
@@ -307,12 +285,7 @@ async fn per_attempt_timeout_fires_and_is_retried_for_get_credits() {
 async fn total_time_is_bounded_by_budget_plus_one_attempt() {
     let server = server().await;
     queue(&server, 50, MockResponse::error(200, "late").delay(Duration::from_secs(600)));
-    let policy = RetryConfig::default()
-        .initial_backoff(100 * MS)
-        .max_backoff(100 * MS)
-        .backoff_multiplier(1.0)
-        .max_elapsed(Duration::from_secs(3))
-        .jitter(false);
+    let policy = fast().max_backoff(100 * MS).backoff_multiplier(1.0).max_elapsed(Duration::from_secs(3));
     let client = builder(&server).retries(policy).timeout(Duration::from_secs(1)).build().unwrap();
     let started = Instant::now();
     let err = client.credits().get_credits().await.unwrap_err();
@@ -453,12 +426,7 @@ async fn an_invalid_retry_after_ms_falls_back_to_retry_after() {
             Operation::GetCredits,
             MockResponse::error(429, "x").header("retry-after-ms", bad).retry_after("2"),
         );
-        let policy = RetryConfig::default()
-            .initial_backoff(100 * MS)
-            .max_backoff(Duration::from_secs(5))
-            .backoff_multiplier(2.0)
-            .max_elapsed(Duration::from_secs(10))
-            .jitter(false);
+        let policy = fast().max_backoff(Duration::from_secs(5));
         let started = Instant::now();
         builder(&server).retries(policy).build().unwrap().credits().get_credits().await.unwrap();
         assert_eq!(started.elapsed(), Duration::from_secs(2), "retry-after-ms: {bad}");

@@ -90,12 +90,7 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
 }
 
 fn quick_retries() -> RetryConfig {
-    RetryConfig::default()
-        .initial_backoff(Duration::from_millis(10))
-        .max_backoff(Duration::from_millis(10))
-        .backoff_multiplier(1.0)
-        .max_elapsed(Duration::from_secs(10))
-        .jitter(false)
+    steady(Duration::from_millis(10), Duration::from_secs(10))
 }
 
 #[tokio::test(start_paused = true)]

@@ -39,11 +39,7 @@ async fn errors_and_trace_output_of_failing_calls_hold_no_secret() {
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let server = server().await;
-    let retrying = RetryConfig::default()
-        .initial_backoff(Duration::from_millis(10))
-        .max_backoff(Duration::from_millis(10))
-        .backoff_multiplier(1.0)
-        .max_elapsed(Duration::from_secs(1));
+    let retrying = steady(Duration::from_millis(10), Duration::from_secs(1)).jitter(true);
     let client = builder(&server).retries(retrying).build().unwrap();
     // Upstream echoing the credential back must not carry it into our error.
     server.enqueue(Operation::GetCredits, MockResponse::error(401, &format!("bad key {KEY}")));

@@ -6,6 +6,7 @@ use openrouter_credits::{
     ChainId, Client, ClientBuilder, CreateCoinbaseChargeBuilder, CreateCoinbaseChargeSecurity, Error, Operation,
     RetryConfig,
 };
+use std::time::Duration;
 
 pub const KEY: &str = "sk-or-v1-test-key-0123456789";
 pub const BEARER: &str = "per-call-token-abcdef";
@@ -23,6 +24,17 @@ pub fn builder(server: &MockServer) -> ClientBuilder {
 
 pub fn client(server: &MockServer) -> Client {
     builder(server).build().expect("client")
+}
+
+/// Retries `wait` apart every time (the wait is its own cap), without jitter, while they start
+/// within `max_elapsed`.
+pub fn steady(wait: Duration, max_elapsed: Duration) -> RetryConfig {
+    RetryConfig::default()
+        .initial_backoff(wait)
+        .max_backoff(wait)
+        .backoff_multiplier(1.0)
+        .max_elapsed(max_elapsed)
+        .jitter(false)
 }
 
 /// A builder with the test key pointed at `base_url` (a hand-written server's, or one nothing
