@@ -25,42 +25,7 @@ mod common;
 
 use openrouter_credits::types::{CoinbaseChargeResponse, CreditsResponse};
 use openrouter_credits::{ChainId, Client, CreateCoinbaseChargeSecurity};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-
-struct Counting;
-static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
-thread_local! { static COUNT_HERE: Cell<bool> = const { Cell::new(false) }; }
-
-fn note_allocation() {
-    if COUNT_HERE.try_with(Cell::get).unwrap_or(false) {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-// SAFETY: forwards every call to the system allocator unchanged; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note_allocation();
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        note_allocation();
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note_allocation();
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
 
 /// Allocations per call as BENCHMARKS.md reports them (Linux x86-64; this bench counts them
 /// the same way): `get_credits`, the charge.
@@ -220,13 +185,11 @@ where
 }
 
 async fn count_allocations<Fut: std::future::Future>(calls: u64, f: impl Fn() -> Fut) -> f64 {
-    ALLOCATIONS.store(0, Ordering::Relaxed);
-    COUNT_HERE.with(|c| c.set(true));
+    common::counting::start();
     for _ in 0..calls {
         std::hint::black_box(f().await);
     }
-    COUNT_HERE.with(|c| c.set(false));
-    ALLOCATIONS.load(Ordering::Relaxed) as f64 / calls as f64
+    common::counting::stop() as f64 / calls as f64
 }
 
 fn decode_ns<T: serde::de::DeserializeOwned>(body: &[u8], iters: u32) -> f64 {

@@ -1,5 +1,7 @@
 //! `client.spendable()` beside a lone `get_current_key`, on loopback: its two requests go out at
-//! once, so with both keys its latency should be that of the slower request, not the sum.
+//! once, so with both keys its latency should be that of the slower request, not the sum. Then
+//! a spend guard's cached check (`guard.spendable()` within `max_age`): alone, and with 64
+//! tasks checking at once on two worker threads, and its allocations (none is the aim).
 //!
 //! A server on its own thread answers `GET /key` (upstream's newest shape, with a budget layer)
 //! and `GET /credits`, each after a fixed delay standing for the server's work (0 ms, and 2 ms:
@@ -15,7 +17,7 @@
 
 mod common;
 
-use openrouter_credits::Client;
+use openrouter_credits::{Client, SpendGuard};
 use std::time::{Duration, Instant};
 
 const KEY: &str = "sk-or-v1-bench";
@@ -110,4 +112,64 @@ fn main() {
             println!("| {ms} ms | {name} | {:.0} | {:.0} |", us(pct(samples, 0.5)), us(pct(samples, 0.99)));
         }
     }
+    guard_table(&start_server(Duration::ZERO), quick);
+}
+
+/// A cached check's cost: each check timed alone (the two clock readings around it included:
+/// the first row says what they cost), alone and with 64 tasks on two worker threads; and the
+/// allocations of a cached check.
+fn guard_table(url: &str, quick: bool) {
+    let checks_per_task: usize = if quick { 1_000 } else { 100_000 };
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let guard = client(url).spend_guard(Duration::from_secs(3600));
+    let (mut clock, mut alone, mut crowd, allocations) = rt.block_on(async {
+        guard.spendable().await.expect("first read");
+        let mut clock = Vec::with_capacity(checks_per_task);
+        for _ in 0..checks_per_task {
+            let t = Instant::now();
+            clock.push(t.elapsed());
+        }
+        let alone = timed_checks(guard.clone(), checks_per_task).await;
+        common::counting::start();
+        for _ in 0..1000 {
+            std::hint::black_box(guard.spendable().await.expect("cached"));
+        }
+        let allocations = common::counting::stop() as f64 / 1000.0;
+        let tasks: Vec<_> = (0..64).map(|_| tokio::spawn(timed_checks(guard.clone(), checks_per_task / 10))).collect();
+        let mut crowd = Vec::new();
+        for task in tasks {
+            crowd.extend(task.await.expect("task"));
+        }
+        (clock, alone, crowd, allocations)
+    });
+    println!();
+    println!("| spend guard, cached answer | p50 ns | p99 ns | allocations per check |");
+    println!("|---|---|---|---|");
+    let ns = |d: Duration| d.as_secs_f64() * 1e9;
+    println!(
+        "| two clock readings, nothing between (the timer's own cost) | {:.0} | {:.0} | |",
+        ns(pct(&mut clock, 0.5)),
+        ns(pct(&mut clock, 0.99))
+    );
+    println!(
+        "| `guard.spendable()`, one task | {:.0} | {:.0} | {allocations:.1} |",
+        ns(pct(&mut alone, 0.5)),
+        ns(pct(&mut alone, 0.99))
+    );
+    println!(
+        "| `guard.spendable()`, 64 tasks at once, 2 worker threads | {:.0} | {:.0} | |",
+        ns(pct(&mut crowd, 0.5)),
+        ns(pct(&mut crowd, 0.99))
+    );
+}
+
+async fn timed_checks(guard: SpendGuard, n: usize) -> Vec<Duration> {
+    let mut samples = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        let reading = guard.spendable().await.expect("cached");
+        samples.push(t.elapsed());
+        std::hint::black_box(reading);
+    }
+    samples
 }

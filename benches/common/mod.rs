@@ -1,6 +1,8 @@
-//! The loopback server both benches send to: it answers every request with the body `body_for`
+//! The loopback server every bench sends to: it answers every request with the body `body_for`
 //! picks by method and path, after `delay` (the server's work), on its own thread and runtime,
 //! so that the client's runtime measures only the client.
+
+pub mod counting;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};

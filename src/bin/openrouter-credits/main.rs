@@ -1,41 +1,41 @@
-//! `openrouter-credits`: your OpenRouter balance from the command line, and Coinbase charges
-//! (`cargo install openrouter-credits --features cli`).
+//! `openrouter-credits`: what your OpenRouter keys can still spend, from the command line and
+//! for monitoring systems (`cargo install openrouter-credits --features cli`).
 //!
-//! With `OPENROUTER_API_KEY` and/or `OPENROUTER_MANAGEMENT_KEY` set it calls OpenRouter. With
-//! neither (and with no `--base-url`, and for `charge` no bearer token) it runs against the
-//! crate's built-in fake server and says so,
-//! so it works on a fresh machine with no key and no network. Arguments are checked first:
-//! a usage error never starts the fake server or prints its note.
+//! The program reads one way: `args` parses the command line; `source` decides where the
+//! figures come from (OpenRouter, or the built-in fake server as a demo, never by accident);
+//! `commands/` holds one module per command; `output` prints (checked writes, colour, errors in
+//! command-line terms); `progress` reports retries from the library's tracing events. This file
+//! checks everything before anything starts and turns each command's outcome into the exit
+//! status.
 //!
-//! Exit status: 0 success, 1 API or network error, 2 usage error, 3 below `--min-remaining`.
+//! Exit status: 0 success, 1 API or network error, 2 usage error, 3 below `--min-remaining`;
+//! `check`: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (its usage errors too). A closed standard
+//! output ends the output quietly, with the command's own status.
 
 mod args;
-mod balance;
-mod charge;
-mod key;
+mod commands;
 mod output;
 mod progress;
-mod spendable;
+mod source;
+// `mod watch;`: the `watch` command (metrics, alerts), in watch/.
 
-use args::{BalanceArgs, Cli, Command, Global, Retries};
+use args::{Cli, Command, FLAG_RULE, Global, SpendableArgs};
 use clap::{CommandFactory, Parser};
-use openrouter_credits::mock::MockServer;
-use openrouter_credits::{ClientBuilder, Error, RetryConfig};
-use output::Style;
+use commands::Plan;
+use openrouter_credits::Error;
+use output::{BaseUrlFrom, Out, Style};
+use source::{Env, Needs, Purpose, Refused};
 use std::process::ExitCode;
-use std::time::Duration;
 
-/// An API or network failure (also: the fake server could not start).
+/// An API or network failure (also: the fake server could not start, stdout could not be written).
 const EXIT_FAILURE: u8 = 1;
 /// A bad or missing argument or environment variable; nothing was sent. clap exits with it too.
 const EXIT_USAGE: u8 = 2;
 /// Less is left than `--min-remaining` asks for.
 const EXIT_BELOW_MINIMUM: u8 = 3;
 
-/// The keys the fake server is called with; it accepts any.
-const FAKE_KEY: &str = "sk-or-v1-fake-key";
-const FAKE_MANAGEMENT_KEY: &str = "sk-or-v1-fake-management-key";
-const FAKE_BEARER: &str = "fake-bearer-token";
+/// The bearer token a demo charge is sent with; the fake server accepts any.
+pub(crate) const FAKE_BEARER: &str = "fake-bearer-token";
 
 /// How a command that did not fail ended.
 pub(crate) enum Outcome {
@@ -45,12 +45,18 @@ pub(crate) enum Outcome {
     /// The figures were printed, but a layer could not be read because a request failed: the
     /// message names it (exit 1, as any API or network failure).
     LayerFailed(String),
+    /// `check`'s verdict, printed already; its code is the exit status.
+    Check(args::State),
 }
 
 /// Why a command failed.
-enum Failure {
+pub(crate) enum Failure {
     Api(Error),
+    /// Both of `spendable`'s requests failed; the library returns `GET /credits`'s error.
+    BothFailed(Error),
     Setup(String),
+    /// A monitor (`watch`) refused: no key and no `--demo`. Nothing was started or sent.
+    Usage(String),
 }
 
 impl From<Error> for Failure {
@@ -59,49 +65,77 @@ impl From<Error> for Failure {
     }
 }
 
-/// The environment, read once: values set but empty (or blank) count as unset.
-struct Env {
-    api_key: bool,
-    management_key: bool,
-    base_url: bool,
-    bearer: Option<String>,
-}
+impl Failure {
+    /// The message and hint, in command-line terms.
+    pub(crate) fn describe(&self, base_url: BaseUrlFrom) -> (String, Option<String>) {
+        match self {
+            Failure::Api(e) => output::describe(e, base_url),
+            Failure::BothFailed(e) => {
+                let (message, hint) = output::describe(e, base_url);
+                (format!("both requests failed (get_current_key and get_credits), nothing was read: {message}"), hint)
+            }
+            Failure::Setup(message) | Failure::Usage(message) => (message.clone(), None),
+        }
+    }
 
-impl Env {
-    fn read() -> Self {
-        let var = |name| std::env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-        Self {
-            api_key: var("OPENROUTER_API_KEY").is_some(),
-            management_key: var("OPENROUTER_MANAGEMENT_KEY").is_some(),
-            base_url: var("OPENROUTER_BASE_URL").is_some(),
-            bearer: var("OPENROUTER_BEARER"),
+    fn exit_code(&self) -> u8 {
+        match self {
+            // Bad input the library caught (an invalid --base-url): nothing was sent.
+            Failure::Api(Error::InvalidInput { .. }) | Failure::Usage(_) => EXIT_USAGE,
+            _ => EXIT_FAILURE,
         }
     }
 }
 
+/// Where the base URL came from: a connection hint names it only when the user set it.
+pub(crate) fn base_url_from(global: &Global) -> BaseUrlFrom {
+    match (&global.base_url, Env::read().base_url) {
+        (Some(_), _) => BaseUrlFrom::Flag,
+        (None, true) => BaseUrlFrom::Environment,
+        (None, false) => BaseUrlFrom::Default,
+    }
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let (out, err) = (Style::stdout(), Style::stderr());
-    progress::install(cli.global.verbose, err);
-    let command = resolve(cli.command, cli.balance);
-    // Everything is checked before anything starts: the fake server, its note, a request.
-    let env = Env::read();
-    let (fake, bearer) = check(&command, &cli.global, &env);
-    let base_url_from = match (&cli.global.base_url, env.base_url) {
-        (Some(_), _) => output::BaseUrlFrom::Flag,
-        (None, true) => output::BaseUrlFrom::Environment,
-        (None, false) => output::BaseUrlFrom::Default,
+    let argv: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
+    let mut out = Out::stdout();
+    let err = Style::stderr();
+    let cli = match Cli::try_parse_from(&argv) {
+        Ok(cli) => cli,
+        // `check`'s usage errors are UNKNOWN (3), on stdout where a monitor reads them.
+        Err(e) if e.use_stderr() && args::names_check(&argv) => {
+            let _ = e.print();
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or_default();
+            let json = argv.iter().any(|a| a == "--json");
+            let state = commands::check::bad_arguments(first.trim_start_matches("error: "), json, &mut out);
+            return finish(state.code(), &mut out, err, true);
+        }
+        Err(e) => e.exit(),
     };
+    progress::install(cli.global.verbose, err);
+    let is_check = matches!(cli.command, Some(Command::Check(_)));
+    // Everything is checked before anything starts: the fake server, its note, a request.
+    let command = match resolve(cli.command, cli.spendable) {
+        Ok(command) => command,
+        Err((_, message)) if is_check => {
+            let state = commands::check::bad_arguments(&message, cli.global.json, &mut out);
+            return finish(state.code(), &mut out, err, true);
+        }
+        Err((name, message)) => usage_error(Some(name), clap::error::ErrorKind::ArgumentConflict, message),
+    };
+    let plan = plan(&command, &cli.global);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
     let result = match runtime {
-        Ok(runtime) => runtime.block_on(run(&cli.global, command, fake, bearer, out, err)),
+        Ok(runtime) => runtime.block_on(commands::run(&cli.global, command, plan, &mut out)),
         Err(e) => Err(Failure::Setup(format!("could not start the async runtime: {e}"))),
     };
-    match result {
-        Ok(Outcome::Done) => ExitCode::SUCCESS,
+    let code = match result {
+        Ok(Outcome::Done) => 0,
+        Ok(Outcome::Check(state)) => state.code(),
         Ok(Outcome::BelowMinimum(message)) => {
             output::print_error(err, &message, None);
-            ExitCode::from(EXIT_BELOW_MINIMUM)
+            EXIT_BELOW_MINIMUM
         }
         Ok(Outcome::LayerFailed(message)) => {
             output::print_error(
@@ -109,110 +143,88 @@ fn main() -> ExitCode {
                 &message,
                 Some("what was printed leaves that layer out: run it again to include it"),
             );
-            ExitCode::from(EXIT_FAILURE)
+            EXIT_FAILURE
         }
-        Err(Failure::Api(e)) => {
-            let (message, hint) = output::describe(&e, base_url_from);
+        Err(failure) => {
+            let (message, hint) = failure.describe(base_url_from(&cli.global));
             output::print_error(err, &message, hint.as_deref());
-            // Bad input the library caught (an invalid --base-url): nothing was sent.
-            ExitCode::from(if matches!(e, Error::InvalidInput { .. }) { EXIT_USAGE } else { EXIT_FAILURE })
+            failure.exit_code()
         }
-        Err(Failure::Setup(message)) => {
-            output::print_error(err, &message, None);
-            ExitCode::from(EXIT_FAILURE)
+    };
+    finish(code, &mut out, err, is_check)
+}
+
+/// The exit status, once stdout is known to have been written (a closed pipe is not an error).
+/// A verdict `check` could not print is UNKNOWN; any other command that could not print failed.
+fn finish(code: u8, out: &mut Out, err: Style, check: bool) -> ExitCode {
+    match out.take_error() {
+        Some(e) => {
+            output::print_error(err, &format!("could not write to standard output: {e}"), None);
+            ExitCode::from(match (check, code) {
+                (true, _) => args::State::Unknown.code(),
+                (false, 0) => EXIT_FAILURE,
+                (false, code) => code,
+            })
         }
+        None => ExitCode::from(code),
     }
 }
 
-/// The command to run: `spendable` when none is named. A top-level `--min-remaining` belongs to
-/// `spendable` (and `balance`) and is a usage error with any other command.
-fn resolve(command: Option<Command>, top_level: BalanceArgs) -> Command {
+/// The command to run: `spendable` when none is named. The top-level `--min-remaining` is
+/// spendable's (the default command's): with a command named, it is refused per [`FLAG_RULE`].
+fn resolve(command: Option<Command>, top_level: SpendableArgs) -> Result<Command, (&'static str, String)> {
     match command {
-        None => Command::Spendable(top_level),
-        Some(Command::Spendable(mut args)) => {
-            args.min_remaining = args.min_remaining.or(top_level.min_remaining);
-            Command::Spendable(args)
+        None => Ok(Command::Spendable(top_level)),
+        Some(command) if top_level.min_remaining.is_some() => {
+            let name = command.name();
+            let fix = match &command {
+                Command::Spendable(_) | Command::Balance(_) | Command::Key(_) => {
+                    format!("put it after `{name}`: openrouter-credits {name} --min-remaining <N>")
+                }
+                _ => format!("`{name}` has no --min-remaining"),
+            };
+            Err((name, format!("--min-remaining before the command's name is spendable's: {FLAG_RULE}; {fix}")))
         }
-        Some(Command::Balance(mut args)) => {
-            args.min_remaining = args.min_remaining.or(top_level.min_remaining);
-            Command::Balance(args)
-        }
-        Some(Command::Key(_)) if top_level.min_remaining.is_some() => usage_error(
-            None,
-            clap::error::ErrorKind::ArgumentConflict,
-            "--min-remaining before the command belongs to spendable (the default command); for the key's \
-             limit and budget, put it after `key`: openrouter-credits key --min-remaining <N>"
-                .to_owned(),
-        ),
-        Some(_) if top_level.min_remaining.is_some() => usage_error(
-            None,
-            clap::error::ErrorKind::ArgumentConflict,
-            "--min-remaining goes with spendable (the default command), balance and key (after the command's name), not with this one".to_owned(),
-        ),
-        Some(other) => other,
+        Some(command) => Ok(command),
     }
 }
 
-/// Whether to use the fake server, and the charge's bearer token. Exits with a usage error
-/// (status 2) naming every missing value at once.
-fn check(command: &Command, global: &Global, env: &Env) -> (bool, Option<String>) {
-    let any_key = env.api_key || env.management_key;
-    let no_endpoint = !any_key && !env.base_url && global.base_url.is_none();
-    match command {
-        // Every layer either key can read: one of them is enough.
-        Command::Spendable(_) => {
-            if !no_endpoint && !any_key {
-                usage_error(
-                    None,
-                    clap::error::ErrorKind::MissingRequiredArgument,
-                    "neither OPENROUTER_API_KEY nor OPENROUTER_MANAGEMENT_KEY is set; one is needed with \
-                     --base-url or OPENROUTER_BASE_URL (with none of them, the built-in fake server is used)"
-                        .to_owned(),
-                );
-            }
-            (no_endpoint, None)
+/// Where the figures come from, and the charge's bearer; exits with a usage error (status 2)
+/// naming what is missing (every missing value at once, for `charge`).
+fn plan(command: &Command, global: &Global) -> Plan {
+    // Monitors (`check`, and `watch`) ask `source::monitor` themselves.
+    if matches!(command, Command::Check(_)) {
+        return Plan::Monitor;
+    }
+    let env = Env::read();
+    let watched = |min: Option<f64>| if min.is_some() { Purpose::Monitor("--min-remaining") } else { Purpose::Show };
+    let (needs, purpose, bearer) = match command {
+        Command::Spendable(args) => (Needs::EitherKey, watched(args.min_remaining), None),
+        Command::Balance(args) => (Needs::ManagementKey, watched(args.min_remaining), None),
+        Command::Key(args) => (Needs::ApiKey, watched(args.min_remaining), None),
+        Command::Charge(args) => (Needs::Bearer, Purpose::Show, source::bearer(args.bearer.as_ref(), &env)),
+        Command::Check(_) => (Needs::EitherKey, Purpose::Monitor("check"), None),
+    };
+    let chosen = source::choose(global, &env, needs, purpose, bearer.is_some());
+    if let Command::Charge(args) = command {
+        let missing = commands::charge::missing(args, chosen.is_err());
+        if !missing.is_empty() {
+            let list: String = missing.iter().map(|flag| format!("\n  {flag}")).collect();
+            usage_error(
+                Some("charge"),
+                clap::error::ErrorKind::MissingRequiredArgument,
+                format!("the following required arguments were not provided:{list}"),
+            );
         }
-        // `GET /credits` takes a management key: an ordinary key would read zeros.
-        Command::Balance(_) => {
-            if !no_endpoint && !env.management_key {
-                usage_error(
-                    Some("balance"),
-                    clap::error::ErrorKind::MissingRequiredArgument,
-                    "OPENROUTER_MANAGEMENT_KEY is not set; the account's balance needs a management key \
-                     (openrouter.ai/settings/management-keys): an ordinary API key reads zeros, not the balance. \
-                     `openrouter-credits` alone shows what the API key can still spend"
-                        .to_owned(),
-                );
-            }
-            (no_endpoint, None)
-        }
-        // `GET /key` describes the API key itself.
-        Command::Key(_) => {
-            let no_endpoint = !env.api_key && !env.base_url && global.base_url.is_none();
-            if !no_endpoint && !env.api_key {
-                usage_error(
-                    Some("key"),
-                    clap::error::ErrorKind::MissingRequiredArgument,
-                    "OPENROUTER_API_KEY is not set; it is needed with --base-url or OPENROUTER_BASE_URL \
-                     (with none of them, the built-in fake server is used)"
-                        .to_owned(),
-                );
-            }
-            (no_endpoint, None)
-        }
-        Command::Charge(args) => {
-            let bearer = args.bearer.clone().or_else(|| env.bearer.clone());
-            let fake = no_endpoint && bearer.is_none();
-            let missing = charge::missing(args, !fake && bearer.is_none());
-            if !missing.is_empty() {
-                let list: String = missing.iter().map(|flag| format!("\n  {flag}")).collect();
-                usage_error(
-                    Some("charge"),
-                    clap::error::ErrorKind::MissingRequiredArgument,
-                    format!("the following required arguments were not provided:{list}"),
-                );
-            }
-            (fake, Some(bearer.unwrap_or_else(|| FAKE_BEARER.to_owned())))
+    }
+    match chosen {
+        Ok(source) => Plan::Show { env, source, bearer },
+        Err(Refused(message)) => {
+            let name = match command {
+                Command::Spendable(_) => None,
+                other => Some(other.name()),
+            };
+            usage_error(name, clap::error::ErrorKind::MissingRequiredArgument, message)
         }
     }
 }
@@ -225,59 +237,17 @@ fn usage_error(subcommand: Option<&str>, kind: clap::error::ErrorKind, message: 
     cmd.error(kind, message).exit()
 }
 
-async fn run(
-    global: &Global,
-    command: Command,
-    fake: bool,
-    bearer: Option<String>,
-    out: Style,
-    err: Style,
-) -> Result<Outcome, Failure> {
-    let mut builder = ClientBuilder::from_env().app_title("openrouter-credits CLI");
-    // Kept alive until the command is done.
-    let mut _server = None;
-    if fake {
-        let server = MockServer::start()
-            .await
-            .map_err(|e| Failure::Setup(format!("the built-in fake server could not start: {e}")))?;
-        output::print_note(
-            err,
-            &format!(
-                "no key is set, so this is using the built-in fake OpenRouter server at {} \
-                 (made-up figures; set OPENROUTER_API_KEY, and OPENROUTER_MANAGEMENT_KEY for the account's balance, for your own)",
-                server.base_url()
-            ),
-        );
-        builder = builder.api_key(FAKE_KEY).management_key(FAKE_MANAGEMENT_KEY).base_url(server.base_url());
-        _server = Some(server);
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_top_level_min_remaining_is_refused_with_a_command_named() {
+        let min = SpendableArgs { min_remaining: Some(5.0) };
+        assert!(matches!(resolve(None, min.clone()), Ok(Command::Spendable(a)) if a.min_remaining == Some(5.0)));
+        let key = Command::Key(args::KeyArgs::default());
+        let Err((name, message)) = resolve(Some(key), min) else { panic!("refused") };
+        assert_eq!(name, "key");
+        assert!(message.contains(FLAG_RULE) && message.ends_with("openrouter-credits key --min-remaining <N>"));
     }
-    if let Some(url) = &global.base_url {
-        builder = builder.base_url(url);
-    }
-    if let Some(seconds) = global.timeout {
-        // Too many seconds for a `Duration` (`1e30`) is as good as none: no panic.
-        builder = builder.timeout(Duration::try_from_secs_f64(seconds).unwrap_or(Duration::MAX));
-    }
-    builder = builder.retries(match global.retries {
-        Retries::None => RetryConfig::none(),
-        // A person is waiting: a server that is not there (refused, unreachable, no route) is
-        // reported after 3 quick attempts (about a second), not after the policy's minute.
-        Retries::Default => RetryConfig::default().max_connect_attempts(3),
-    });
-    let client = builder.build()?;
-    // `spendable`'s one deadline over both requests: what one call may take under the policy (a
-    // minute of retries, and the last attempt's own timeout), so --timeout is never cut short.
-    let attempt = global
-        .timeout
-        .map_or(openrouter_credits::DEFAULT_TIMEOUT, |s| Duration::try_from_secs_f64(s).unwrap_or(Duration::MAX));
-    let deadline = match global.retries {
-        Retries::None => attempt,
-        Retries::Default => attempt.saturating_add(Duration::from_secs(60)),
-    };
-    Ok(match command {
-        Command::Spendable(args) => spendable::run(&client, &args, deadline, global.json, out).await?,
-        Command::Balance(args) => balance::run(&client, &args, global.json, out).await?,
-        Command::Charge(args) => charge::run(&client, args, bearer.unwrap_or_default(), global.json).await?,
-        Command::Key(args) => key::run(&client, &args, global.json, out).await?,
-    })
 }

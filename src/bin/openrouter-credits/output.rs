@@ -2,7 +2,7 @@
 //! amounts in the token's units, and errors in command-line terms.
 
 use openrouter_credits::{Error, TransportError, TransportKind};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 /// Whether to colour one stream. Off unless it is a terminal; `NO_COLOR` (set and not empty)
 /// always turns it off; `CLICOLOR_FORCE` (set, not empty, not `0`) turns it on off a terminal.
@@ -47,30 +47,76 @@ impl Style {
     }
 }
 
-/// `error: …` and, when there is one, `hint: …` on stderr.
-pub(crate) fn print_error(style: Style, message: &str, hint: Option<&str>) {
-    eprintln!("{} {message}", style.bad("error:"));
-    if let Some(hint) = hint {
-        eprintln!("{} {hint}", style.warn("hint:"));
+/// Standard output for a command's figures. Every write is checked: a closed pipe
+/// (`openrouter-credits --json | head -1`) stops the output quietly (the exit status is the
+/// command's own), and any other write error is kept for `main` to report (exit 1). Never a
+/// panic, as `println!` would.
+#[derive(Debug)]
+pub(crate) struct Out {
+    pub(crate) style: Style,
+    closed: bool,
+    error: Option<std::io::Error>,
+}
+
+impl Out {
+    pub(crate) fn stdout() -> Self {
+        Self { style: Style::stdout(), closed: false, error: None }
     }
+
+    /// One line (a newline is added).
+    pub(crate) fn line(&mut self, text: &str) {
+        if self.closed || self.error.is_some() {
+            return;
+        }
+        let mut stdout = std::io::stdout().lock();
+        let written = writeln!(stdout, "{text}").and_then(|()| stdout.flush());
+        match written {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => self.closed = true,
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    /// Label/value rows, labels padded to one column. Values are printed as given (pre-coloured).
+    pub(crate) fn rows(&mut self, rows: &[(&str, String)]) {
+        let width = rows.iter().map(|(label, _)| label.len()).max().unwrap_or(0);
+        for (label, value) in rows {
+            self.line(&format!("{label:<width$}  {value}"));
+        }
+    }
+
+    /// Pretty JSON; never coloured.
+    pub(crate) fn json(&mut self, value: &serde_json::Value) {
+        self.line(&serde_json::to_string_pretty(value).unwrap_or_default());
+    }
+
+    /// The first line of a demo's text output: what a script reading stdout sees first.
+    pub(crate) fn demo_banner(&mut self) {
+        let text = "DEMO: made-up figures from the built-in fake OpenRouter server (no key is set; \
+                    set OPENROUTER_API_KEY for yours)";
+        let banner = self.style.warn(text);
+        self.line(&banner);
+    }
+
+    /// A write error other than a closed pipe, for `main` to report.
+    pub(crate) fn take_error(&mut self) -> Option<std::io::Error> {
+        self.error.take()
+    }
+}
+
+/// `error: …` and, when there is one, `hint: …` on stderr. A closed stderr is ignored: there is
+/// nowhere left to say it.
+pub(crate) fn print_error(style: Style, message: &str, hint: Option<&str>) {
+    let mut text = format!("{} {message}\n", style.bad("error:"));
+    if let Some(hint) = hint {
+        text.push_str(&format!("{} {hint}\n", style.warn("hint:")));
+    }
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 /// `note: …` on stderr.
 pub(crate) fn print_note(style: Style, message: &str) {
-    eprintln!("{} {message}", style.warn("note:"));
-}
-
-/// Label/value rows, labels padded to one column. Values are printed as given (pre-coloured).
-pub(crate) fn print_rows(rows: &[(&str, String)]) {
-    let width = rows.iter().map(|(label, _)| label.len()).max().unwrap_or(0);
-    for (label, value) in rows {
-        println!("{label:<width$}  {value}");
-    }
-}
-
-/// Pretty JSON on stdout; never coloured.
-pub(crate) fn print_json(value: &serde_json::Value) {
-    println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+    let _ = writeln!(std::io::stderr().lock(), "{} {message}", style.warn("note:"));
 }
 
 /// A token paid in: its symbol and how many decimals its smallest unit has.
@@ -196,12 +242,29 @@ fn with_causes(err: &dyn std::error::Error) -> String {
             message.push_str(": ");
             message.push_str(&text);
         }
-        if cause.is::<TransportError>() {
-            break;
+        if let Some(transport) = cause.downcast_ref::<TransportError>() {
+            return cause_once(message, transport);
         }
         source = cause.source();
     }
     message
+}
+
+/// A transport failure's root cause without the words its kind already says: `connection
+/// refused for 127.0.0.1:9 (Connection refused (os error 111))` becomes `connection refused for
+/// 127.0.0.1:9 (os error 111)`. A root cause that says more (a DNS resolver's reason, a
+/// certificate's) is kept whole.
+fn cause_once(message: String, transport: &TransportError) -> String {
+    let root = transport.root_cause();
+    let words = transport.kind().as_str().replace('_', " ");
+    let said = root.get(..words.len()).is_some_and(|head| head.eq_ignore_ascii_case(&words));
+    if root.is_empty() || !said {
+        return message;
+    }
+    let rest = root[words.len()..].trim();
+    let rest = rest.strip_prefix('(').and_then(|r| r.strip_suffix(')')).unwrap_or(rest);
+    let shorter = if rest.is_empty() { String::new() } else { format!(" ({rest})") };
+    message.replacen(&format!(" ({root})"), &shorter, 1)
 }
 
 /// A number the API sends as a JSON float that is a whole number by nature (a chain id,

@@ -6,6 +6,7 @@
 
 use crate::output::Style;
 use std::fmt;
+use std::io::Write;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::subscriber::Interest;
@@ -123,7 +124,8 @@ impl Subscriber for Progress {
         }
         let line = attempt.line().or(attempt.message).unwrap_or_default();
         let label = if retrying { self.style.warn("retry:") } else { self.style.dim("debug:") };
-        eprintln!("{label} {line}");
+        // A closed stderr is ignored: nowhere left to report it, and never a panic.
+        let _ = writeln!(std::io::stderr().lock(), "{label} {line}");
     }
 
     fn new_span(&self, _: &Attributes<'_>) -> Id {

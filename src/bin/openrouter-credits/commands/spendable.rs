@@ -1,34 +1,44 @@
 //! `spendable` (the default command): what can still be spent over every layer the keys can
 //! read (`client.spendable()`), the binding layer marked, and `--min-remaining` compared with it.
 
-use crate::Outcome;
-use crate::args::BalanceArgs;
-use crate::output::{self, Style};
-use openrouter_credits::{Client, Error, Layer, LayerKind, Spendable, UnknownLayer, UnknownLayers, UnknownReason};
+use crate::output::{self, Out, Style};
+use crate::source::Source;
+use crate::{Failure, Outcome};
+use openrouter_credits::{Client, Layer, LayerKind, Spendable, UnknownLayer, UnknownLayers, UnknownReason};
 use serde_json::{Value, json};
 use std::time::Duration;
 
-pub(crate) async fn run(
-    client: &Client,
-    args: &BalanceArgs,
-    deadline: Duration,
-    json: bool,
-    style: Style,
-) -> Result<Outcome, Error> {
-    let spendable = client.spendable().timeout(deadline).await?;
+/// How `spendable` is asked.
+pub(crate) struct Request {
+    pub(crate) min_remaining: Option<f64>,
+    /// The deadline over both requests.
+    pub(crate) deadline: Duration,
+    /// Both requests are sent (both keys, or the demo): an error then means both failed.
+    pub(crate) both_keys: bool,
+    pub(crate) json: bool,
+    pub(crate) source: Source,
+}
+
+pub(crate) async fn run(client: &Client, request: &Request, out: &mut Out) -> Result<Outcome, Failure> {
+    let spendable = read(client, request.deadline, request.both_keys).await?;
     let remaining = spendable.remaining_usd();
-    let below = matches!((args.min_remaining, remaining), (Some(min), Some(left)) if left < min);
-    if json {
-        output::print_json(&to_json(&spendable));
+    let below = matches!((request.min_remaining, remaining), (Some(min), Some(left)) if left < min);
+    if request.json {
+        let mut value = to_json(&spendable);
+        value["source"] = request.source.as_str().into();
+        out.json(&value);
     } else {
-        print_table(&spendable, below, style);
+        if request.source.is_demo() {
+            out.demo_banner();
+        }
+        print_table(&spendable, below, out);
     }
     // A layer whose request failed may be the one that binds: the figures printed are not the
     // whole answer, so this is a failure (and --min-remaining cannot pass on it).
     if let Some(failed) = spendable.unknown().iter().find(|u| u.reason.is_failure()) {
         return Ok(Outcome::LayerFailed(format!("{}: {}", failed.layers, unknown_text(failed))));
     }
-    Ok(match (args.min_remaining, spendable.binding()) {
+    Ok(match (request.min_remaining, spendable.binding()) {
         (Some(min), Some(layer)) if below => Outcome::BelowMinimum(format!(
             "{}: {} USD left{}, less than --min-remaining {min}",
             layer,
@@ -39,16 +49,25 @@ pub(crate) async fn run(
     })
 }
 
-fn is_binding(s: &Spendable, layer: &Layer) -> bool {
+/// `client.spendable()`. Its error, when both requests were sent, means that both failed: the
+/// message says so (the library returns the first error only: `GET /credits`'s).
+pub(crate) async fn read(client: &Client, deadline: Duration, both_keys: bool) -> Result<Spendable, Failure> {
+    client.spendable().timeout(deadline).await.map_err(|e| match both_keys {
+        true => Failure::BothFailed(e),
+        false => Failure::Api(e),
+    })
+}
+
+pub(crate) fn is_binding(s: &Spendable, layer: &Layer) -> bool {
     s.binding().is_some_and(|b| std::ptr::eq(b, layer))
 }
 
-fn usd(v: f64) -> String {
+pub(crate) fn usd(v: f64) -> String {
     format!("{v:.2}")
 }
 
 /// `2026-12-07 (weekly)`, `monthly`, or nothing for a layer that never resets.
-fn resets(layer: &Layer) -> Option<String> {
+pub(crate) fn resets(layer: &Layer) -> Option<String> {
     let date = layer.resets_at.as_deref().map(|t| t.get(..10).unwrap_or(t).to_owned());
     let interval = layer.reset_interval.as_ref().map(|i| i.as_str().to_owned());
     match (date, interval) {
@@ -60,7 +79,7 @@ fn resets(layer: &Layer) -> Option<String> {
 }
 
 /// What to do about layers the client could not read, in command-line terms.
-fn unknown_text(unknown: &UnknownLayer) -> String {
+pub(crate) fn unknown_text(unknown: &UnknownLayer) -> String {
     match &unknown.reason {
         UnknownReason::NoManagementKey => "unknown: set OPENROUTER_MANAGEMENT_KEY to include it".to_owned(),
         UnknownReason::NotAManagementKey => {
@@ -76,7 +95,8 @@ fn unknown_text(unknown: &UnknownLayer) -> String {
     }
 }
 
-fn print_table(s: &Spendable, below: bool, style: Style) {
+fn print_table(s: &Spendable, below: bool, out: &mut Out) {
+    let style: Style = out.style;
     // The figure that matters first.
     let headline = match (s.remaining_usd(), s.binding()) {
         (Some(left), Some(layer)) => {
@@ -91,8 +111,8 @@ fn print_table(s: &Spendable, below: bool, style: Style) {
             format!("no limit among the layers read ({} unknown)", unknown.join(", "))
         }
     };
-    output::print_rows(&[("remaining", headline)]);
-    println!();
+    out.rows(&[("remaining", headline)]);
+    out.line("");
     let mut rows: Vec<[String; 6]> =
         vec![["", "layer", "limit USD", "spent USD", "left USD", "resets"].map(str::to_owned)];
     for layer in s.layers() {
@@ -122,31 +142,28 @@ fn print_table(s: &Spendable, below: bool, style: Style) {
             w3 = widths[3],
             w4 = widths[4],
         );
-        println!("{}", line.trim_end());
+        out.line(line.trim_end());
     }
     for unknown in s.unknown() {
         let text = format!("{}  {}", unknown.layers, unknown_text(unknown));
-        println!("{:<w0$} {}", "", style.dim(&text), w0 = widths[0]);
+        out.line(&format!("{:<w0$} {}", "", style.dim(&text), w0 = widths[0]));
     }
     if let Some(free) = s.free_model_requests() {
-        println!();
-        output::print_rows(&[("free-model requests", format!("{} of {} left today", free.remaining, free.limit))]);
+        out.line("");
+        out.rows(&[("free-model requests", format!("{} of {} left today", free.remaining, free.limit))]);
     }
     if s.layers().iter().all(|l| l.kind != LayerKind::Account)
         && s.unknown().iter().any(|u| u.layers == UnknownLayers::Account)
     {
-        println!();
-        println!(
-            "{}",
-            style.dim(
-                "The account's balance needs a management key (openrouter.ai/settings/management-keys): \
-                 set OPENROUTER_MANAGEMENT_KEY as well to include it."
-            )
-        );
+        out.line("");
+        out.line(&style.dim(
+            "The account's balance needs a management key (openrouter.ai/settings/management-keys): \
+             set OPENROUTER_MANAGEMENT_KEY as well to include it.",
+        ));
     }
 }
 
-fn layer_json(layer: &Layer, binding: bool) -> Value {
+pub(crate) fn layer_json(layer: &Layer, binding: bool) -> Value {
     let (kind, scope) = match &layer.kind {
         LayerKind::Account => ("account", None),
         LayerKind::KeyLimit => ("key_limit", None),
@@ -171,28 +188,7 @@ fn layer_json(layer: &Layer, binding: bool) -> Value {
 /// ones with why, and the free-model quota.
 fn to_json(s: &Spendable) -> Value {
     let layers: Vec<Value> = s.layers().iter().map(|l| layer_json(l, is_binding(s, l))).collect();
-    let unknown: Vec<Value> = s
-        .unknown()
-        .iter()
-        .map(|u| {
-            let layers = match u.layers {
-                UnknownLayers::Account => "account",
-                UnknownLayers::Key => "key",
-                UnknownLayers::Budgets => "budgets",
-                _ => "other",
-            };
-            let reason = match &u.reason {
-                UnknownReason::NoManagementKey => "no_management_key",
-                UnknownReason::NotAManagementKey => "not_a_management_key",
-                UnknownReason::NoApiKey => "no_api_key",
-                UnknownReason::NotReported => "not_reported",
-                UnknownReason::Unverified => "unverified",
-                UnknownReason::Failed(_) => "failed",
-                _ => "other",
-            };
-            json!({"layers": layers, "reason": reason, "message": unknown_text(u)})
-        })
-        .collect();
+    let unknown: Vec<Value> = s.unknown().iter().map(unknown_json).collect();
     json!({
         "remaining_usd": s.remaining_usd(),
         "complete": s.is_complete(),
@@ -201,4 +197,24 @@ fn to_json(s: &Spendable) -> Value {
         "unknown": unknown,
         "free_model_requests": s.free_model_requests().map(|f| json!({"limit": f.limit, "used": f.used, "remaining": f.remaining})),
     })
+}
+
+/// An unknown layer as JSON: which layers, why (a fixed word), and what to do.
+pub(crate) fn unknown_json(u: &UnknownLayer) -> Value {
+    let layers = match u.layers {
+        UnknownLayers::Account => "account",
+        UnknownLayers::Key => "key",
+        UnknownLayers::Budgets => "budgets",
+        _ => "other",
+    };
+    let reason = match &u.reason {
+        UnknownReason::NoManagementKey => "no_management_key",
+        UnknownReason::NotAManagementKey => "not_a_management_key",
+        UnknownReason::NoApiKey => "no_api_key",
+        UnknownReason::NotReported => "not_reported",
+        UnknownReason::Unverified => "unverified",
+        UnknownReason::Failed(_) => "failed",
+        _ => "other",
+    };
+    json!({"layers": layers, "reason": reason, "message": unknown_text(u)})
 }

@@ -2,27 +2,41 @@
 
 use crate::Outcome;
 use crate::args::BalanceArgs;
-use crate::output::{self, Style};
+use crate::output::Out;
+use crate::source::Source;
 use openrouter_credits::{Client, Error};
 
-pub(crate) async fn run(client: &Client, args: &BalanceArgs, json: bool, style: Style) -> Result<Outcome, Error> {
+pub(crate) async fn run(
+    client: &Client,
+    args: &BalanceArgs,
+    json: bool,
+    source: Source,
+    out: &mut Out,
+) -> Result<Outcome, Error> {
     let response = client.credits().get_credits().send().await?;
     let (total, used) = (response.data.total_credits, response.data.total_usage);
     let remaining = remaining(total, used);
     let below = args.min_remaining.is_some_and(|min| remaining < min);
     if json {
-        // The response as OpenRouter sent it, with `data.remaining` added.
+        // The response as OpenRouter sent it, with `data.remaining` and where it came from added.
         let mut value = serde_json::to_value(&response).unwrap_or_default();
         if let Some(data) = value.get_mut("data").and_then(serde_json::Value::as_object_mut) {
             data.insert("remaining".into(), remaining.into());
         }
-        output::print_json(&value);
+        if let Some(top) = value.as_object_mut() {
+            top.insert("source".into(), source.as_str().into());
+        }
+        out.json(&value);
     } else {
+        if source.is_demo() {
+            out.demo_banner();
+        }
+        let style = out.style;
         let figures = [total, used, remaining].map(|v| format!("{v:.2}"));
         let width = figures.iter().map(String::len).max().unwrap_or(0);
         let [total, used, left] = figures.map(|f| format!("{f:>width$} USD"));
         let left = if below || remaining < 0.0 { style.bad(&left) } else { style.good(&left) };
-        output::print_rows(&[("total credits", total), ("total usage", used), ("remaining", left)]);
+        out.rows(&[("total credits", total), ("total usage", used), ("remaining", left)]);
     }
     Ok(match args.min_remaining {
         Some(min) if below => {

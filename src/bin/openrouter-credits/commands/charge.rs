@@ -3,7 +3,8 @@
 
 use crate::Outcome;
 use crate::args::ChargeArgs;
-use crate::output;
+use crate::output::{self, Out};
+use crate::source::Source;
 use openrouter_credits::{Client, CreateCoinbaseChargeSecurity, Error};
 
 /// The flags the charge still needs, as `--flag <VALUE>`; empty when it can go ahead.
@@ -20,7 +21,14 @@ pub(crate) fn missing(args: &ChargeArgs, bearer_needed: bool) -> Vec<&'static st
     .collect()
 }
 
-pub(crate) async fn run(client: &Client, args: ChargeArgs, bearer: String, json: bool) -> Result<Outcome, Error> {
+pub(crate) async fn run(
+    client: &Client,
+    args: ChargeArgs,
+    bearer: String,
+    json: bool,
+    source: Source,
+    out: &mut Out,
+) -> Result<Outcome, Error> {
     let mut call = client.credits().create_coinbase_charge(CreateCoinbaseChargeSecurity::bearer(bearer));
     // All present: `missing` was empty. Set only what is there; the library checks again.
     if let Some(amount) = args.amount {
@@ -38,7 +46,10 @@ pub(crate) async fn run(client: &Client, args: ChargeArgs, bearer: String, json:
         // The spec types the chain id as a number, so it is decoded as an `f64`; print it as
         // the integer every chain id is (`8453`, not `8453.0`).
         output::whole_number(&mut value, "/data/web3_data/transfer_intent/metadata/chain_id");
-        output::print_json(&value);
+        if let Some(top) = value.as_object_mut() {
+            top.insert("source".into(), source.as_str().into());
+        }
+        out.json(&value);
         return Ok(Outcome::Done);
     }
     let charge = &response.data;
@@ -50,7 +61,10 @@ pub(crate) async fn run(client: &Client, args: ChargeArgs, bearer: String, json:
         Ok(chain) => format!("{chain} ({chain_id})"),
         Err(_) => chain_id,
     };
-    output::print_rows(&[
+    if source.is_demo() {
+        out.demo_banner();
+    }
+    out.rows(&[
         ("charge id", charge.id.clone()),
         ("created at", charge.created_at.clone()),
         ("expires at", charge.expires_at.clone()),

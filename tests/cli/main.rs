@@ -1,7 +1,9 @@
 //! The `openrouter-credits` binary (feature `cli`), run as a process against the fake server:
 //! its output, its exit statuses (0 ok, 1 API error, 2 usage, 3 below `--min-remaining`), and
-//! no panics.
+//! no panics. `check.rs`: the monitoring-plugin check.
 
+mod check;
+#[path = "../common/mod.rs"]
 mod common;
 use common::*;
 use openrouter_credits::Operation;
@@ -9,10 +11,15 @@ use openrouter_credits::mock::MockResponse;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_openrouter-credits");
-const FAKE_NOTE: &str = "using the built-in fake OpenRouter server";
+/// The rule for where flags go, as `--help` and the errors word it.
+const RULE: &str = "global options go before or after the command's name; a command's own options go after its name (with no command named, they are spendable's)";
 
-async fn run(args: &[&str], env: &[(&str, &str)]) -> (Output, String, String) {
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_openrouter-credits");
+const FAKE_NOTE: &str = "using the built-in fake OpenRouter server";
+/// The first line of a demo's text output.
+const DEMO: &str = "DEMO: made-up figures from the built-in fake OpenRouter server";
+
+pub(crate) async fn run(args: &[&str], env: &[(&str, &str)]) -> (Output, String, String) {
     let mut cmd = Command::new(BIN);
     cmd.args(args);
     for var in [
@@ -41,10 +48,12 @@ async fn without_a_key_it_uses_the_fake_server_and_prints_a_table() {
     let (out, stdout, stderr) = run(&[], &[]).await;
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains(FAKE_NOTE), "{stderr}");
-    // The main job: what can still be spent, first, then every layer, the binding one marked.
+    // Made-up figures say so first, on stdout where a script reads; then the main job: what
+    // can still be spent, then every layer, the binding one marked.
     let lines: Vec<&str> = stdout.lines().collect();
-    assert!(lines[0].starts_with("remaining  17.50 USD  (member budget 0df9e665"), "{stdout}");
-    assert!(lines[0].contains("binds, resets "), "{stdout}");
+    assert!(lines[0].starts_with(DEMO), "{stdout}");
+    assert!(lines[1].starts_with("remaining  17.50 USD  (member budget 0df9e665"), "{stdout}");
+    assert!(lines[1].contains("binds, resets "), "{stdout}");
     for (row, figures) in [
         ("* member budget", "50.00      32.50     17.50"),
         ("  key limit", "100.00      25.50     74.50"),
@@ -63,7 +72,8 @@ async fn without_a_key_it_uses_the_fake_server_and_prints_a_table() {
         let (out, balance, _) = run(&[command], &[]).await;
         assert!(out.status.success());
         let lines: Vec<&str> = balance.lines().collect();
-        assert_eq!(lines, ["total credits  100.50 USD", "total usage     25.75 USD", "remaining       74.75 USD"]);
+        assert!(lines[0].starts_with(DEMO), "{balance}");
+        assert_eq!(lines[1..], ["total credits  100.50 USD", "total usage     25.75 USD", "remaining       74.75 USD"]);
     }
 }
 
@@ -99,6 +109,7 @@ async fn with_only_an_api_key_the_account_is_unknown_not_zero() {
     let (out, stdout, _) = run(&["--json"], &env).await;
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["source"], "openrouter", "{v}");
     assert_eq!(v["remaining_usd"], 17.5);
     assert_eq!(v["complete"], false);
     assert_eq!(v["unknown"][0]["layers"], "account");
@@ -132,11 +143,12 @@ async fn a_failed_layer_fails_the_command_after_printing_the_rest() {
 /// `key --min-remaining` compares with the least of the key's limit and its effective budget.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn key_min_remaining_counts_the_effective_budget() {
-    // The fake server: limit 74.50 left, the member budget 17.50.
-    let (out, _, stderr) = run(&["key", "--min-remaining", "20"], &[]).await;
+    // The fake server (asked for: --min-remaining acts on real figures only): limit 74.50
+    // left, the member budget 17.50.
+    let (out, _, stderr) = run(&["key", "--demo", "--min-remaining", "20"], &[]).await;
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("member budget (effective): 17.50 USD left, less than --min-remaining 20"), "{stderr}");
-    let (out, _, stderr) = run(&["key", "--min-remaining", "17"], &[]).await;
+    let (out, _, stderr) = run(&["--demo", "key", "--min-remaining", "17"], &[]).await;
     assert_eq!(out.status.code(), Some(0), "{stderr}");
 }
 
@@ -180,6 +192,7 @@ async fn json_is_the_response_with_what_remains() {
         let (out, stdout, stderr) = run(args, &[]).await;
         assert!(out.status.success(), "{args:?}: {stderr}");
         let v: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON document on stdout");
+        assert_eq!(v["source"], "demo", "{args:?}");
         assert_eq!(v["data"]["total_credits"], 100.5, "{args:?}");
         assert_eq!(v["data"]["total_usage"], 25.75);
         assert_eq!(v["data"]["remaining"], 74.75);
@@ -188,21 +201,29 @@ async fn json_is_the_response_with_what_remains() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn min_remaining_exits_3_below_it_and_0_otherwise() {
-    // 74.75 left on the fake server's account.
-    let (out, stdout, stderr) = run(&["balance", "--min-remaining", "80"], &[]).await;
+    // 74.75 left on the fake server's account (asked for with --demo).
+    let (out, stdout, stderr) = run(&["balance", "--min-remaining", "80", "--demo"], &[]).await;
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(stdout.contains("remaining       74.75 USD"), "the balance is still printed: {stdout}");
     assert!(stderr.contains("74.75 USD left, less than --min-remaining 80"), "{stderr}");
 
-    let (out, stdout, _) = run(&["balance", "--json", "--min-remaining", "1000"], &[]).await;
+    let (out, stdout, _) = run(&["balance", "--json", "--min-remaining", "1000", "--demo"], &[]).await;
     assert_eq!(out.status.code(), Some(3));
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["data"]["remaining"], 74.75);
 
-    for ok in ["74.75", "10", "-5"] {
-        let (out, _, stderr) = run(&["balance", "--min-remaining", ok], &[]).await;
+    for ok in ["74.75", "10", "0"] {
+        let (out, _, stderr) = run(&["balance", "--min-remaining", ok, "--demo"], &[]).await;
         assert_eq!(out.status.code(), Some(0), "{ok}: {stderr}");
     }
+    // A negative minimum is refused, naming the flag and its rule; nothing starts.
+    let (out, stdout, stderr) = run(&["balance", "--min-remaining", "-5", "--demo"], &[]).await;
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("invalid value '-5' for '--min-remaining <N>': must be a finite number of USD, 0 or more"),
+        "{stderr}"
+    );
+    assert!(stdout.is_empty() && !stderr.contains(FAKE_NOTE), "{stderr}");
 
     // A real server, through the key: spent beyond the credits.
     let server = server().await;
@@ -374,14 +395,15 @@ async fn bad_values_are_usage_errors_with_no_fake_server_note() {
 async fn colour_only_when_asked_and_never_with_no_color() {
     let charge = ["charge", "--amount", "1", "--sender", SENDER, "--chain", "base"];
     // Not a terminal (a pipe): no escape codes, on either stream, table or error.
-    for args in [&[][..], &["--min-remaining", "1000"], &charge, &["charge"]] {
+    for args in [&[][..], &["--min-remaining", "1000", "--demo"], &charge, &["charge"]] {
         let (_, stdout, stderr) = run(args, &[]).await;
         assert!(!stdout.contains('\x1b') && !stderr.contains('\x1b'), "{args:?}: {stdout}{stderr}");
     }
     // CLICOLOR_FORCE stands in for a terminal here; NO_COLOR wins over it.
-    let (_, stdout, stderr) = run(&["--min-remaining", "1000"], &[("CLICOLOR_FORCE", "1")]).await;
+    let (_, stdout, stderr) = run(&["--demo", "--min-remaining", "1000"], &[("CLICOLOR_FORCE", "1")]).await;
     assert!(stdout.contains("\x1b[") && stderr.contains("\x1b["), "{stdout}{stderr}");
-    let (_, stdout, stderr) = run(&["--min-remaining", "1000"], &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]).await;
+    let (_, stdout, stderr) =
+        run(&["--demo", "--min-remaining", "1000"], &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]).await;
     assert!(!stdout.contains('\x1b') && !stderr.contains('\x1b'), "{stdout}{stderr}");
     // JSON is never coloured.
     let (_, stdout, _) = run(&["--json"], &[("CLICOLOR_FORCE", "1")]).await;
@@ -439,7 +461,7 @@ async fn key_shows_the_keys_limit_usage_and_what_remains() {
     assert_eq!(v["data"]["limit_remaining"], 74.5);
 
     // Below the key's own limit: exit 3, the key still printed.
-    let (out, stdout, stderr) = run(&["key", "--min-remaining", "100"], &[]).await;
+    let (out, stdout, stderr) = run(&["key", "--min-remaining", "100", "--demo"], &[]).await;
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(stdout.contains("limit remaining") && stderr.contains("less than --min-remaining 100"), "{stderr}");
 
@@ -584,13 +606,22 @@ async fn min_remaining_is_listed_where_it_is_accepted() {
     }
     for args in [&["--min-remaining", "5"][..], &["balance", "--min-remaining", "5"], &["key", "--min-remaining", "5"]]
     {
-        let (out, _, stderr) = run(args, &[]).await;
+        let (out, _, stderr) = run(&[args, &["--demo"]].concat(), &[]).await;
         assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
     }
-    // Before `key` it would be balance's: refused, saying where it goes.
-    let (out, _, stderr) = run(&["--min-remaining", "5", "key"], &[]).await;
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("put it after `key`: openrouter-credits key --min-remaining <N>"), "{stderr}");
+    // Before a command's name it is spendable's: refused with every command, the rule said
+    // as --help says it, and where it goes.
+    for command in ["key", "balance", "spendable"] {
+        let (out, stdout, stderr) = run(&["--min-remaining", "5", command, "--demo"], &[]).await;
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(RULE), "{stderr}");
+        assert!(
+            stderr.contains(&format!("put it after `{command}`: openrouter-credits {command} --min-remaining <N>")),
+            "{stderr}"
+        );
+        assert!(stdout.is_empty() && !stderr.contains(FAKE_NOTE), "{stderr}");
+    }
+    assert!(help.replace('\n', " ").contains(RULE), "--help says the same rule: {help}");
 }
 
 /// `key --help` speaks of the key's limit, not of the account's balance.
@@ -604,12 +635,7 @@ async fn key_help_speaks_of_the_keys_limit() {
         "{help}"
     );
     let (_, help, _) = run(&["balance", "--help"], &[]).await;
-    assert!(
-        help.contains(
-            "less than N USD is left: on the binding layer (spendable, the default) or on the account (balance)"
-        ),
-        "{help}"
-    );
+    assert!(help.contains("less than N USD is left on the account"), "{help}");
 }
 
 /// A network error states its cause once: the library's message already names the root cause,
@@ -626,11 +652,11 @@ async fn a_network_error_states_its_cause_once() {
     assert_eq!(
         error,
         format!(
-            "error: get_current_key: could not connect: connection refused for 127.0.0.1:{port} (Connection refused (os error 111)) (after 1 attempt)"
+            "error: get_current_key: could not connect: connection refused for 127.0.0.1:{port} (os error 111) (after 1 attempt)"
         ),
         "{stderr}"
     );
-    assert_eq!(stderr.to_ascii_lowercase().matches("refused").count(), 2, "{stderr}");
+    assert_eq!(stderr.to_ascii_lowercase().matches("refused").count(), 1, "{stderr}");
 }
 
 /// The `--json` key order is serde_json's own (sorted): the order a user's build has. A test
@@ -642,6 +668,136 @@ async fn json_keys_come_in_the_order_users_get() {
     assert!(out.status.success(), "{stderr}");
     assert_eq!(
         stdout,
-        "{\n  \"data\": {\n    \"remaining\": 74.75,\n    \"total_credits\": 100.5,\n    \"total_usage\": 25.75\n  }\n}\n"
+        "{\n  \"data\": {\n    \"remaining\": 74.75,\n    \"total_credits\": 100.5,\n    \"total_usage\": 25.75\n  },\n  \"source\": \"demo\"\n}\n"
     );
+}
+
+/// `--help` opens with what the tool is for now: what can still be spent, and checks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn help_opens_with_what_the_tool_is_for() {
+    let (out, help, _) = run(&["--help"], &[]).await;
+    assert!(out.status.success());
+    let first = help.lines().next().unwrap_or_default();
+    assert!(first.starts_with("What your OpenRouter keys can still spend"), "{help}");
+    assert!(help.contains("check") && help.contains("--demo"), "{help}");
+    assert!(!help.contains("Your OpenRouter balance from the command line"), "{help}");
+}
+
+/// The fake server never stands in for the real one by accident: its figures are marked where
+/// a script reads them, and nothing a script relies on runs on it unasked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_is_marked_and_never_answers_a_script_unasked() {
+    // JSON names its source, for every command that reads figures.
+    for args in [&["--json"][..], &["balance", "--json"], &["key", "--json"]] {
+        let (out, stdout, stderr) = run(args, &[]).await;
+        assert!(out.status.success(), "{args:?}: {stderr}");
+        let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(v["source"], "demo", "{args:?}: {v}");
+    }
+    // --min-remaining with no key: a usage error that says what to do; nothing starts.
+    for args in [&["--min-remaining", "5"][..], &["balance", "--min-remaining", "5"], &["key", "--min-remaining", "5"]]
+    {
+        let (out, stdout, stderr) = run(args, &[]).await;
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("no key is set (OPENROUTER_API_KEY, OPENROUTER_MANAGEMENT_KEY), and --min-remaining acts on real figures only")
+                && stderr.contains("--demo"),
+            "{args:?}: {stderr}"
+        );
+        assert!(stdout.is_empty() && !stderr.contains(FAKE_NOTE), "{args:?}: {stderr}");
+    }
+    // A key is set but not the one the command needs: a missing key, never the fake server.
+    let (out, stdout, stderr) = run(&["key"], &[("OPENROUTER_MANAGEMENT_KEY", KEY)]).await;
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("OPENROUTER_API_KEY is not set") && stdout.is_empty(), "{stderr}");
+    assert!(!stderr.contains(FAKE_NOTE), "{stderr}");
+
+    // With a key, the real thing, named as such; --demo asks for the fake server even then,
+    // and nothing goes to the real one.
+    let server = server().await;
+    let env = [("OPENROUTER_API_KEY", KEY), ("OPENROUTER_BASE_URL", &server.base_url())];
+    let (out, stdout, _) = run(&["--json"], &env).await;
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["source"], "openrouter", "{v}");
+    assert!(!stdout.contains("DEMO"));
+    server.clear_requests();
+    let (out, stdout, stderr) = run(&["--demo"], &env).await;
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.starts_with(DEMO) && stderr.contains("--demo: this is using the built-in fake"), "{stderr}");
+    assert!(server.requests().is_empty(), "--demo sent nothing to the configured server");
+    // --demo and --base-url contradict each other.
+    let (out, _, stderr) = run(&["--demo", "--base-url", &server.base_url()], &[]).await;
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+}
+
+/// `openrouter-credits --json | head -1`: a closed stdout ends the tool quietly (no panic, no
+/// message) with the command's own status, for a plain command and for `check`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_pipe_ends_quietly_with_the_commands_status() {
+    for (args, status) in [
+        (&["--json"][..], 0),
+        (&[][..], 0),
+        (&["key"][..], 0),
+        (&["check", "--demo", "--warn", "20"][..], 1),
+        (&["--demo", "--min-remaining", "100"][..], 3),
+    ] {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+        for var in ["OPENROUTER_API_KEY", "OPENROUTER_MANAGEMENT_KEY", "OPENROUTER_BASE_URL"] {
+            cmd.env_remove(var);
+        }
+        let out = tokio::task::spawn_blocking(move || {
+            let mut child = cmd.spawn().expect("spawn");
+            // The reader goes away before the tool writes (it first starts its fake server).
+            drop(child.stdout.take());
+            child.wait_with_output().expect("wait")
+        })
+        .await
+        .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(status), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("error: could not write"), "{args:?}: {stderr}");
+    }
+}
+
+/// When both of `spendable`'s requests fail, the error names both; the cause is said once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_both_requests_fail_the_error_names_both() {
+    let server = server().await;
+    server.enqueue(Operation::GetCredits, MockResponse::error(500, "credits broke"));
+    server.enqueue(Operation::GetCurrentKey, MockResponse::error(500, "key broke"));
+    let url = server.base_url();
+    let env = [("OPENROUTER_API_KEY", KEY), ("OPENROUTER_MANAGEMENT_KEY", KEY), ("OPENROUTER_BASE_URL", &url)];
+    let (out, stdout, stderr) = run(&["--retries", "none"], &env).await;
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stdout.is_empty(), "no figure, not even 0: {stdout}");
+    assert!(
+        stderr.contains(
+            "error: both requests failed (get_current_key and get_credits), nothing was read: get_credits: HTTP 500"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(server.requests().len(), 2, "one attempt each");
+}
+
+/// Any other write error on stdout is reported (never a panic): exit 1, or UNKNOWN for `check`,
+/// whose verdict did not reach the monitor.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stdout_that_cannot_be_written_is_an_error() {
+    for (args, status) in [(&["--json"][..], 1), (&["check", "--demo"][..], 3)] {
+        let mut cmd = Command::new(BIN);
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
+        cmd.args(args).stdout(full);
+        for var in ["OPENROUTER_API_KEY", "OPENROUTER_MANAGEMENT_KEY", "OPENROUTER_BASE_URL"] {
+            cmd.env_remove(var);
+        }
+        let out = tokio::task::spawn_blocking(move || cmd.output().expect("run")).await.unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(status), "{args:?}: {stderr}");
+        assert!(stderr.contains("error: could not write to standard output: No space left on device"), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
 }

@@ -5,13 +5,20 @@
 
 use crate::Outcome;
 use crate::args::KeyArgs;
-use crate::output::{self, Style};
+use crate::output::Out;
+use crate::source::Source;
 use openrouter_credits::{Client, Error};
 
 /// `--min-remaining N` for `key`: exit 3 when what the key may still spend, the least of its
 /// `limit_remaining` and its effective budget's `remaining_usd`, is below N. A key with neither
 /// (no limit, nothing budgeted) has no ceiling, so it is never below.
-pub(crate) async fn run(client: &Client, args: &KeyArgs, json: bool, style: Style) -> Result<Outcome, Error> {
+pub(crate) async fn run(
+    client: &Client,
+    args: &KeyArgs,
+    json: bool,
+    source: Source,
+    out: &mut Out,
+) -> Result<Outcome, Error> {
     let response = client.api_keys().get_current_key().send().await?;
     let key = &response.data;
     let budget = key.effective_budget.as_ref().map(|b| b.remaining_usd);
@@ -24,9 +31,18 @@ pub(crate) async fn run(client: &Client, args: &KeyArgs, json: bool, style: Styl
         _ => false,
     };
     if json {
-        // The response as OpenRouter sent it: `data.limit_remaining` is already in it.
-        output::print_json(&serde_json::to_value(&response).unwrap_or_default());
+        // The response as OpenRouter sent it (`data.limit_remaining` is already in it), and
+        // where it came from.
+        let mut value = serde_json::to_value(&response).unwrap_or_default();
+        if let Some(top) = value.as_object_mut() {
+            top.insert("source".into(), source.as_str().into());
+        }
+        out.json(&value);
     } else {
+        if source.is_demo() {
+            out.demo_banner();
+        }
+        let style = out.style;
         let usd = |v: f64| format!("{v:.2} USD");
         let left = match key.limit_remaining {
             Some(left) if below || left < 0.0 => style.bad(&usd(left)),
@@ -34,7 +50,7 @@ pub(crate) async fn run(client: &Client, args: &KeyArgs, json: bool, style: Styl
             None => "no limit".to_owned(),
         };
         let yes_no = |b: bool| if b { "yes" } else { "no" }.to_owned();
-        output::print_rows(&[
+        out.rows(&[
             ("label", key.label.clone()),
             ("limit", key.limit.map_or_else(|| "none".to_owned(), usd)),
             ("limit remaining", left),
