@@ -260,7 +260,7 @@ async fn plain_http_to_a_remote_host_is_refused_before_sending() {
     }
 }
 
-/// Issue 22: for the charge (not idempotent), wherever the server may have acted — a 5xx, a
+/// For the charge (not idempotent), wherever the server may have acted — a 5xx, a
 /// timeout after the request was written, a connection that broke after it, a body that broke
 /// off — neither the message nor the hint suggests sending it again; both say to check first.
 /// For `get_credits`, sending it again is what they suggest.
