@@ -1,4 +1,4 @@
-//! regen against fixture specs: every construct upstream uses ends converted (and the fragment
+//! regen against fixture specs: every construct the fixtures hold ends converted (and the fragment
 //! follows the contract at that spot) or refused at regen (pointer + overlay fix).
 
 mod common;
