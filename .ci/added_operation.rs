@@ -17,14 +17,21 @@ async fn an_operation_added_by_config_alone_works_through_the_facade() {
 
     let server = MockServer::start().await.unwrap();
     server.require_api_key(KEY);
-    let policy = RetryConfig::backoff(Duration::from_millis(10), Duration::from_millis(10), 1.0, Duration::from_secs(5));
+    let policy = RetryConfig::default()
+        .initial_backoff(Duration::from_millis(10))
+        .max_backoff(Duration::from_millis(10))
+        .backoff_multiplier(1.0)
+        .max_elapsed(Duration::from_secs(5));
     let client = Client::builder().api_key(KEY).base_url(server.base_url()).retries(policy).build().unwrap();
 
     // The mock answers from the spec's example, and the answer is typed.
     let generation = client.generations().get_generation().id("gen-1").send().await.unwrap();
     assert!(!generation.data.id.is_empty());
     let sent = &server.requests_for(op)[0];
-    assert_eq!((sent.method.as_str(), sent.path.as_str(), sent.query.as_str()), ("GET", "/api/v1/generation", "id=gen-1"));
+    assert_eq!(
+        (sent.method.as_str(), sent.path.as_str(), sent.query.as_str()),
+        ("GET", "/api/v1/generation", "id=gen-1")
+    );
     assert_eq!(sent.bearer(), Some(KEY));
     assert!(sent.header("api-version").is_none());
 

@@ -39,7 +39,7 @@ FILES=(src/retry.rs src/outcome.rs src/validate.rs src/redact.rs src/base_url.rs
 # each mutant's build short.
 # (Given as --cargo-arg: cargo-mutants passes what follows `--` to the test binaries, not to cargo.)
 TESTS=()
-for t in --lib --test=retry --test=reliability --test=faults --test=errors --test=wire --test=validation \
+for t in --lib --test=retry --test=connections --test=faults --test=errors --test=wire --test=validation \
     --test=secrets --test=trace_secrets --test=mock --test=proxy --test=budget --test=spans --test=spendable; do
     TESTS+=(--cargo-arg="$t")
 done

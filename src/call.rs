@@ -14,8 +14,8 @@ use crate::generated::Operation;
 use crate::operation::{Credential, Facts};
 use crate::outcome::{self, Finished, Success};
 use crate::redact::Secrets;
-use crate::retry::{self, RetryConfig};
-use crate::trace::{self, AttemptEnd};
+use crate::retry::{self, RetryConfig, Verdict};
+use crate::trace;
 use crate::transport;
 use bytes::Bytes;
 use reqwest::Url;
@@ -158,12 +158,17 @@ impl Call {
         let operation = self.operation;
         let facts = operation.facts();
         let shared: &Shared = &self.client.shared;
-        let auth = credential(shared, facts, self.bearer)?;
+        let auth = credential(&self.client, facts, self.bearer)?.map(|carried| carried.header);
         let url = url(shared, operation, self.base_url.as_deref(), &request)?;
+        // The client's policy was checked when it was built; this call's own is checked here.
+        if let Some(policy) = &self.retries {
+            policy.check()?;
+        }
         let policy = self.retries.as_ref().unwrap_or(&shared.retries);
         let timeout = self.timeout.unwrap_or(shared.timeout);
         let idempotent = facts.idempotent || self.retry_non_idempotent;
-        // A charge goes on a fresh connection, never on a pooled one the server may have closed.
+        // With `fresh_connections_for_non_idempotent`, an operation that is not idempotent (the
+        // charge) goes on a fresh connection, never on a pooled one the server may have closed.
         let http = shared.http_for(facts.idempotent);
 
         let total_timeout = positive_total_timeout(self.total_timeout.unwrap_or(shared.total_timeout))?;
@@ -193,29 +198,33 @@ impl Call {
                 let attempt = transport::attempt(http, http_request, &url, shared.max_response_bytes, timeout)
                     .instrument(span.clone())
                     .await;
-                let outcome = retry::classify(&attempt);
-                let wanted = retry::decide(policy, idempotent, outcome, attempts, started.elapsed())
+                let (outcome, retry_after) = retry::classify(&attempt);
+                let wanted = retry::decide(policy, idempotent, (outcome, retry_after), attempts, started.elapsed())
                     // A wait that would end at or past the deadline is not taken: this attempt is the last.
                     .filter(|wait| deadline.is_none_or(|at| Instant::now() + *wait < at));
                 // The budget is asked only about a retry the policy allows: it can take a retry
                 // away, never add one.
                 let budget_refused = wanted.is_some() && !budget.try_withdraw();
-                let wait = wanted.filter(|_| !budget_refused);
-                let took = attempt_started.elapsed();
-                let end = AttemptEnd { operation, attempt: attempts, outcome, took, retry_in: wait, budget_refused };
-                trace::attempt_ended(&span, end);
-                match wait {
+                let verdict = Verdict {
+                    operation,
+                    attempt: attempts,
+                    outcome,
+                    retry_after,
+                    took: attempt_started.elapsed(),
+                    retry_in: wanted.filter(|_| !budget_refused),
+                    budget_refused,
+                };
+                trace::attempt_ended(&span, &verdict);
+                match verdict.retry_in {
                     Some(wait) => {
                         drop(attempt);
                         tokio::time::sleep(wait).await;
                     }
                     None => {
-                        trace::call_ended(&call_span, attempts, outcome, started.elapsed(), budget_refused);
+                        trace::call_ended(&call_span, &verdict, started.elapsed());
                         let secrets = Secrets::new(auth, Some(Arc::clone(&shared.keys)));
                         let finished = Finished {
-                            operation,
-                            attempts,
-                            retry_budget_exhausted: budget_refused,
+                            last: verdict,
                             timeout: Some(timeout),
                             // What the call's deadline allowed in all, when it cut this attempt.
                             total_timeout: deadline
@@ -249,17 +258,40 @@ impl fmt::Debug for Call {
     }
 }
 
-/// The `Authorization` value the operation's credential calls for, or why there is none.
-fn credential(shared: &Shared, facts: &Facts, bearer: Option<Bearer>) -> Result<Option<HeaderValue>, Error> {
+/// Which key a request carried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Sent {
+    /// The client's API key: for an operation that takes it, or one that needs a management key
+    /// when the caller said the API key is one.
+    ApiKey,
+    /// The client's management key.
+    ManagementKey,
+    /// The call's own bearer token.
+    PerCall,
+}
+
+/// The credential a request carries: which key, and its `Authorization` value.
+pub(crate) struct Carried {
+    pub(crate) key: Sent,
+    pub(crate) header: HeaderValue,
+}
+
+/// Which credential a call of the operation with `facts` carries on `client` (with the call's
+/// own `bearer`, if any), or why it has none to send: `None` for an operation that takes none.
+/// Decided here only: [`Call::send`] sends what this says, and `spendable` asks it which requests
+/// the client can make and which key answered.
+pub(crate) fn credential(client: &Client, facts: &Facts, bearer: Option<Bearer>) -> Result<Option<Carried>, Error> {
+    let shared = &client.shared;
+    let carried = |key, header: &HeaderValue| Ok(Some(Carried { key, header: header.clone() }));
     let missing = |field, rule: String| Err(Error::invalid_input(field, rule));
     match facts.credential {
         Credential::None => Ok(None),
         Credential::PerCall => match bearer {
-            Some(b) => b.into_header().map(Some),
+            Some(b) => Ok(Some(Carried { key: Sent::PerCall, header: b.into_header()? })),
             None => missing("bearer", format!("is required for {}", facts.name)),
         },
         Credential::ApiKey => match &shared.api_key {
-            Some(key) => Ok(Some(key.clone())),
+            Some(key) => carried(Sent::ApiKey, key),
             None => missing(
                 "api_key",
                 format!("is required for {}: set ClientBuilder::api_key or OPENROUTER_API_KEY", facts.name),
@@ -269,9 +301,9 @@ fn credential(shared: &Shared, facts: &Facts, bearer: Option<Bearer>) -> Result<
         // with 200 and zeros, which would read as an empty account. Only a caller who says the
         // API key is a management key gets it sent here.
         Credential::ManagementKey => match shared.management_key.as_ref() {
-            Some(key) => Ok(Some(key.clone())),
+            Some(key) => carried(Sent::ManagementKey, key),
             None => match shared.api_key.as_ref().filter(|_| shared.api_key_is_management_key) {
-                Some(key) => Ok(Some(key.clone())),
+                Some(key) => carried(Sent::ApiKey, key),
                 None => missing("management_key", management_key_rule(facts.name, shared.api_key.is_some())),
             },
         },

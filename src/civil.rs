@@ -117,12 +117,12 @@ mod tests {
 
     #[test]
     fn timestamps_as_upstream_sends_them() {
-        // 2026-10-12T00:00:00Z is 1_760_227_200.
-        assert_eq!(parse_rfc3339("2026-10-12T00:00:00.000Z"), Some(at(1_760_227_200)));
-        assert_eq!(parse_rfc3339("2026-10-12T00:00:00Z"), Some(at(1_760_227_200)));
-        assert_eq!(parse_rfc3339("2026-10-12T02:00:00+02:00"), Some(at(1_760_227_200)));
-        assert_eq!(parse_rfc3339("2026-10-11T22:00:00-02:00"), Some(at(1_760_227_200)));
-        assert_eq!(parse_rfc3339("2026-10-12T00:00:00.5Z"), Some(at(1_760_227_200) + Duration::from_millis(500)));
+        // 2026-10-12T00:00:00Z is 1_791_763_200.
+        assert_eq!(parse_rfc3339("2026-10-12T00:00:00.000Z"), Some(at(1_791_763_200)));
+        assert_eq!(parse_rfc3339("2026-10-12T00:00:00Z"), Some(at(1_791_763_200)));
+        assert_eq!(parse_rfc3339("2026-10-12T02:00:00+02:00"), Some(at(1_791_763_200)));
+        assert_eq!(parse_rfc3339("2026-10-11T22:00:00-02:00"), Some(at(1_791_763_200)));
+        assert_eq!(parse_rfc3339("2026-10-12T00:00:00.5Z"), Some(at(1_791_763_200) + Duration::from_millis(500)));
         for bad in ["", "2026-10-12", "2026-13-01T00:00:00Z", "2026-10-12T24:00:00Z", "2026-10-12T00:00:00", "x"] {
             assert_eq!(parse_rfc3339(bad), None, "{bad}");
         }

@@ -115,7 +115,8 @@ impl Shared {
         slot.get_or_init(|| join(self.base_url.clone(), segments))
     }
 
-    /// The HTTP client for an operation: a fresh connection for one that is not idempotent.
+    /// The HTTP client for an operation: with `fresh_connections_for_non_idempotent`, a fresh
+    /// connection for one that is not idempotent; else the pooled one.
     pub(crate) fn http_for(&self, idempotent: bool) -> &reqwest::Client {
         match &self.unpooled {
             // The same settings built once already, so this does not fail in practice; if it
@@ -343,6 +344,9 @@ impl ClientBuilder {
         let management_key =
             self.management_key.as_ref().map(|k| bearer_header(k.expose_secret(), "management_key")).transpose()?;
         let headers = self.default_headers()?;
+        if let Some(policy) = &self.retries {
+            policy.check()?;
+        }
         let total_timeout = positive_total_timeout(self.total_timeout.unwrap_or(DEFAULT_TOTAL_TIMEOUT))?;
         let (http, unpooled) = match self.http_client {
             Some(client) => {

@@ -107,7 +107,8 @@ pub enum Error {
     /// stalled past the timeout). The server has probably acted on the request: for a charge,
     /// it was probably created. Check before sending it again.
     #[error(
-        "{operation}: HTTP {status} came, then the response body broke off ({source}){}; {}",
+        "{operation}: HTTP {} came, then the response body broke off ({source}){}; {}",
+        show_status(*status),
         budget_note(*retry_budget_exhausted),
         if operation.is_idempotent() { "sending it again is safe" } else { "the server probably acted on the request: check before sending it again" }
     )]
@@ -116,7 +117,7 @@ pub enum Error {
         /// The operation called.
         operation: Operation,
         /// The status that came before the body broke.
-        status: StatusCode,
+        status: u16,
         /// Attempts made, the last one included.
         attempts: u32,
         /// The policy allowed another attempt, and the client's retry budget refused it.
@@ -126,13 +127,13 @@ pub enum Error {
         source: TransportError,
     },
     /// A success response whose body is not the documented JSON.
-    #[error("{operation}: HTTP {status} response could not be decoded: {message}")]
+    #[error("{operation}: HTTP {} response could not be decoded: {message}", show_status(*status))]
     #[non_exhaustive]
     Decode {
         /// The operation called.
         operation: Operation,
         /// The response's status.
-        status: StatusCode,
+        status: u16,
         /// What did not match, with the path of the field (`data.total_usage: missing field`).
         message: String,
         /// The start of the body, for debugging.
@@ -140,14 +141,15 @@ pub enum Error {
     },
     /// The response body was larger than the client's cap; it was not read past the cap.
     #[error(
-        "{operation}: HTTP {status} response is larger than the {limit}-byte limit (ClientBuilder::max_response_bytes)"
+        "{operation}: HTTP {} response is larger than the {limit}-byte limit (ClientBuilder::max_response_bytes)",
+        show_status(*status)
     )]
     #[non_exhaustive]
     ResponseTooLarge {
         /// The operation called.
         operation: Operation,
         /// The response's status.
-        status: StatusCode,
+        status: u16,
         /// The cap in force.
         limit: usize,
     },
@@ -189,6 +191,14 @@ fn budget_note(exhausted: bool) -> &'static str {
     if exhausted { "; not retried: the client's retry budget is exhausted (too many retries lately)" } else { "" }
 }
 
+/// A status as messages show it: the code and its reason phrase, when it has one (`200 OK`).
+fn show_status(code: u16) -> String {
+    match StatusCode::from_u16(code).ok().and_then(|s| s.canonical_reason()) {
+        Some(reason) => format!("{code} {reason}"),
+        None => code.to_string(),
+    }
+}
+
 fn show_timeouts(attempt: Option<Duration>, total: Option<Duration>) -> String {
     match (total, attempt) {
         (Some(total), _) => format!("total timeout {total:?} passed"),
@@ -206,12 +216,12 @@ impl Error {
     /// [`BothFailed`](Self::BothFailed), the status both answered with, when they agree).
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::Shared(e) => e.status(),
             // Both requests' status, when they agree.
             Error::BothFailed { key, credits } => key.status().filter(|s| credits.status() == Some(*s)),
             Error::Decode { status, .. }
             | Error::ResponseTooLarge { status, .. }
-            | Error::ResponseInterrupted { status, .. } => Some(status.as_u16()),
+            | Error::ResponseInterrupted { status, .. } => Some(*status),
+            Error::Shared(e) => e.status(),
             _ => self.api().map(ApiError::status),
         }
     }
@@ -417,10 +427,7 @@ impl ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: HTTP {}", self.0.operation, self.0.status.as_u16())?;
-        if let Some(reason) = self.0.status.canonical_reason() {
-            write!(f, " {reason}")?;
-        }
+        write!(f, "{}: HTTP {}", self.0.operation, show_status(self.0.status.as_u16()))?;
         match (self.message(), self.0.raw_body.as_deref().map(str::trim).filter(|s| !s.is_empty())) {
             // One line, whatever upstream put in its message.
             (Some(m), _) => write!(f, ": {}", m.replace(|c: char| c.is_control(), " "))?,

@@ -10,22 +10,22 @@ use crate::error::{ApiError, ApiErrorParts};
 use crate::generated::Operation;
 use crate::redact::Secrets;
 use crate::response::Response;
+use crate::retry::Verdict;
 use crate::transport::{Attempt, TransportKind};
 use bytes::Bytes;
 use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 /// How much of a non-JSON body an error keeps: enough to read an HTML error page's title.
 const BODY_EXCERPT: usize = 1024;
 
 /// What the call knows when its last attempt ends.
 pub(crate) struct Finished {
-    pub(crate) operation: Operation,
-    pub(crate) attempts: u32,
-    /// The policy allowed another attempt and the retry budget refused it.
-    pub(crate) retry_budget_exhausted: bool,
+    /// The last attempt's verdict: the operation, the attempts made, the server's ask, whether
+    /// the retry budget refused a retry.
+    pub(crate) last: Verdict,
     /// The per-attempt timeout in force.
     pub(crate) timeout: Option<Duration>,
     /// The call's total timeout, when its deadline cut the last attempt short.
@@ -47,20 +47,24 @@ pub(crate) struct Success {
 
 /// The call's result from its last attempt.
 pub(crate) fn finish(attempt: Attempt, f: Finished) -> Result<Success, Error> {
-    let Finished { operation, attempts, retry_budget_exhausted, timeout, total_timeout, limit, secrets } = f;
+    let Finished { last, timeout, total_timeout, limit, secrets } = f;
+    let Verdict { operation, attempt: attempts, retry_after, budget_refused: retry_budget_exhausted, .. } = last;
     let refused = retry_budget_exhausted;
     match attempt {
         Attempt::Response(r) if r.status.is_success() => {
             Ok(Success { operation, status: r.status, headers: r.headers, body: r.body, attempts, secrets })
         }
-        Attempt::Response(r) => Err(api_error(operation, r.status, &r.headers, &r.body, (attempts, refused), &secrets)),
-        Attempt::TooLarge(status) => Err(Error::ResponseTooLarge { operation, status, limit }),
+        Attempt::Response(r) => {
+            Err(api_error(operation, r.status, &r.headers, &r.body, retry_after, (attempts, refused), &secrets))
+        }
+        Attempt::TooLarge(status) => Err(Error::ResponseTooLarge { operation, status: status.as_u16(), limit }),
         Attempt::BodyFailed(status, _, e) if status.is_success() => {
+            let status = status.as_u16();
             Err(Error::ResponseInterrupted { operation, status, attempts, retry_budget_exhausted, source: e })
         }
         // An error status whose body broke: the status is what matters.
         Attempt::BodyFailed(status, headers, _) => {
-            Err(api_error(operation, status, &headers, &[], (attempts, refused), &secrets))
+            Err(api_error(operation, status, &headers, &[], retry_after, (attempts, refused), &secrets))
         }
         Attempt::Failed(source) => {
             if source.kind() == TransportKind::Timeout && source.request_written() {
@@ -102,7 +106,7 @@ impl Success {
         };
         Error::Decode {
             operation: self.operation,
-            status: self.status,
+            status: self.status.as_u16(),
             // Redacted again: serde quotes values unescaped, so `\u0073k-…` in the body can
             // spell the secret in the message without spelling it in the bytes.
             message: self.secrets.text(&with_path.unwrap_or(message)),
@@ -111,12 +115,14 @@ impl Success {
     }
 }
 
-/// An API error from a non-success response.
+/// An API error from a non-success response; `retry_after` is the headers' ask, read once by
+/// `retry::classify`.
 fn api_error(
     operation: Operation,
     status: StatusCode,
     headers: &HeaderMap,
     body: &[u8],
+    retry_after: Option<Duration>,
     (attempts, retry_budget_exhausted): (u32, bool),
     secrets: &Secrets,
 ) -> Error {
@@ -131,14 +137,14 @@ fn api_error(
     let code = field("code").and_then(serde_json::Value::as_i64);
     let message = field("message").and_then(serde_json::Value::as_str).map(str::to_owned);
     let typed = parsed.as_ref().and_then(|v| serde_json::from_value(v.clone()).ok());
-    let retry_after = crate::retry::retry_after(headers, SystemTime::now()).or_else(|| {
+    let retry_after = retry_after.or_else(|| {
         let secs = field("metadata")?.get("retry_after_seconds")?.as_f64()?;
         Duration::try_from_secs_f64(secs).ok()
     });
     let parts = ApiErrorParts {
         operation,
         status,
-        headers: redact_headers(headers, secrets),
+        headers: secrets.headers(headers),
         code,
         raw_body: if message.is_some() { None } else { Some(excerpt(&body)) },
         message,
@@ -159,16 +165,6 @@ fn api_error(
         500 => Error::InternalServer(api),
         _ => Error::Api(api),
     }
-}
-
-fn redact_headers(headers: &HeaderMap, secrets: &Secrets) -> HeaderMap {
-    let mut out = HeaderMap::with_capacity(headers.len());
-    for (name, value) in headers {
-        let clean = secrets.bytes(value.as_bytes());
-        let value = HeaderValue::from_bytes(&clean).unwrap_or_else(|_| HeaderValue::from_static("[redacted]"));
-        out.append(name, value);
-    }
-    out
 }
 
 /// The first [`BODY_EXCERPT`] bytes as text (invalid UTF-8 replaced), with `…` if cut.
@@ -192,17 +188,20 @@ pub(crate) fn map_raw_response(
     secret: &str,
 ) -> Result<(), Error> {
     use crate::transport::Buffered;
-    let auth = HeaderValue::from_str(&format!("Bearer {secret}")).ok();
-    let finished = Finished {
-        operation,
-        attempts: 1,
-        retry_budget_exhausted: false,
-        timeout: None,
-        total_timeout: None,
-        limit: usize::MAX,
-        secrets: Secrets::new(auth, None),
-    };
+    let auth = reqwest::header::HeaderValue::from_str(&format!("Bearer {secret}")).ok();
     let attempt = Attempt::Response(Buffered { status, headers, body: Bytes::copy_from_slice(body) });
+    let (outcome, retry_after) = crate::retry::classify(&attempt);
+    let last = Verdict {
+        operation,
+        attempt: 1,
+        outcome,
+        retry_after,
+        took: Duration::ZERO,
+        retry_in: None,
+        budget_refused: false,
+    };
+    let finished =
+        Finished { last, timeout: None, total_timeout: None, limit: usize::MAX, secrets: Secrets::new(auth, None) };
     let success = finish(attempt, finished)?;
     crate::generated::decode_success(operation, success)
 }
@@ -211,6 +210,7 @@ pub(crate) fn map_raw_response(
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use reqwest::header::HeaderValue;
 
     const SECRET: &str = "sk-or-v1-0123456789abcdef";
 

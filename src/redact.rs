@@ -6,7 +6,7 @@
 //! it, whatever the encoding; parsed strings are redacted again, since a JSON escape
 //! (`\u0073k-…`) spells the secret only once decoded.
 
-use reqwest::header::HeaderValue;
+use reqwest::header::{HeaderMap, HeaderValue};
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -47,6 +47,19 @@ impl Secrets {
             if let Some(replaced) = replace(&out, secret) {
                 out = Cow::Owned(replaced);
             }
+        }
+        out
+    }
+
+    /// Every header value, [`bytes`](Self::bytes) each; names and order kept.
+    pub(crate) fn headers(&self, headers: &HeaderMap) -> HeaderMap {
+        let mut out = HeaderMap::with_capacity(headers.len());
+        for (name, value) in headers {
+            let clean = self.bytes(value.as_bytes());
+            // A valid value with a secret replaced by visible ASCII is still valid; were it not,
+            // the whole value goes.
+            let value = HeaderValue::from_bytes(&clean).unwrap_or_else(|_| HeaderValue::from_static("[redacted]"));
+            out.append(name, value);
         }
         out
     }
@@ -117,6 +130,20 @@ mod tests {
         let [a, b, c] = ["Bearer sk-sent-1", "Bearer sk-api-22", "Bearer sk-mgmt-333"].map(HeaderValue::from_static);
         let s = Secrets::new(Some(a), Some(Arc::from([b, c])));
         assert_eq!(s.text("sk-sent-1 sk-api-22 sk-mgmt-333"), "[redacted] [redacted] [redacted]");
+    }
+
+    #[test]
+    fn header_values_are_redacted_and_every_header_kept() {
+        let s = secrets("sk-secret");
+        let mut headers = HeaderMap::new();
+        headers.append("x-echo", HeaderValue::from_static("Bearer sk-secret; again sk-secret"));
+        headers.append("x-echo", HeaderValue::from_static("second"));
+        headers.append("retry-after", HeaderValue::from_static("3"));
+        let clean = s.headers(&headers);
+        let echo: Vec<_> = clean.get_all("x-echo").iter().map(|v| v.to_str().unwrap()).collect();
+        assert_eq!(echo, ["Bearer [redacted]; again [redacted]", "second"]);
+        assert_eq!(clean.get("retry-after").unwrap(), "3");
+        assert_eq!(clean.len(), 3);
     }
 
     #[test]

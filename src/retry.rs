@@ -17,6 +17,8 @@
 //!
 //! `.retry_non_idempotent(true)` on a call gives it the idempotent column.
 
+use crate::error::Error;
+use crate::generated::Operation;
 use crate::transport::{Attempt, TransportKind};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
@@ -24,19 +26,27 @@ use std::time::{Duration, SystemTime};
 
 /// A retry policy: exponential backoff with full jitter, bounded per wait and in total.
 ///
+/// Start from [`RetryConfig::default`] (or [`RetryConfig::none`]) and change what you need, each
+/// setting by name:
+///
 /// ```
 /// use std::time::Duration;
 /// use openrouter_credits::RetryConfig;
-/// let policy = RetryConfig::backoff(
-///     Duration::from_millis(500), // first wait (before jitter)
-///     Duration::from_secs(60),    // longest wait
-///     1.5,                        // each wait is 1.5 × the one before
-///     Duration::from_secs(120),   // no retry starts after this (see `backoff`)
-/// )
-/// .retry_connection_errors(true);
+/// let policy = RetryConfig::default()
+///     .initial_backoff(Duration::from_millis(500)) // the first wait (before jitter)
+///     .max_backoff(Duration::from_secs(60)) // the longest wait
+///     .backoff_multiplier(1.5) // each wait is 1.5 × the one before
+///     .max_elapsed(Duration::from_secs(120)) // no retry starts after this (see `max_elapsed`)
+///     .retry_connection_errors(true);
 /// assert_eq!(RetryConfig::none().max_attempts_or_unbounded(), Some(1));
 /// # let _ = policy;
 /// ```
+///
+/// A setting out of range (a `max_backoff` below the `initial_backoff`, a multiplier below 1 or
+/// not a number) is not clamped: [`ClientBuilder::build`](crate::ClientBuilder::build), or the
+/// call given the policy, fails with [`Error::InvalidInput`](crate::Error::InvalidInput) naming
+/// the setting and the rule, and sends nothing. The settings are checked together there, so
+/// they may be given in any order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RetryConfig {
     backoff: Option<Backoff>,
@@ -49,9 +59,19 @@ pub struct RetryConfig {
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Backoff {
     initial: Duration,
-    max_interval: Duration,
-    exponent: f64,
+    max: Duration,
+    multiplier: f64,
     max_elapsed: Duration,
+}
+
+impl Backoff {
+    /// 500 ms → 10 s × 1.5, no retry started after 60 s.
+    const DEFAULT: Backoff = Backoff {
+        initial: Duration::from_millis(500),
+        max: Duration::from_secs(10),
+        multiplier: 1.5,
+        max_elapsed: Duration::from_secs(60),
+    };
 }
 
 impl Default for RetryConfig {
@@ -62,12 +82,18 @@ impl Default for RetryConfig {
     /// The official SDK's one-hour budget suits a batch job, not a request handler waiting on
     /// a balance; a minute covers a deploy or a brief overload without hanging callers.
     fn default() -> Self {
-        Self::backoff(Duration::from_millis(500), Duration::from_secs(10), 1.5, Duration::from_secs(60))
+        Self {
+            backoff: Some(Backoff::DEFAULT),
+            retry_connection_errors: true,
+            max_attempts: None,
+            max_connect_attempts: None,
+            jitter: true,
+        }
     }
 }
 
 impl RetryConfig {
-    /// No retries: one attempt, whatever happens.
+    /// No retries: one attempt, whatever happens. The backoff setters change nothing on it.
     pub fn none() -> Self {
         Self {
             backoff: None,
@@ -78,29 +104,81 @@ impl RetryConfig {
         }
     }
 
-    /// Exponential backoff: waits `initial`, `initial × exponent`, … each capped at
-    /// `max_interval`, while retries fit in `max_elapsed`. Connection errors are retried (see
-    /// [`RetryConfig::retry_connection_errors`]).
+    /// Exponential backoff, its settings by position: [`initial_backoff`](Self::initial_backoff),
+    /// [`max_backoff`](Self::max_backoff), [`backoff_multiplier`](Self::backoff_multiplier) and
+    /// [`max_elapsed`](Self::max_elapsed), on [`RetryConfig::default`].
     ///
-    /// `max_elapsed` bounds when a retry may *start*: a wait that would end at or after
-    /// `max_elapsed` from the call's start is not taken. It does not cut an attempt short: the
-    /// last attempt still runs under its own timeout, so without a deadline a call could last
-    /// `max_elapsed` plus one attempt's timeout. The hard bound on the whole call (nothing runs
-    /// past it) is the total timeout:
-    /// [`ClientBuilder::total_timeout`](crate::ClientBuilder::total_timeout) (60 s by default)
-    /// or a call's `.total_timeout(..)`.
-    ///
-    /// Values out of range are clamped: an exponent below 1 (or not finite) is taken as 1,
-    /// and `max_interval` below `initial` as `initial`.
+    /// Unlike the named setters, values out of range are clamped: an exponent below 1 (or not
+    /// finite) is taken as 1, and `max_interval` below `initial` as `initial`.
+    #[deprecated(note = "two of its four arguments swap without a type error: use `RetryConfig::default()` with \
+                `.initial_backoff(..)`, `.max_backoff(..)`, `.backoff_multiplier(..)` and `.max_elapsed(..)`")]
     pub fn backoff(initial: Duration, max_interval: Duration, exponent: f64, max_elapsed: Duration) -> Self {
         let exponent = if exponent.is_finite() && exponent >= 1.0 { exponent } else { 1.0 };
-        Self {
-            backoff: Some(Backoff { initial, max_interval: max_interval.max(initial), exponent, max_elapsed }),
-            retry_connection_errors: true,
-            max_attempts: None,
-            max_connect_attempts: None,
-            jitter: true,
+        Self::default()
+            .initial_backoff(initial)
+            .max_backoff(max_interval.max(initial))
+            .backoff_multiplier(exponent)
+            .max_elapsed(max_elapsed)
+    }
+
+    /// The wait after the first attempt, before jitter; default 500 ms. Each later wait is the
+    /// one before × [`backoff_multiplier`](Self::backoff_multiplier), up to
+    /// [`max_backoff`](Self::max_backoff).
+    pub fn initial_backoff(self, wait: Duration) -> Self {
+        self.with_backoff(|b| b.initial = wait)
+    }
+
+    /// The longest wait between two attempts, before jitter; default 10 s. At least
+    /// [`initial_backoff`](Self::initial_backoff). It also bounds a server's `Retry-After`: a
+    /// longer ask ends the call with the error (and its `retry_after()`) rather than a wait.
+    pub fn max_backoff(self, wait: Duration) -> Self {
+        self.with_backoff(|b| b.max = wait)
+    }
+
+    /// How much each wait grows over the one before; default 1.5. At least 1 (1 keeps every
+    /// wait at [`initial_backoff`](Self::initial_backoff)), and a number.
+    pub fn backoff_multiplier(self, multiplier: f64) -> Self {
+        self.with_backoff(|b| b.multiplier = multiplier)
+    }
+
+    /// When a retry may *start*; default 60 s: a wait that would end at or after `max_elapsed`
+    /// from the call's start is not taken. It does not cut an attempt short: the last attempt
+    /// still runs under its own timeout, so without a deadline a call could last `max_elapsed`
+    /// plus one attempt's timeout. The hard bound on the whole call (nothing runs past it) is the
+    /// total timeout: [`ClientBuilder::total_timeout`](crate::ClientBuilder::total_timeout) (60 s
+    /// by default) or a call's `.total_timeout(..)`.
+    pub fn max_elapsed(self, budget: Duration) -> Self {
+        self.with_backoff(|b| b.max_elapsed = budget)
+    }
+
+    /// Sets one backoff field; on [`RetryConfig::none`] nothing, since it never waits.
+    fn with_backoff(mut self, set: impl FnOnce(&mut Backoff)) -> Self {
+        if let Some(backoff) = &mut self.backoff {
+            set(backoff);
         }
+        self
+    }
+
+    /// The policy's rules, checked together (so the setters may come in any order): the
+    /// setting that breaks one, and how.
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        let Some(b) = &self.backoff else { return Ok(()) };
+        if !(b.multiplier.is_finite() && b.multiplier >= 1.0) {
+            return Err(Error::invalid_input(
+                "backoff_multiplier",
+                format!(
+                    "RetryConfig::backoff_multiplier must be a number of at least 1 (1 keeps every wait the same), got {}",
+                    b.multiplier
+                ),
+            ));
+        }
+        if b.max < b.initial {
+            return Err(Error::invalid_input(
+                "max_backoff",
+                format!("RetryConfig::max_backoff ({:?}) must be at least initial_backoff ({:?})", b.max, b.initial),
+            ));
+        }
+        Ok(())
     }
 
     /// Whether a failed connection (refused, reset, timed out) is retried. For the charge call
@@ -146,8 +224,8 @@ impl RetryConfig {
 /// What one attempt came to, as far as retrying is concerned.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum Outcome {
-    /// A whole response with this status and, if valid, its `Retry-After`.
-    Status(StatusCode, Option<Duration>),
+    /// A whole response with this status.
+    Status(StatusCode),
     /// No whole response: a transport failure of this kind, before or after the request was
     /// written.
     Failed { kind: TransportKind, written: bool },
@@ -155,15 +233,39 @@ pub(crate) enum Outcome {
     TooLarge,
 }
 
-/// What an attempt came to. A success skips the `Retry-After` lookup and the clock read.
-pub(crate) fn classify(attempt: &Attempt) -> Outcome {
+/// How one attempt ended and what the loop made of it: the one record the attempt's span, the
+/// call's span and the call's result are all written from.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Verdict {
+    pub(crate) operation: Operation,
+    /// The attempt's number: attempts made so far, this one included.
+    pub(crate) attempt: u32,
+    pub(crate) outcome: Outcome,
+    /// The server's ask, when an error status came (see [`classify`]).
+    pub(crate) retry_after: Option<Duration>,
+    /// How long the attempt took.
+    pub(crate) took: Duration,
+    /// The wait before the next attempt; `None`: this attempt is the call's last.
+    pub(crate) retry_in: Option<Duration>,
+    /// The policy allowed a retry and the client's retry budget refused it.
+    pub(crate) budget_refused: bool,
+}
+
+/// What an attempt came to, and the server's ask when it answered with an error status
+/// (`retry-after-ms`, `Retry-After`): read here once, with one clock reading, for the wait and
+/// for the error alike. A success skips the lookup and the clock read.
+pub(crate) fn classify(attempt: &Attempt) -> (Outcome, Option<Duration>) {
+    let asked = |status: StatusCode, headers: &HeaderMap| {
+        if status.is_success() { None } else { retry_after(headers, SystemTime::now()) }
+    };
     match attempt {
-        Attempt::Response(r) if r.status.is_success() => Outcome::Status(r.status, None),
-        Attempt::Response(r) => Outcome::Status(r.status, retry_after(&r.headers, SystemTime::now())),
-        Attempt::TooLarge(_) => Outcome::TooLarge,
-        Attempt::Failed(e) => Outcome::Failed { kind: e.kind(), written: e.request_written() },
+        Attempt::Response(r) => (Outcome::Status(r.status), asked(r.status, &r.headers)),
+        Attempt::TooLarge(_) => (Outcome::TooLarge, None),
+        Attempt::Failed(e) => (Outcome::Failed { kind: e.kind(), written: e.request_written() }, None),
         // The headers came: the request was written, whatever the body did.
-        Attempt::BodyFailed(_, _, e) => Outcome::Failed { kind: e.kind(), written: true },
+        Attempt::BodyFailed(status, headers, e) => {
+            (Outcome::Failed { kind: e.kind(), written: true }, asked(*status, headers))
+        }
     }
 }
 
@@ -171,7 +273,7 @@ pub(crate) fn classify(attempt: &Attempt) -> Outcome {
 /// operation's idempotency or the call's opt-in.
 pub(crate) fn should_retry(outcome: Outcome, config: &RetryConfig, idempotent: bool) -> bool {
     match outcome {
-        Outcome::Status(status, _) => match status.as_u16() {
+        Outcome::Status(status) => match status.as_u16() {
             429 => true,
             408 | 500 | 502 | 503 | 504 => idempotent,
             _ => false,
@@ -185,10 +287,11 @@ pub(crate) fn should_retry(outcome: Outcome, config: &RetryConfig, idempotent: b
 }
 
 /// After attempt number `attempt`: the wait before the next one, or `None` to stop.
+/// `retry_after` is the server's ask, from [`classify`]; it counts when a whole response came.
 pub(crate) fn decide(
     config: &RetryConfig,
     idempotent: bool,
-    outcome: Outcome,
+    (outcome, retry_after): (Outcome, Option<Duration>),
     attempt: u32,
     elapsed: Duration,
 ) -> Option<Duration> {
@@ -199,16 +302,13 @@ pub(crate) fn decide(
     if connecting && config.max_connect_attempts.is_some_and(|max| attempt >= max) {
         return None;
     }
-    let retry_after = match outcome {
-        Outcome::Status(_, retry_after) => retry_after,
-        _ => None,
-    };
+    let retry_after = retry_after.filter(|_| matches!(outcome, Outcome::Status(_)));
     next_delay(config, attempt, elapsed, retry_after, fastrand::f64())
 }
 
 /// How long to wait before attempt `attempt + 1`, or `None` to stop now.
 ///
-/// A `Retry-After` (the server's ask) is waited when it fits both `max_interval` and the time
+/// A `Retry-After` (the server's ask) is waited when it fits both `max_backoff` and the time
 /// left, and never less than the policy's own backoff step: a server answering `Retry-After: 0`
 /// (or a date in the past) gets backoff, not a retry storm. When the ask does not fit, the call
 /// stops and the caller sees the error with its `retry_after()`, rather than sleeping past the
@@ -226,12 +326,11 @@ pub(crate) fn next_delay(
     }
     let left = backoff.max_elapsed.checked_sub(elapsed).filter(|d| !d.is_zero())?;
     let exp = i32::try_from(attempt.saturating_sub(1)).unwrap_or(i32::MAX);
-    let grown = backoff.initial.as_secs_f64() * backoff.exponent.powi(exp);
-    let step =
-        Duration::try_from_secs_f64(grown.min(backoff.max_interval.as_secs_f64())).unwrap_or(backoff.max_interval);
+    let grown = backoff.initial.as_secs_f64() * backoff.multiplier.powi(exp);
+    let step = Duration::try_from_secs_f64(grown.min(backoff.max.as_secs_f64())).unwrap_or(backoff.max);
     let wait = match retry_after {
         // The server coordinated the wait: no jitter, but never below the backoff step.
-        Some(asked) if asked > backoff.max_interval => return None,
+        Some(asked) if asked > backoff.max => return None,
         Some(asked) => asked.max(step),
         None if config.jitter => step.mul_f64(unit.clamp(0.0, 1.0)),
         None => step,
@@ -260,8 +359,8 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn status(code: u16, retry_after: bool) -> Outcome {
-        Outcome::Status(StatusCode::from_u16(code).unwrap(), retry_after.then_some(Duration::from_secs(1)))
+    fn status(code: u16) -> Outcome {
+        Outcome::Status(StatusCode::from_u16(code).unwrap())
     }
 
     fn failed(kind: TransportKind, written: bool) -> Outcome {
@@ -274,17 +373,16 @@ mod tests {
         use TransportKind::*;
         let on = RetryConfig::default();
         let rows = [
-            (status(408, false), true, false),
-            (status(500, false), true, false),
-            (status(502, false), true, false),
-            (status(504, false), true, false),
-            (status(429, false), true, true),
-            (status(503, false), true, false),
-            (status(503, true), true, false),
-            (status(400, false), false, false),
-            (status(401, false), false, false),
-            (status(410, false), false, false),
-            (status(200, false), false, false),
+            (status(408), true, false),
+            (status(500), true, false),
+            (status(502), true, false),
+            (status(504), true, false),
+            (status(429), true, true),
+            (status(503), true, false),
+            (status(400), false, false),
+            (status(401), false, false),
+            (status(410), false, false),
+            (status(200), false, false),
             (failed(Refused, false), true, true),
             (failed(Unreachable, false), true, true),
             (failed(Reset, false), true, true),
@@ -301,6 +399,10 @@ mod tests {
             assert_eq!(should_retry(outcome, &on, true), idempotent, "idempotent {outcome:?}");
             assert_eq!(should_retry(outcome, &on, false), not, "not idempotent {outcome:?}");
         }
+        // A 503 with `Retry-After` is no proof the server did nothing: the charge still stops.
+        let asked = Some(Duration::from_secs(1));
+        assert_eq!(decide(&on.clone().jitter(false), false, (status(503), asked), 1, Duration::ZERO), None);
+        assert_eq!(decide(&on.clone().jitter(false), true, (status(503), asked), 1, Duration::ZERO), asked);
         let off = RetryConfig::default().retry_connection_errors(false);
         for idempotent in [true, false] {
             assert!(!should_retry(failed(Refused, false), &off, idempotent));
@@ -324,11 +426,14 @@ mod tests {
         }
     }
 
-    /// The server's ask is waited up to `max_interval` itself, and refused a step beyond it.
+    /// The server's ask is waited up to `max_backoff` itself, and refused a step beyond it.
     #[test]
-    fn a_retry_after_is_waited_up_to_max_interval() {
+    fn a_retry_after_is_waited_up_to_max_backoff() {
         let second = Duration::from_secs(1);
-        let policy = RetryConfig::backoff(Duration::from_millis(100), second, 2.0, Duration::from_secs(60));
+        let policy = RetryConfig::default()
+            .initial_backoff(Duration::from_millis(100))
+            .max_backoff(second)
+            .backoff_multiplier(2.0);
         assert_eq!(next_delay(&policy, 1, Duration::ZERO, Some(second), 0.0), Some(second));
         let beyond = second + Duration::from_millis(1);
         assert_eq!(next_delay(&policy, 1, Duration::ZERO, Some(beyond), 0.0), None);
@@ -354,19 +459,24 @@ mod tests {
     }
 
     proptest! {
-        /// Whatever the policy and the moment, a wait fits max_interval and the time left, and a
-        /// server's ask is never undercut by more than the backoff step allows.
+        /// Whatever the policy (out of range too, which `check` refuses) and the moment, a wait
+        /// fits max_backoff and the time left, and a server's ask is never undercut by more than
+        /// the backoff step allows.
         #[test]
         fn waits_stay_within_bounds(
             initial_ms in 0u64..10_000, max_ms in 0u64..100_000, exponent in -5.0f64..50.0, budget_ms in 0u64..1_000_000,
             attempt in 1u32..1000, elapsed_ms in 0u64..2_000_000, asked in proptest::option::of(0u64..100_000), unit in 0.0f64..1.0,
         ) {
-            let policy = RetryConfig::backoff(
-                Duration::from_millis(initial_ms), Duration::from_millis(max_ms), exponent, Duration::from_millis(budget_ms));
-            let max_interval = Duration::from_millis(max_ms.max(initial_ms));
+            let policy = RetryConfig::default()
+                .initial_backoff(Duration::from_millis(initial_ms))
+                .max_backoff(Duration::from_millis(max_ms))
+                .backoff_multiplier(exponent)
+                .max_elapsed(Duration::from_millis(budget_ms));
+            prop_assert_eq!(policy.check().is_ok(), exponent >= 1.0 && max_ms >= initial_ms);
+            let max_backoff = Duration::from_millis(max_ms.max(initial_ms));
             let elapsed = Duration::from_millis(elapsed_ms);
             if let Some(wait) = next_delay(&policy, attempt, elapsed, asked.map(Duration::from_millis), unit) {
-                prop_assert!(wait <= max_interval);
+                prop_assert!(wait <= max_backoff);
                 prop_assert!(elapsed + wait < Duration::from_millis(budget_ms));
                 if let Some(asked) = asked { prop_assert!(wait >= Duration::from_millis(asked)); }
             }

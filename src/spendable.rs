@@ -6,15 +6,14 @@
 //! least of them. This is the one hand-written place that names operations: it is the question
 //! the crate exists to answer, asked of two of them at once.
 
-use crate::call::{BoxFuture, management_key_rule};
+use crate::call::{BoxFuture, Sent, credential, management_key_rule};
 use crate::civil;
 use crate::client::Client;
 use crate::error::Error;
+use crate::generated::Operation;
 use crate::generated::types::{BudgetScope, Credits, CurrentKey, FreeModelDailyRequests, KeyBudget, ResetInterval};
 use std::fmt;
-use std::future::{Future, IntoFuture, poll_fn};
-use std::pin::pin;
-use std::task::Poll;
+use std::future::IntoFuture;
 use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 
@@ -75,9 +74,12 @@ impl SpendableBuilder {
 
     /// Sends the requests the client's keys allow, at the same time, and combines the answers.
     pub async fn send(self) -> Result<Spendable, Error> {
-        let shared = &self.client.shared;
-        let has_api_key = shared.api_key.is_some();
-        let reads_account = shared.management_key.is_some() || (has_api_key && shared.api_key_is_management_key);
+        // Which key each request would carry, by the rule every call follows.
+        let key_for = |operation: Operation| {
+            credential(&self.client, operation.facts(), None).ok().flatten().map(|carried| carried.key)
+        };
+        let (credits_key, key_key) = (key_for(Operation::GetCredits), key_for(Operation::GetCurrentKey));
+        let (reads_account, has_api_key) = (credits_key.is_some(), key_key.is_some());
         if !has_api_key && !reads_account {
             return Err(Error::invalid_input(
                 "api_key",
@@ -96,38 +98,12 @@ impl SpendableBuilder {
             let call = self.client.api_keys().get_current_key().deadline(deadline);
             if has_api_key { Some(call.send().await.map(|r| r.data)) } else { None }
         };
-        let (credits, key) = both(credits, key).await;
-        let sent_api_key_for_credits = shared.management_key.is_none();
+        // Both at once, on the caller's task.
+        let (credits, key) = futures_util::future::join(credits, key).await;
+        // The key `GET /key` describes answered `GET /credits` too: its zeros may be an ordinary key's.
+        let sent_api_key_for_credits = credits_key == Some(Sent::ApiKey);
         Spendable::combine(credits, key, sent_api_key_for_credits)
     }
-}
-
-/// Runs two futures at once on the caller's task and waits for both (what `tokio::join!` does,
-/// without the `macros` feature the library does not otherwise need).
-async fn both<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
-    let (mut a, mut b) = (pin!(a), pin!(b));
-    let (mut first, mut second) = (None, None);
-    poll_fn(|cx| {
-        // A future that has finished is not polled again.
-        if first.is_none()
-            && let Poll::Ready(v) = a.as_mut().poll(cx)
-        {
-            first = Some(v);
-        }
-        if second.is_none()
-            && let Poll::Ready(v) = b.as_mut().poll(cx)
-        {
-            second = Some(v);
-        }
-        match (first.take(), second.take()) {
-            (Some(x), Some(y)) => Poll::Ready((x, y)),
-            (x, y) => {
-                (first, second) = (x, y);
-                Poll::Pending
-            }
-        }
-    })
-    .await
 }
 
 impl IntoFuture for SpendableBuilder {

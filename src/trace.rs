@@ -36,7 +36,7 @@
 //! `attempt finished`, or `attempt failed, retry budget exhausted`.
 
 use crate::generated::Operation;
-use crate::retry::Outcome;
+use crate::retry::{Outcome, Verdict};
 use reqwest::{Method, Url};
 use std::fmt;
 use std::time::Duration;
@@ -91,8 +91,8 @@ pub(crate) fn attempt_span(call: &Span, operation: Operation, method: &Method, u
 }
 
 /// Records how an attempt ended on its span, and emits the attempt's event in it.
-pub(crate) fn attempt_ended(span: &Span, end: AttemptEnd) {
-    let AttemptEnd { operation, attempt, outcome, took, retry_in, budget_refused } = end;
+pub(crate) fn attempt_ended(span: &Span, verdict: &Verdict) {
+    let Verdict { operation, attempt, outcome, took, retry_in, budget_refused, .. } = *verdict;
     let (status, error) = describe(outcome);
     let took = millis(took);
     let retry_in = retry_in.map(|d| d.as_millis() as u64);
@@ -124,30 +124,18 @@ pub(crate) fn attempt_ended(span: &Span, end: AttemptEnd) {
     );
 }
 
-/// Records how the call ended on its span.
-pub(crate) fn call_ended(span: &Span, attempts: u32, outcome: Outcome, took: Duration, budget_refused: bool) {
+/// Records how the call ended on its span: its last attempt's verdict, and `took`, the whole
+/// call.
+pub(crate) fn call_ended(span: &Span, last: &Verdict, took: Duration) {
     if span.is_disabled() {
         return;
     }
-    let (status, error) = describe(outcome);
-    span.record("openrouter.attempts", attempts);
+    let (status, error) = describe(last.outcome);
+    span.record("openrouter.attempts", last.attempt);
     span.record("http.response.status_code", status);
     span.record("error.type", error.as_ref().map(display));
-    span.record("openrouter.retry_budget_exhausted", budget_refused);
+    span.record("openrouter.retry_budget_exhausted", last.budget_refused);
     span.record("openrouter.duration_ms", millis(took));
-}
-
-/// How one attempt ended, for [`attempt_ended`].
-pub(crate) struct AttemptEnd {
-    pub(crate) operation: Operation,
-    pub(crate) attempt: u32,
-    pub(crate) outcome: Outcome,
-    /// How long the attempt took.
-    pub(crate) took: Duration,
-    /// The wait before the next attempt, when there is one.
-    pub(crate) retry_in: Option<Duration>,
-    /// The policy allowed a retry and the budget refused it.
-    pub(crate) budget_refused: bool,
 }
 
 /// `error.type` for a failed outcome: the status code (OpenTelemetry's rule for an HTTP
@@ -169,8 +157,8 @@ impl fmt::Display for ErrorType {
 /// The status (when a whole response came), and the error type (when it is a failure).
 fn describe(outcome: Outcome) -> (Option<u16>, Option<ErrorType>) {
     match outcome {
-        Outcome::Status(s, _) if s.as_u16() >= 400 => (Some(s.as_u16()), Some(ErrorType::Status(s.as_u16()))),
-        Outcome::Status(s, _) => (Some(s.as_u16()), None),
+        Outcome::Status(s) if s.as_u16() >= 400 => (Some(s.as_u16()), Some(ErrorType::Status(s.as_u16()))),
+        Outcome::Status(s) => (Some(s.as_u16()), None),
         Outcome::Failed { kind, .. } => (None, Some(ErrorType::Named(kind.as_str()))),
         Outcome::TooLarge => (None, Some(ErrorType::Named("response_too_large"))),
     }

@@ -15,7 +15,13 @@ const SEC: Duration = Duration::from_secs(1);
 
 /// The policy of the first measured case: 200 ms → 2 s × 2, retries within 5 s, two attempts.
 fn measured_policy() -> RetryConfig {
-    RetryConfig::backoff(200 * MS, 2 * SEC, 2.0, 5 * SEC).max_attempts(2).jitter(false)
+    RetryConfig::default()
+        .initial_backoff(200 * MS)
+        .max_backoff(2 * SEC)
+        .backoff_multiplier(2.0)
+        .max_elapsed(5 * SEC)
+        .max_attempts(2)
+        .jitter(false)
 }
 
 /// A whole `GET /credits` answer, after `delay`.
@@ -97,7 +103,12 @@ async fn no_wait_is_begun_that_would_end_past_the_deadline() {
     // The server asks for 3 s; 2 s are left: the 503 is returned at once, with its ask.
     let server = server().await;
     server.enqueue(Operation::GetCredits, MockResponse::error(503, "busy").header("Retry-After", "3"));
-    let policy = RetryConfig::backoff(100 * MS, 10 * SEC, 2.0, 60 * SEC).jitter(false);
+    let policy = RetryConfig::default()
+        .initial_backoff(100 * MS)
+        .max_backoff(10 * SEC)
+        .backoff_multiplier(2.0)
+        .max_elapsed(60 * SEC)
+        .jitter(false);
     let client = builder(&server).retries(policy).total_timeout(2 * SEC).build().unwrap();
     let started = Instant::now();
     let err = client.credits().get_credits().await.unwrap_err();

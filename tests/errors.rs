@@ -112,7 +112,7 @@ async fn a_success_body_that_does_not_decode_names_the_field() {
         server.enqueue(Operation::GetCredits, MockResponse::status(200).content_type("application/json").body(body));
         let err = client.credits().get_credits().await.unwrap_err();
         let Error::Decode { status, message, body_excerpt, .. } = &err else { panic!("{err:?}") };
-        assert_eq!(status.as_u16(), 200);
+        assert_eq!(*status, 200);
         assert!(message.contains(needle), "{needle}: {message}");
         assert_eq!(body_excerpt, body);
         assert_eq!(err.status(), Some(200));

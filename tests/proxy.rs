@@ -1,4 +1,4 @@
-//! Defect 3: `HTTP_PROXY` (and friends) must never see a call to a loopback base URL, whose
+//! `HTTP_PROXY` (and friends) must never see a call to a loopback base URL, whose
 //! plain-http request carries the key in clear text. A test binary of its own, with a single
 //! test: proxy variables are process-wide, and reqwest reads them when a client is built.
 

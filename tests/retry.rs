@@ -13,7 +13,12 @@ const MS: Duration = Duration::from_millis(1);
 
 /// Fast, deterministic backoff: 100 ms, 200 ms, 400 ms … capped at 1 s; 10 s budget.
 fn fast() -> RetryConfig {
-    RetryConfig::backoff(100 * MS, Duration::from_secs(1), 2.0, Duration::from_secs(10)).jitter(false)
+    RetryConfig::default()
+        .initial_backoff(100 * MS)
+        .max_backoff(Duration::from_secs(1))
+        .backoff_multiplier(2.0)
+        .max_elapsed(Duration::from_secs(10))
+        .jitter(false)
 }
 
 /// Queues `n` copies of `response` for get_credits.
@@ -124,10 +129,10 @@ async fn per_call_policy_beats_the_client_default_both_ways() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn backoff_grows_by_the_exponent_and_stops_at_max_interval() {
+async fn backoff_grows_by_the_multiplier_and_stops_at_max_backoff() {
     let server = server().await;
     queue(&server, 4, MockResponse::error(503, "x"));
-    let policy = RetryConfig::backoff(100 * MS, 300 * MS, 2.0, Duration::from_secs(10)).jitter(false);
+    let policy = fast().max_backoff(300 * MS);
     let started = Instant::now();
     builder(&server).retries(policy).build().unwrap().credits().get_credits().await.unwrap();
     // Waits 100 + 200 + 300 (capped) + 300 ms.
@@ -139,7 +144,7 @@ async fn backoff_grows_by_the_exponent_and_stops_at_max_interval() {
 async fn jittered_waits_stay_within_the_backoff() {
     let server = server().await;
     queue(&server, 5, MockResponse::error(500, "x"));
-    let policy = RetryConfig::backoff(100 * MS, 300 * MS, 2.0, Duration::from_secs(10));
+    let policy = fast().max_backoff(300 * MS).jitter(true);
     let started = Instant::now();
     builder(&server).retries(policy).build().unwrap().credits().get_credits().await.unwrap();
     assert!(started.elapsed() <= 100 * MS + 200 * MS + 3 * 300 * MS, "{:?}", started.elapsed());
@@ -153,7 +158,7 @@ async fn jittered_waits_stay_within_the_backoff() {
 #[tokio::test(start_paused = true)]
 async fn jittered_waits_spread_over_the_whole_backoff() {
     let server = server().await;
-    let policy = RetryConfig::backoff(100 * MS, 100 * MS, 1.0, Duration::from_secs(10));
+    let policy = fast().max_backoff(100 * MS).backoff_multiplier(1.0).jitter(true);
     // Every call fails once: far more retries than the client-wide budget allows (that is its
     // job); this test is about the waits, so the budget is off.
     let budget = openrouter_credits::RetryBudget::unlimited();
@@ -179,7 +184,11 @@ async fn jittered_waits_spread_over_the_whole_backoff() {
 async fn the_whole_call_stops_within_its_budget() {
     let server = server().await;
     queue(&server, 100, MockResponse::error(503, "x"));
-    let policy = RetryConfig::backoff(500 * MS, 500 * MS, 1.0, Duration::from_secs(2)).jitter(false);
+    let policy = fast()
+        .initial_backoff(500 * MS)
+        .max_backoff(500 * MS)
+        .backoff_multiplier(1.0)
+        .max_elapsed(Duration::from_secs(2));
     let started = Instant::now();
     let err = builder(&server).retries(policy).build().unwrap().credits().get_credits().await.unwrap_err();
     assert!(started.elapsed() <= Duration::from_secs(2));
@@ -201,7 +210,7 @@ async fn max_attempts_caps_the_count() {
 async fn retry_after_in_seconds_is_waited_exactly() {
     let server = server().await;
     server.enqueue(Operation::GetCredits, MockResponse::error(429, "x").retry_after("3"));
-    let policy = RetryConfig::backoff(100 * MS, Duration::from_secs(5), 2.0, Duration::from_secs(10));
+    let policy = fast().max_backoff(Duration::from_secs(5)).jitter(true);
     let started = Instant::now();
     builder(&server).retries(policy).build().unwrap().credits().get_credits().await.unwrap();
     assert_eq!(started.elapsed().as_secs(), 3);
@@ -213,7 +222,7 @@ async fn retry_after_as_an_http_date_is_honoured() {
     let server = server().await;
     let date = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(4));
     server.enqueue(Operation::GetCredits, MockResponse::error(503, "x").retry_after(&date));
-    let policy = RetryConfig::backoff(10 * MS, Duration::from_secs(5), 2.0, Duration::from_secs(10));
+    let policy = fast().initial_backoff(10 * MS).max_backoff(Duration::from_secs(5)).jitter(true);
     let (started, real_start) = (Instant::now(), std::time::Instant::now());
     builder(&server).retries(policy).build().unwrap().credits().get_credits().await.unwrap();
     // The date has whole-second precision, so it lies 3 to 4 s after the wall-clock `now`
@@ -237,7 +246,7 @@ async fn retry_after_past_the_budget_returns_the_429_at_once() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn retry_after_past_max_interval_also_stops() {
+async fn retry_after_past_max_backoff_also_stops() {
     let server = server().await;
     server.enqueue(Operation::GetCredits, MockResponse::error(429, "x").retry_after("5"));
     // Budget 10 s would fit, but the policy never waits more than 1 s at a time.
@@ -276,21 +285,13 @@ async fn per_attempt_timeout_fires_and_is_retried_for_get_credits() {
 async fn total_time_is_bounded_by_budget_plus_one_attempt() {
     let server = server().await;
     queue(&server, 50, MockResponse::error(200, "late").delay(Duration::from_secs(600)));
-    let policy = RetryConfig::backoff(100 * MS, 100 * MS, 1.0, Duration::from_secs(3)).jitter(false);
+    let policy = fast().max_backoff(100 * MS).backoff_multiplier(1.0).max_elapsed(Duration::from_secs(3));
     let client = builder(&server).retries(policy).timeout(Duration::from_secs(1)).build().unwrap();
     let started = Instant::now();
     let err = client.credits().get_credits().await.unwrap_err();
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
     assert!(started.elapsed() <= Duration::from_secs(3) + Duration::from_secs(1), "{:?}", started.elapsed());
     assert_eq!(err.attempts(), Some(3), "attempts start at 0, 1.1 and 2.2 s");
-}
-
-async fn refused_url() -> String {
-    // A port nothing listens on: bind, note it, close.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    format!("http://{addr}/api/v1")
 }
 
 #[tokio::test(start_paused = true)]
@@ -384,10 +385,13 @@ async fn a_retried_charge_is_sent_again_byte_for_byte() {
     assert!(sent[1].header("api-version").is_none());
 }
 
-/// An exponent out of range (below 1, infinite, NaN) is taken as 1, as documented: the waits stay
-/// at the initial interval instead of jumping to the maximum (or panicking on an infinite wait).
+/// The deprecated positional constructor keeps its documented clamp: an exponent out of range
+/// (below 1, infinite, NaN) is taken as 1, so the waits stay at the initial interval instead of
+/// jumping to the maximum (or panicking on an infinite wait). The named setters refuse such a
+/// value instead (`out_of_range_settings_are_refused_before_anything_is_sent`).
 #[tokio::test(start_paused = true)]
-async fn an_exponent_out_of_range_is_taken_as_1() {
+#[allow(deprecated)]
+async fn the_deprecated_constructor_takes_an_exponent_out_of_range_as_1() {
     let with = |exponent| RetryConfig::backoff(100 * MS, Duration::from_secs(1), exponent, Duration::from_secs(10));
     for exponent in [f64::INFINITY, f64::NAN, 0.5, -2.0] {
         assert_eq!(with(exponent), with(1.0), "{exponent}");
@@ -422,9 +426,141 @@ async fn an_invalid_retry_after_ms_falls_back_to_retry_after() {
             Operation::GetCredits,
             MockResponse::error(429, "x").header("retry-after-ms", bad).retry_after("2"),
         );
-        let policy = RetryConfig::backoff(100 * MS, Duration::from_secs(5), 2.0, Duration::from_secs(10)).jitter(false);
+        let policy = fast().max_backoff(Duration::from_secs(5));
         let started = Instant::now();
         builder(&server).retries(policy).build().unwrap().credits().get_credits().await.unwrap();
         assert_eq!(started.elapsed(), Duration::from_secs(2), "retry-after-ms: {bad}");
+    }
+}
+
+/// A policy out of range is refused with the setting and the rule, whatever the order the
+/// settings came in: by `build()` for the client's, and by `send` for a call's own, before
+/// anything is sent. On the edge (a max equal to the initial, a multiplier of 1) it is taken.
+#[tokio::test(start_paused = true)]
+async fn out_of_range_settings_are_refused_before_anything_is_sent() {
+    let base = RetryConfig::default();
+    let refused = [
+        (base.clone().backoff_multiplier(0.5), "backoff_multiplier", "at least 1"),
+        (base.clone().backoff_multiplier(f64::NAN), "backoff_multiplier", "got NaN"),
+        (base.clone().backoff_multiplier(f64::INFINITY), "backoff_multiplier", "got inf"),
+        (
+            base.clone().initial_backoff(2 * MS).max_backoff(MS),
+            "max_backoff",
+            "(1ms) must be at least initial_backoff (2ms)",
+        ),
+        (
+            base.clone().max_backoff(MS).initial_backoff(2 * MS),
+            "max_backoff",
+            "(1ms) must be at least initial_backoff (2ms)",
+        ),
+    ];
+    let server = server().await;
+    for (policy, setting, rule) in refused {
+        let err = builder(&server).retries(policy.clone()).build().unwrap_err();
+        assert!(matches!(&err, Error::InvalidInput { field, .. } if *field == setting), "{err:?}");
+        assert!(err.to_string().contains(rule), "{err}");
+        let err = client(&server).credits().get_credits().retries(policy).await.unwrap_err();
+        assert!(matches!(&err, Error::InvalidInput { field, .. } if *field == setting), "{err:?}");
+        assert_eq!(err.attempts(), None);
+    }
+    assert!(server.requests().is_empty(), "nothing is sent when a policy is refused");
+    let edge = base.initial_backoff(MS).max_backoff(MS).backoff_multiplier(1.0);
+    builder(&server).retries(edge.clone()).build().unwrap().credits().get_credits().await.unwrap();
+    client(&server).credits().get_credits().retries(edge).await.unwrap();
+    assert_eq!(server.requests().len(), 2);
+}
+
+/// The named setters give what the deprecated positional constructor gave, and each sets
+/// only its own field: the default is unchanged by naming its own values.
+#[test]
+#[allow(deprecated)]
+fn the_named_setters_are_the_positional_constructor_by_name() {
+    let named = RetryConfig::default()
+        .initial_backoff(100 * MS)
+        .max_backoff(Duration::from_secs(1))
+        .backoff_multiplier(2.0)
+        .max_elapsed(Duration::from_secs(10));
+    assert_eq!(named, RetryConfig::backoff(100 * MS, Duration::from_secs(1), 2.0, Duration::from_secs(10)));
+    let defaults = RetryConfig::default()
+        .initial_backoff(500 * MS)
+        .max_backoff(Duration::from_secs(10))
+        .backoff_multiplier(1.5)
+        .max_elapsed(Duration::from_secs(60));
+    assert_eq!(defaults, RetryConfig::default());
+    // `none()` never waits, so there is nothing to set on it.
+    assert_eq!(RetryConfig::none().initial_backoff(MS).backoff_multiplier(f64::NAN), RetryConfig::none());
+}
+
+/// The waits the default policy (500 ms → 10 s × 1.5, 60 s budget) allows when every answer
+/// asks for no wait at all: each wait is the backoff step (no jitter: the server's ask, raised
+/// to the step), and a wait is made only when it ends before the budget does.
+fn default_policy_waits() -> Vec<Duration> {
+    let (initial, max, exponent, budget) = (0.5f64, 10.0f64, 1.5f64, Duration::from_secs(60));
+    let mut waits = Vec::new();
+    let mut elapsed = Duration::ZERO;
+    loop {
+        let step = Duration::from_secs_f64((initial * exponent.powi(waits.len() as i32)).min(max));
+        if step >= budget - elapsed {
+            return waits;
+        }
+        elapsed += step;
+        waits.push(step);
+    }
+}
+
+/// A server answering 429 (or 503) with `Retry-After: 0`, `retry-after-ms: 0` or a
+/// date in the past, forever, sees no more requests than the default policy's backoff allows
+/// in its 60 s budget, each at least one backoff step after the one before. (Before the fix,
+/// one charge call sent ~711 requests a second; here the server gives in after 1000, so a storm
+/// ends the call instead of hanging the test.)
+#[tokio::test(start_paused = true)]
+async fn a_zero_or_past_retry_after_gets_backoff_not_a_retry_storm() {
+    let waits = default_policy_waits();
+    // 0.5, 0.75, 1.125, … 10, 10, 10 s: 11 waits, 12 attempts in the minute.
+    assert_eq!(waits.len(), 11, "{waits:?}");
+    let past = "Wed, 21 Oct 2015 07:28:00 GMT";
+    let cases = [
+        (Operation::CreateCoinbaseCharge, "429 Too Many Requests", "retry-after: 0\r\n".to_owned()),
+        (Operation::GetCredits, "429 Too Many Requests", "retry-after: 0\r\n".to_owned()),
+        (Operation::CreateCoinbaseCharge, "429 Too Many Requests", "retry-after-ms: 0\r\n".to_owned()),
+        (Operation::GetCredits, "503 Service Unavailable", "retry-after: 0\r\n".to_owned()),
+        (Operation::GetCredits, "503 Service Unavailable", format!("retry-after: {past}\r\n")),
+    ];
+    for (op, status, retry_after) in cases {
+        let case = format!("{op} {status} {}", retry_after.trim());
+        let (status, retry_after, ok) = (status.to_owned(), retry_after.clone(), ok_body(op));
+        let server = RawServer::start(move |mut conn| {
+            let (status, retry_after) = (status.clone(), retry_after.clone());
+            async move {
+                let mut answered = 0;
+                while conn.read_request().await.is_some() {
+                    answered += 1;
+                    let response = if answered > 1000 {
+                        http_response("200 OK", "", ok)
+                    } else {
+                        http_response(&status, &retry_after, r#"{"error":{"code":0,"message":"slow down"}}"#)
+                    };
+                    conn.write(response).await;
+                }
+            }
+        })
+        .await;
+        let started = Instant::now();
+        let result = call(&default_client(&server.base_url()), op).await;
+        let seen = server.requests();
+        assert_eq!(seen.len(), waits.len() + 1, "{case}: requests the server saw");
+        let err = result.expect_err(&case);
+        assert_eq!(err.attempts(), Some(seen.len() as u32), "{case}");
+        assert!(matches!(err.status(), Some(429 | 503)), "{case}: {err:?}");
+        for (i, pair) in seen.windows(2).enumerate() {
+            let gap = pair[1].at - pair[0].at;
+            assert!(
+                gap >= waits[i],
+                "{case}: request {} came {gap:?} after the one before, step is {:?}",
+                i + 2,
+                waits[i]
+            );
+        }
+        assert!(started.elapsed() <= Duration::from_secs(60), "{case}: {:?}", started.elapsed());
     }
 }

@@ -5,11 +5,6 @@ mod common;
 use common::*;
 use openrouter_credits::CreateCoinbaseChargeSecurity;
 
-fn assert_clean(text: &str) {
-    assert!(!text.contains(KEY), "API key leaked: {text}");
-    assert!(!text.contains(BEARER), "bearer leaked: {text}");
-}
-
 #[tokio::test]
 async fn debug_of_client_builder_and_security_hold_no_secret() {
     let server = server().await;

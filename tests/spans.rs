@@ -90,8 +90,7 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
 }
 
 fn quick_retries() -> RetryConfig {
-    RetryConfig::backoff(Duration::from_millis(10), Duration::from_millis(10), 1.0, Duration::from_secs(10))
-        .jitter(false)
+    steady(Duration::from_millis(10), Duration::from_secs(10))
 }
 
 #[tokio::test(start_paused = true)]

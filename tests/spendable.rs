@@ -368,7 +368,7 @@ async fn money_errors_are_told_apart() {
 
 /// A client with both keys whose retries wait `wait` (no jitter), up to three attempts.
 fn retrying(server: &MockServer, wait: Duration) -> Client {
-    let policy = RetryConfig::backoff(wait, wait, 1.0, Duration::from_secs(30)).max_attempts(3).jitter(false);
+    let policy = steady(wait, Duration::from_secs(30)).max_attempts(3);
     both_keys_retrying(server, policy)
 }
 

@@ -203,7 +203,7 @@ async fn a_users_http_client_over_https_still_gets_the_timeout_and_the_size_cap(
     assert!(matches!(err, Error::ResponseTooLarge { limit: 1024, .. }), "{err:?}");
 }
 
-/// Defect 2 and 8: a certificate from an authority the client does not trust fails the
+/// A certificate from an authority the client does not trust fails the
 /// handshake, once (the default policy does not retry what cannot heal), with the reason in the
 /// message and nothing sent to the server.
 #[tokio::test]
@@ -256,7 +256,7 @@ async fn refused_certificate(server: &TlsServer, ca: &TestCa, message: &str, hin
     assert!(server.mock.requests().is_empty());
 }
 
-/// Defect 8: a trusted certificate for another host name.
+/// A trusted certificate for another host name.
 #[tokio::test]
 async fn a_certificate_for_another_host_is_named_and_not_retried() {
     let ca = TestCa::new();
@@ -277,7 +277,7 @@ async fn an_expired_certificate_is_named_and_not_retried() {
     refused_certificate(&server, &ca, &expired, "has expired").await;
 }
 
-/// Defect 7: https to a port that speaks plain HTTP (the mock) fails fast as a TLS error that
+/// https to a port that speaks plain HTTP (the mock) fails fast as a TLS error that
 /// says so, instead of waiting for a timeout; tried once.
 #[tokio::test]
 async fn https_to_a_plain_http_port_fails_fast_as_a_tls_error() {
@@ -295,7 +295,7 @@ async fn https_to_a_plain_http_port_fails_fast_as_a_tls_error() {
     assert!(mock.requests().is_empty(), "the ClientHello is not a request");
 }
 
-/// Defect 7, a server that does not answer the ClientHello at all (a plain HTTP server waiting
+/// A server that does not answer the ClientHello at all (a plain HTTP server waiting
 /// for a request line): the handshake cannot finish. Before, that was a bare `Timeout` ("timed
 /// out (operation timed out)"), retried for the whole 60 s budget (6 attempts). Now the connect
 /// timeout is followed by one TCP probe: the port accepts connections, so it is the handshake

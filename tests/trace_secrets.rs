@@ -10,11 +10,6 @@ use openrouter_credits::{Client, Operation, RetryConfig};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-fn assert_clean(text: &str) {
-    assert!(!text.contains(KEY), "API key leaked: {text}");
-    assert!(!text.contains(BEARER), "bearer leaked: {text}");
-}
-
 /// A `MakeWriter` collecting everything tracing writes.
 #[derive(Clone, Default)]
 struct Capture(Arc<Mutex<Vec<u8>>>);
@@ -44,8 +39,7 @@ async fn errors_and_trace_output_of_failing_calls_hold_no_secret() {
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let server = server().await;
-    let retrying =
-        RetryConfig::backoff(Duration::from_millis(10), Duration::from_millis(10), 1.0, Duration::from_secs(1));
+    let retrying = steady(Duration::from_millis(10), Duration::from_secs(1)).jitter(true);
     let client = builder(&server).retries(retrying).build().unwrap();
     // Upstream echoing the credential back must not carry it into our error.
     server.enqueue(Operation::GetCredits, MockResponse::error(401, &format!("bad key {KEY}")));

@@ -2,7 +2,7 @@
 
 mod common;
 use common::*;
-use openrouter_credits::{ChainId, Client, CreateCoinbaseChargeSecurity, Error};
+use openrouter_credits::{ChainId, Client, CreateCoinbaseChargeSecurity, Error, Operation};
 
 fn field_of(e: &Error) -> &'static str {
     match e {
@@ -105,4 +105,41 @@ fn base_url_rules_each_on_their_own() {
         // As given, less a trailing slash (the host name lower-cased, as URLs are).
         assert_eq!(client.base_url(), ok.to_ascii_lowercase().trim_end_matches('/'), "{ok}");
     }
+}
+
+/// Framing and hop-by-hop headers, and the ones the crate sets itself, are refused
+/// by name before anything is sent; an ordinary header still goes out.
+#[tokio::test(start_paused = true)]
+async fn reserved_headers_are_refused_before_anything_is_sent() {
+    let server = server().await;
+    let client = client(&server);
+    for (name, value) in [
+        ("content-length", "5"),
+        ("Content-Length", "500"),
+        ("transfer-encoding", "chunked"),
+        ("host", "evil.example"),
+        ("connection", "close"),
+        ("keep-alive", "timeout=5"),
+        ("upgrade", "h2c"),
+        ("te", "trailers"),
+        ("trailer", "x"),
+        ("proxy-connection", "keep-alive"),
+        ("proxy-authorization", "Basic eA=="),
+        ("authorization", "Bearer other"),
+        ("content-type", "text/plain"),
+        ("accept", "text/html"),
+    ] {
+        let err = charge(&client).header(name, value).await.unwrap_err();
+        let Error::InvalidInput { field: "header", rule, .. } = &err else { panic!("{name}: {err:?}") };
+        assert!(rule.contains(&format!("`{}`", name.to_ascii_lowercase())), "{name}: {rule}");
+        let err = client.credits().get_credits().header(name, value).await.unwrap_err();
+        assert!(matches!(err, Error::InvalidInput { field: "header", .. }), "{name}: {err:?}");
+    }
+    assert!(server.requests().is_empty(), "nothing may be sent");
+
+    charge(&client).header("x-request-id", "abc-123").await.unwrap();
+    let sent = server.requests_for(Operation::CreateCoinbaseCharge);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].header("x-request-id"), Some("abc-123"));
+    assert_eq!(sent[0].header("content-length"), Some(sent[0].body.len().to_string().as_str()));
 }

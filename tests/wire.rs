@@ -276,7 +276,7 @@ async fn addresses_go_out_as_written_and_come_back_typed() {
     }
 }
 
-/// Issue 22: upstream types the charge's addresses as plain strings, so a response with any
+/// Upstream types the charge's addresses as plain strings, so a response with any
 /// string there conforms to its contract (an OpenAPI validator mocking it sends `"string"`). It
 /// decodes: the charge was created, and the caller gets it, each string as it came; the typed
 /// accessors say which are not addresses.

@@ -3,8 +3,10 @@
 
 use openrouter_credits::mock::MockServer;
 use openrouter_credits::{
-    ChainId, Client, ClientBuilder, CreateCoinbaseChargeBuilder, CreateCoinbaseChargeSecurity, RetryConfig,
+    ChainId, Client, ClientBuilder, CreateCoinbaseChargeBuilder, CreateCoinbaseChargeSecurity, Error, Operation,
+    RetryConfig,
 };
+use std::time::Duration;
 
 pub const KEY: &str = "sk-or-v1-test-key-0123456789";
 pub const BEARER: &str = "per-call-token-abcdef";
@@ -17,15 +19,52 @@ pub async fn server() -> MockServer {
 /// A builder with the test key (standing for both keys: the mock takes any key as a management
 /// key unless told otherwise), pointed at `server`, no retries unless a test asks.
 pub fn builder(server: &MockServer) -> ClientBuilder {
-    Client::builder()
-        .api_key(KEY)
-        .api_key_is_management_key(true)
-        .base_url(server.base_url())
-        .retries(RetryConfig::none())
+    builder_for(&server.base_url()).retries(RetryConfig::none())
 }
 
 pub fn client(server: &MockServer) -> Client {
     builder(server).build().expect("client")
+}
+
+/// Retries `wait` apart every time (the wait is its own cap), without jitter, while they start
+/// within `max_elapsed`.
+pub fn steady(wait: Duration, max_elapsed: Duration) -> RetryConfig {
+    RetryConfig::default()
+        .initial_backoff(wait)
+        .max_backoff(wait)
+        .backoff_multiplier(1.0)
+        .max_elapsed(max_elapsed)
+        .jitter(false)
+}
+
+/// A builder with the test key pointed at `base_url` (a hand-written server's, or one nothing
+/// answers), with the crate's default retry policy: the one users get.
+pub fn builder_for(base_url: &str) -> ClientBuilder {
+    Client::builder().api_key(KEY).api_key_is_management_key(true).base_url(base_url)
+}
+
+/// [`builder_for`], built.
+pub fn default_client(base_url: &str) -> Client {
+    builder_for(base_url).build().expect("client")
+}
+
+/// One call of `op` with the tests' values, its answer dropped: `get_credits`, or [`charge`].
+pub async fn call(client: &Client, op: Operation) -> Result<(), Error> {
+    match op {
+        Operation::GetCredits => client.credits().get_credits().await.map(drop),
+        _ => charge(client).await.map(drop),
+    }
+}
+
+/// `op`'s success body, as upstream sends it.
+pub fn ok_body(op: Operation) -> &'static str {
+    if op == Operation::GetCredits { CREDITS_OK } else { CHARGE_OK }
+}
+
+/// Fails when `text` holds the test key or the per-call bearer.
+pub fn assert_clean(text: &str) {
+    assert!(!text.contains(KEY), "API key leaked: {text}");
+    assert!(!text.contains(BEARER), "bearer leaked: {text}");
 }
 
 /// Header names of a recorded request, sorted.
@@ -177,6 +216,9 @@ pub fn http_response(status: &str, extra: &str, body: &str) -> String {
         body.len()
     )
 }
+
+/// `GET /credits`' success body.
+pub const CREDITS_OK: &str = r#"{"data":{"total_credits":1.0,"total_usage":0.5}}"#;
 
 /// A charge's success body, as upstream sends it (the mock's default answer).
 pub const CHARGE_OK: &str = r#"{"data":{"id":"c1","created_at":"2025-01-01T00:00:00Z","expires_at":"2025-01-01T01:00:00Z","web3_data":{"transfer_intent":{"call_data":{"deadline":"2025-01-01T01:00:00Z","fee_amount":"1","id":"0x1","operator":"0x2222222222222222222222222222222222222222","prefix":"0x3","recipient":"0x4444444444444444444444444444444444444444","recipient_amount":"99","recipient_currency":"0x5555555555555555555555555555555555555555","refund_destination":"0x6666666666666666666666666666666666666666","signature":"0x7"},"metadata":{"chain_id":1,"contract_address":"0x8888888888888888888888888888888888888888","sender":"0x9999999999999999999999999999999999999999"}}}}}"#;

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::regen_with;
+use common::{document, json_200, regen_with};
 use serde_json::Value;
 use xtask::operations::{self, naming, surface};
 
@@ -56,31 +56,12 @@ fn upstream(params: &[&str], props: &[&str]) -> String {
     let params: String =
         params.iter().map(|n| format!("        - {{name: {n:?}, in: query, schema: {{type: string}}}}\n")).collect();
     let props: String = props.iter().map(|n| format!("                  {n:?}: {{type: integer}}\n")).collect();
-    format!(
-        r#"openapi: 3.0.3
-info: {{title: t, version: "1"}}
-servers: [{{url: "https://x.test/api/v1"}}]
-security: [{{bearer: []}}]
-tags: [{{name: API Keys}}]
-paths:
-  /thing:
-    get:
-      operationId: getThing
-      tags: [API Keys]
-      parameters:
-{params}      responses:
-        "200":
-          description: ok
-          content:
-            application/json:
-              schema:
-                type: object
-                properties:
-{props}components:
-  securitySchemes:
-    bearer: {{type: http, scheme: bearer}}
-"#
-    )
+    let schema = format!("                type: object\n                properties:\n{props}");
+    let paths = format!(
+        "  /thing:\n    get:\n      operationId: getThing\n      tags: [API Keys]\n      parameters:\n{params}{}",
+        json_200(&schema)
+    );
+    document("3.0.3", "API Keys", &paths)
 }
 
 const CONFIG: &str = "source: up.yaml\noutput: o.yaml\noperations:\n  - getThing\nnames:\n  getThing 200: Thing\n";

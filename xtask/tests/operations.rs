@@ -80,7 +80,7 @@ fn contract_breaches_are_refused_with_their_pointer() {
             d["components"]["securitySchemes"]["apiKey"]["x-credential"] = json!("cookie");
         }),
         // A typed format with a keyword its type cannot stand for, in a response type. (The
-        // checked-in response fields carry no typed format since issue 22; one is added here.)
+        // checked-in response fields carry no typed format: the addresses are plain strings; one is added here.)
         ("/components/schemas/CallData/properties/operator", |d| {
             let operator = &mut d["components"]["schemas"]["CallData"]["properties"]["operator"];
             operator["format"] = json!("evm-address");

@@ -1,4 +1,4 @@
-//! regen against fixture specs: every construct of issue 12 ends converted (and the fragment
+//! regen against fixture specs: every construct the fixtures hold ends converted (and the fragment
 //! follows the contract at that spot) or refused at regen (pointer + overlay fix).
 
 mod common;
@@ -461,21 +461,7 @@ fn the_contract_check_rejects_what_build_rs_cannot_take() {
 /// gets the property's when it has none.
 #[test]
 fn hoisted_properties_keep_their_descriptions() {
-    let spec = r#"
-openapi: 3.1.0
-info: {title: t, version: '1'}
-paths:
-  /a:
-    get:
-      operationId: getA
-      tags: [A]
-      responses:
-        '200':
-          description: ok
-          content:
-            application/json:
-              schema:
-                type: object
+    let schema = r#"                type: object
                 properties:
                   plain: {$ref: '#/components/schemas/Described'}
                   renamed: {$ref: '#/components/schemas/Described', description: the place's words}
@@ -487,13 +473,15 @@ paths:
                   inline: {description: an inline object, type: object, properties: {x: {type: string}}}
                   bare: {$ref: '#/components/schemas/Bare'}
                   count: {type: integer, description: how many}
-components:
-  schemas:
+"#;
+    let schemas = r#"  schemas:
     Described: {type: object, description: the type's own words, properties: {y: {type: string}}}
     Bare: {type: object, properties: {z: {type: string}}}
 "#;
+    let paths = "  /a:\n    get:\n      operationId: getA\n      tags: [A]\n".to_owned() + &json_200(schema);
+    let spec = document("3.1.0", "A", &paths) + schemas;
     let cfg = "source: spec.yaml\noutput: o.yaml\noperations:\n  - getA\n";
-    let out = regen_with(cfg, &[("spec.yaml", spec)], None).unwrap();
+    let out = regen_with(cfg, &[("spec.yaml", &spec)], None).unwrap();
     let doc = parsed(&out);
     xtask::contract::check(&doc).unwrap();
     let props = at(&doc, "/components/schemas/GetAResponse/properties");

@@ -3,44 +3,26 @@
 
 mod common;
 
-use common::regen_with;
+use common::{document, json_200, regen_with};
 
-const UPSTREAM: &str = r#"openapi: 3.0.3
-info: {title: t, version: "1"}
-servers: [{url: "https://x.test/api/v1"}]
-security: [{bearer: []}]
-tags: [{name: Things}]
-paths:
-  /other:
-    get:
-      operationId: listOther
-      tags: [Things]
-      responses:
-        "200": {description: ok}
-  /thing:
-    get:
-      operationId: getThing
-      tags: [Things]
-      responses:
-        "200":
-          description: ok
-          content:
-            application/json:
-              schema:
-                type: object
-                properties:
-                  data: {type: object, properties: {id: {type: string}}}
-components:
-  securitySchemes:
-    bearer: {type: http, scheme: bearer}
-"#;
+/// Two operations of one tag; `getThing` answers an object with a `data` object.
+fn upstream() -> String {
+    let schema = "                type: object\n                properties:\n                  \
+                  data: {type: object, properties: {id: {type: string}}}\n";
+    let paths = format!(
+        "  /other:\n    get:\n      operationId: listOther\n      tags: [Things]\n      responses:\n        \
+         \"200\": {{description: ok}}\n  /thing:\n    get:\n      operationId: getThing\n      tags: [Things]\n{}",
+        json_200(schema)
+    );
+    document("3.0.3", "Things", &paths)
+}
 
 const CONFIG: &str = "source: up.yaml\noutput: o.yaml\noperations:\n  - getThing\nnames:\n  getThing 200: ThingResponse\n  getThing 200 /data: Thing\n";
 
 #[test]
 fn a_renamed_operation_id_is_refused_naming_the_new_id_and_the_config_change() {
-    let before = regen_with(CONFIG, &[("up.yaml", UPSTREAM)], None).unwrap();
-    let renamed = UPSTREAM.replace("operationId: getThing", "operationId: fetchThing");
+    let before = regen_with(CONFIG, &[("up.yaml", &upstream())], None).unwrap();
+    let renamed = upstream().replace("operationId: getThing", "operationId: fetchThing");
 
     let err = regen_with(CONFIG, &[("up.yaml", &renamed)], Some(&before.text)).expect_err("never dropped silently");
     assert_eq!(err.pointer.as_deref(), Some("up.yaml#/paths/~1thing/get"), "{err}");
@@ -70,7 +52,7 @@ fn a_renamed_operation_id_is_refused_naming_the_new_id_and_the_config_change() {
 
 #[test]
 fn without_a_checked_in_fragment_a_missing_operation_is_refused_with_the_pin() {
-    let renamed = UPSTREAM.replace("operationId: getThing", "operationId: fetchThing");
+    let renamed = upstream().replace("operationId: getThing", "operationId: fetchThing");
     let err = regen_with(CONFIG, &[("up.yaml", &renamed)], None).expect_err("never dropped silently");
     assert!(
         err.to_string().contains("operation getThing is not in up.yaml; to keep it from an older snapshot"),
@@ -80,8 +62,8 @@ fn without_a_checked_in_fragment_a_missing_operation_is_refused_with_the_pin() {
 
 #[test]
 fn a_route_that_is_gone_too_is_not_called_a_rename() {
-    let before = regen_with(CONFIG, &[("up.yaml", UPSTREAM)], None).unwrap();
-    let moved = UPSTREAM.replace("operationId: getThing", "operationId: fetchThing").replace("/thing:", "/things:");
+    let before = regen_with(CONFIG, &[("up.yaml", &upstream())], None).unwrap();
+    let moved = upstream().replace("operationId: getThing", "operationId: fetchThing").replace("/thing:", "/things:");
     let err = regen_with(CONFIG, &[("up.yaml", &moved)], Some(&before.text)).expect_err("never dropped silently");
     assert!(!err.to_string().contains("renamed"), "{err}");
 }

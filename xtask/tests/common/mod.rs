@@ -37,6 +37,27 @@ pub fn config(fixture: &str, ops: &[&str], overlay: bool) -> String {
     )
 }
 
+/// A hand-written upstream document: the start every one shares (`openapi` version, `info`, one
+/// server, bearer security on every operation, the tag `tag`), then `paths` (YAML as it stands
+/// below `paths:`), then `components:` with the bearer scheme; more components may follow (YAML
+/// as it stands below `components:`, e.g. `  schemas: ...`).
+pub fn document(openapi: &str, tag: &str, paths: &str) -> String {
+    format!(
+        "openapi: {openapi}\ninfo: {{title: t, version: \"1\"}}\nservers: [{{url: \"https://x.test/api/v1\"}}]\n\
+         security: [{{bearer: []}}]\ntags: [{{name: {tag}}}]\npaths:\n{paths}\
+         components:\n  securitySchemes:\n    bearer: {{type: http, scheme: bearer}}\n"
+    )
+}
+
+/// An operation's `responses:` with one 200 answering JSON of `schema` (YAML as it stands below
+/// `schema:`, 16 spaces in), for an operation below `paths: /route: get:`.
+pub fn json_200(schema: &str) -> String {
+    format!(
+        "      responses:\n        \"200\":\n          description: ok\n          content:\n            \
+         application/json:\n              schema:\n{schema}"
+    )
+}
+
 pub fn regen(fixture: &str, ops: &[&str]) -> Result<Regenerated, RegenError> {
     regen_with(&config(fixture, ops, false), &[], None)
 }
