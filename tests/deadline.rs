@@ -142,7 +142,10 @@ async fn spendable_ends_at_the_earlier_of_its_timeout_and_the_total_timeout() {
     let started = Instant::now();
     let err = client.spendable().await.unwrap_err();
     assert_eq!(started.elapsed(), 3 * SEC, "the client's total timeout, under spendable's 30 s");
-    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    let Error::BothFailed { key, credits, .. } = &err else { panic!("{err:?}") };
+    for e in [key, credits] {
+        assert!(matches!(**e, Error::Timeout { total_timeout: Some(t), .. } if t == 3 * SEC), "{e:?}");
+    }
 }
 
 #[tokio::test]
