@@ -86,6 +86,10 @@ pub(crate) enum Command {
     /// The API key's label, its spending limit and what remains of it, its effective budget, and
     /// its usage (`GET /key`).
     Key(KeyArgs),
+    /// Read what can be spent every --interval: Prometheus metrics (--listen) or a line per
+    /// reading, and alerts that fire once per crossing (--alert-at). Needs a key: never runs on
+    /// the built-in fake server.
+    Watch(crate::watch::WatchArgs),
 }
 
 /// Flags of `spendable` (the default command) and `balance`.

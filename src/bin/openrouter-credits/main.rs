@@ -16,6 +16,7 @@ mod key;
 mod output;
 mod progress;
 mod spendable;
+mod watch;
 
 use args::{BalanceArgs, Cli, Command, Global, Retries};
 use clap::{CommandFactory, Parser};
@@ -200,6 +201,19 @@ fn check(command: &Command, global: &Global, env: &Env) -> (bool, Option<String>
             }
             (no_endpoint, None)
         }
+        // A monitor never runs on made-up figures: a key is required.
+        Command::Watch(args) => {
+            let base_url = global.base_url.clone().or_else(|| std::env::var("OPENROUTER_BASE_URL").ok());
+            let problem = if any_key {
+                watch::check(args, base_url.as_deref().map(str::trim).filter(|u| !u.is_empty())).err()
+            } else {
+                Some("neither OPENROUTER_API_KEY nor OPENROUTER_MANAGEMENT_KEY is set; watch needs one (it never runs on the built-in fake server)".to_owned())
+            };
+            if let Some(message) = problem {
+                usage_error(Some("watch"), clap::error::ErrorKind::ValueValidation, message);
+            }
+            (false, None)
+        }
         Command::Charge(args) => {
             let bearer = args.bearer.clone().or_else(|| env.bearer.clone());
             let fake = no_endpoint && bearer.is_none();
@@ -279,5 +293,6 @@ async fn run(
         Command::Balance(args) => balance::run(&client, &args, global.json, out).await?,
         Command::Charge(args) => charge::run(&client, args, bearer.unwrap_or_default(), global.json).await?,
         Command::Key(args) => key::run(&client, &args, global.json, out).await?,
+        Command::Watch(args) => watch::run(&client, &args, global.json, deadline).await?,
     })
 }
