@@ -132,13 +132,14 @@ impl Metrics {
                 gauge(unix(t)),
             );
         }
-        let unknown = Family::<UnknownLabels, FloatGauge>::default();
+        // Info metrics: 1 per label set (`Gauge<i64>`, so `1`, not `1.0`).
+        let unknown = Family::<UnknownLabels, Gauge>::default();
         match observation {
             None => {}
             Some(Observation::Failed(f)) => {
                 unknown
                     .get_or_create(&UnknownLabels { layer: "all".to_owned(), reason: format!("failed_{}", f.kind) })
-                    .set(1.0);
+                    .set(1);
             }
             Some(Observation::Read(r)) => {
                 if let Some(left) = r.spendable_usd() {
@@ -152,7 +153,7 @@ impl Metrics {
                 let limit = Family::<LayerLabels, FloatGauge>::default();
                 let spent = Family::<LayerLabels, FloatGauge>::default();
                 let resets = Family::<LayerLabels, FloatGauge>::default();
-                let binding = Family::<LayerLabels, FloatGauge>::default();
+                let binding = Family::<LayerLabels, Gauge>::default();
                 for layer in &r.layers {
                     let labels = LayerLabels::from(&layer.key);
                     remaining.get_or_create(&labels).set(layer.remaining_usd);
@@ -163,14 +164,14 @@ impl Metrics {
                     }
                 }
                 if let Some(layer) = r.binding_layer() {
-                    binding.get_or_create(&LayerLabels::from(&layer.key)).set(1.0);
+                    binding.get_or_create(&LayerLabels::from(&layer.key)).set(1);
                 }
                 for u in &r.unknown {
                     let reason = match u.failure {
                         Some(kind) => format!("failed_{kind}"),
                         None => u.reason.to_owned(),
                     };
-                    unknown.get_or_create(&UnknownLabels { layer: u.layer.to_owned(), reason }).set(1.0);
+                    unknown.get_or_create(&UnknownLabels { layer: u.layer.to_owned(), reason }).set(1);
                 }
                 registry.register(
                     "layer_remaining_usd",
@@ -188,7 +189,7 @@ impl Metrics {
                     "When a layer's window resets, in seconds since the Unix epoch",
                     resets,
                 );
-                registry.register("binding_layer", "The layer that binds (blocks first): 1", binding);
+                registry.register("binding_layer_info", "The layer that binds (blocks first): 1", binding);
                 if let Some((limit, _, left)) = r.free_model_requests {
                     registry.register(
                         "free_model_requests_remaining",
@@ -204,7 +205,7 @@ impl Metrics {
             }
         }
         registry.register(
-            "layer_unknown",
+            "layer_unknown_info",
             "A layer that could not be read, and why: 1 (it has no value samples)",
             unknown,
         );
@@ -245,7 +246,7 @@ mod tests {
         }
     }
 
-    fn text(metrics: &mut Metrics, observation: &Observation) -> String {
+    fn scrape(metrics: &mut Metrics, observation: &Observation) -> String {
         encode_text(&metrics.observe(observation, SystemTime::UNIX_EPOCH + Duration::from_secs(1000))).0
     }
 
@@ -264,7 +265,7 @@ mod tests {
             free_model_requests: Some((50, 12, 38)),
             retry_after: None,
         };
-        let text = text(&mut metrics, &Observation::Read(reading));
+        let text = scrape(&mut metrics, &Observation::Read(reading));
         for line in [
             "openrouter_spendable_usd 17.5\n",
             "openrouter_layer_remaining_usd{kind=\"budget\",scope=\"member\",id=\"b1\"} 17.5\n",
@@ -288,7 +289,7 @@ mod tests {
     fn a_failure_leaves_no_figure_and_is_counted() {
         let mut metrics = Metrics::new(Duration::from_secs(60));
         let failed = Observation::Failed(Failure { kind: "rate_limited", message: "429".into(), retry_after: None });
-        let text = text(&mut metrics, &failed);
+        let text = scrape(&mut metrics, &failed);
         assert!(!text.contains("openrouter_spendable_usd"), "{text}");
         assert!(!text.contains("openrouter_layer_remaining_usd{"), "{text}");
         assert!(!text.contains("openrouter_last_success_timestamp_seconds"), "{text}");
@@ -311,7 +312,7 @@ mod tests {
             free_model_requests: None,
             retry_after: None,
         };
-        let text = text(&mut metrics, &Observation::Read(partial));
+        let text = scrape(&mut metrics, &Observation::Read(partial));
         assert!(!text.contains("openrouter_spendable_usd"), "{text}");
         assert!(
             text.contains("openrouter_layer_remaining_usd{kind=\"account\",scope=\"account\",id=\"\"} 74.75\n"),
