@@ -54,7 +54,7 @@ pub(crate) struct WatchArgs {
     /// threshold newly crossed); re-armed when the layer's window resets or it rises back by a
     /// margin (5 points of the limit for a share; 10 %, at least 0.01 USD, for USD left). A failed
     /// reading alerts once per outage, never as 0 left.
-    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = Threshold::parse)]
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = Threshold::parse, allow_negative_numbers = true)]
     pub(crate) alert_at: Vec<Threshold>,
     /// Run `sh -c CMD` for each alert, with the event in OPENROUTER_ALERT_* variables
     /// (OPENROUTER_ALERT_JSON: the whole line) and without the key variables. Killed after 30 s.
