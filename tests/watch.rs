@@ -276,7 +276,7 @@ async fn a_restart_fires_again_unless_the_state_is_kept() {
 async fn usage_errors_name_the_rule_and_nothing_is_sent() {
     let server = server().await;
     let url = server.base_url();
-    let cases: Vec<(Vec<&str>, Vec<(String, String)>, &str)> = vec![
+    let cases: Vec<(Vec<&str>, Env, &str)> = vec![
         (vec![], env(&url, None, None), "neither OPENROUTER_API_KEY nor OPENROUTER_MANAGEMENT_KEY is set"),
         (vec![], vec![], "neither OPENROUTER_API_KEY nor OPENROUTER_MANAGEMENT_KEY is set"),
         (
@@ -303,6 +303,9 @@ async fn usage_errors_name_the_rule_and_nothing_is_sent() {
     }
     assert!(server.requests().is_empty());
 }
+
+/// The variables passed to the process.
+type Env = Vec<(String, String)>;
 
 fn tempdir() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("watch-test-{}-{}", std::process::id(), fastrand_suffix()));
