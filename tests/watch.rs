@@ -317,3 +317,30 @@ fn fastrand_suffix() -> u64 {
     use std::hash::{BuildHasher, RandomState};
     RandomState::new().hash_one(std::time::Instant::now())
 }
+
+/// `watch --json | head -1`: the reader goes away; the next line cannot be written and the tool
+/// stops quietly (exit 0), never a panic.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_stdout_stops_it_quietly() {
+    let server = server().await;
+    let env = env(&server.base_url(), Some(API_KEY), Some(MANAGEMENT_KEY));
+    let out = tokio::task::spawn_blocking(move || {
+        let mut child = command(&["--json", "--interval", "0.01"], &env)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut first).unwrap();
+        // The pipe's reading end is closed here (the reader is dropped).
+        let out = child.wait_with_output().unwrap();
+        (first, out)
+    })
+    .await
+    .unwrap();
+    let (first, out) = out;
+    assert!(first.contains("\"type\":\"reading\""), "{first}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
