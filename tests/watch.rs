@@ -263,12 +263,22 @@ async fn a_restart_fires_again_unless_the_state_is_kept() {
             assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
             String::from_utf8(out.stdout).unwrap().matches("\"type\":\"alert\"").count()
         };
-        (run(false), run(false), run(true), run(true))
+        let counts = (run(false), run(false), run(true), run(true));
+        // A state file that cannot be read: a warning, and a fresh start (fires again, never silent).
+        std::fs::write(&keep, "not json").unwrap();
+        let args =
+            ["--json", "--count", "1", "--interval", "0.01", "--alert-at", "60%", "--alert-state", keep.as_str()];
+        let out = command(&args, &env).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        (counts, String::from_utf8(out.stdout).unwrap().matches("\"type\":\"alert\"").count(), stderr)
     })
     .await
     .unwrap();
-    assert_eq!(alerts, (1, 1, 1, 0), "without the state a restart fires again; with it, not");
-    assert!(std::fs::read_to_string(&state).unwrap().contains("60%"));
+    let (counts, after_corruption, stderr) = alerts;
+    assert_eq!(counts, (1, 1, 1, 0), "without the state a restart fires again; with it, not");
+    assert_eq!(after_corruption, 1, "{stderr}");
+    assert!(stderr.contains("is not readable") && stderr.contains("starting afresh"), "{stderr}");
+    assert!(std::fs::read_to_string(&state).unwrap().contains("60%"), "saved again after the fresh start");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

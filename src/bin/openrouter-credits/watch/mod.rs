@@ -69,15 +69,19 @@ pub(crate) struct WatchArgs {
     pub(crate) count: Option<u64>,
 }
 
-/// `60`, `1.5`, `90s`, `5m`, `250ms`: more than 0.
+/// The longest `--interval` or `--stale-after`: 30 days (so that no arithmetic on it overflows).
+const MAX_DURATION: Duration = Duration::from_secs(30 * 86_400);
+
+/// `60`, `1.5`, `90s`, `5m`, `250ms`: more than 0, at most 30 days.
 fn duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let parsed = match s.parse::<f64>() {
         Ok(secs) => Duration::try_from_secs_f64(secs).ok(),
         Err(_) => humantime::parse_duration(s).ok(),
     };
-    parsed.filter(|d| !d.is_zero()).ok_or_else(|| {
-        "must be a duration greater than 0: seconds (`60`, `1.5`) or with a unit (`90s`, `5m`)".to_owned()
+    parsed.filter(|d| !d.is_zero() && *d <= MAX_DURATION).ok_or_else(|| {
+        "must be a duration greater than 0 and at most 30 days: seconds (`60`, `1.5`) or with a unit (`90s`, `5m`)"
+            .to_owned()
     })
 }
 
@@ -109,7 +113,8 @@ fn is_loopback(url: &str) -> bool {
 pub(crate) async fn run(client: &Client, args: &WatchArgs, json: bool, deadline: Duration) -> Result<Outcome, Failure> {
     let interval = args.interval;
     let mut metrics = Metrics::new(interval);
-    let shared = Arc::new(server::Shared::new(metrics.registry(None), args.stale_after.unwrap_or(interval * 3)));
+    let shared =
+        Arc::new(server::Shared::new(metrics.registry(None), args.stale_after.unwrap_or(interval.saturating_mul(3))));
     // Installed before the first reading, so that a SIGTERM during it is not lost.
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| Failure::Setup(format!("could not install the SIGTERM handler: {e}")))?;
@@ -323,7 +328,8 @@ mod tests {
         assert_eq!(duration("1.5"), Ok(Duration::from_millis(1500)));
         assert_eq!(duration("5m"), Ok(Duration::from_secs(300)));
         assert_eq!(duration("250ms"), Ok(Duration::from_millis(250)));
-        for bad in ["0", "-1", "nan", "soon", "", "1e400"] {
+        assert_eq!(duration("30d"), Ok(MAX_DURATION));
+        for bad in ["0", "-1", "nan", "soon", "", "1e400", "1e12", "31d"] {
             assert!(duration(bad).is_err(), "{bad}");
         }
     }
