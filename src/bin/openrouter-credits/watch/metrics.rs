@@ -12,6 +12,7 @@
 //! | `openrouter_layer_reset_timestamp_seconds` | kind, scope, id | when its window resets |
 //! | `openrouter_binding_layer_info` | kind, scope, id | 1 for the layer that binds |
 //! | `openrouter_layer_unknown_info` | layer, reason | 1 for each layer not read, and why |
+//! | `openrouter_runway_seconds` | | how long the figure lasts at the rate it fell over the last hour (`+Inf`: it did not fall) |
 //! | `openrouter_free_model_requests_remaining`, `…_limit` | | free-model requests today |
 //! | `openrouter_last_success_timestamp_seconds` | | the end of the last reading with no failure |
 //! | `openrouter_watch_interval_seconds` | | `--interval` |
@@ -19,6 +20,7 @@
 //! | `openrouter_read_failures_total` | kind | failed readings (a whole one, or one layer's request) by kind |
 
 use super::reading::{LayerKey, Observation, unix};
+use super::runway::Runway;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -75,6 +77,9 @@ pub(crate) struct Metrics {
     readings: Counter,
     failures: Family<FailureLabels, Counter>,
     last_success: Option<SystemTime>,
+    runway: Runway,
+    /// The last reading's runway in seconds, when known.
+    runway_seconds: Option<f64>,
 }
 
 impl Metrics {
@@ -83,12 +88,20 @@ impl Metrics {
         for kind in FAILURE_KINDS {
             drop(failures.get_or_create(&FailureLabels { kind: kind.to_owned() }));
         }
-        Self { interval, readings: Counter::default(), failures, last_success: None }
+        Self {
+            interval,
+            readings: Counter::default(),
+            failures,
+            last_success: None,
+            runway: Runway::default(),
+            runway_seconds: None,
+        }
     }
 
     /// Counts the observation (made at `now`) and returns the registry that describes it.
     pub(crate) fn observe(&mut self, observation: &Observation, now: SystemTime) -> Registry {
         self.readings.inc();
+        self.runway_seconds = None;
         match observation {
             Observation::Failed(f) => {
                 self.failures.get_or_create(&FailureLabels { kind: f.kind.to_owned() }).inc();
@@ -99,6 +112,11 @@ impl Metrics {
                 }
                 if !r.failed() {
                     self.last_success = Some(now);
+                }
+                match (r.spendable_usd(), r.binding_layer()) {
+                    (Some(left), Some(layer)) => self.runway_seconds = self.runway.add(unix(now), left, &layer.key),
+                    // A failed layer may bind: the stretch is not known to go on.
+                    _ => self.runway.forget(),
                 }
             }
         }
@@ -147,6 +165,13 @@ impl Metrics {
                         "spendable_usd",
                         "What can still be spent in USD: what is left of the binding layer (no sample while unknown)",
                         gauge(left),
+                    );
+                }
+                if let Some(seconds) = self.runway_seconds {
+                    registry.register(
+                        "runway_seconds",
+                        "How long what can be spent lasts at the rate it fell over the last hour (at most 120 readings); +Inf when it did not fall",
+                        gauge(seconds),
                     );
                 }
                 let remaining = Family::<LayerLabels, FloatGauge>::default();
@@ -283,6 +308,29 @@ mod tests {
             assert!(text.contains(line), "{line}in\n{text}");
         }
         assert!(!text.contains("kind=\"account\""), "the unknown account has no value: {text}");
+    }
+
+    #[test]
+    fn the_runway_is_the_figure_over_its_rate_of_fall() {
+        let mut metrics = Metrics::new(Duration::from_secs(60));
+        let read = |spent: f64| {
+            Observation::Read(Reading {
+                layers: vec![layer("budget", "member", "b1", 50.0, spent)],
+                binding: Some(0),
+                unknown: Vec::new(),
+                free_model_requests: None,
+                retry_after: None,
+            })
+        };
+        let at = |secs: u64| SystemTime::UNIX_EPOCH + Duration::from_secs(secs);
+        let first = encode_text(&metrics.observe(&read(32.5), at(1000))).0;
+        assert!(!first.contains("openrouter_runway_seconds"), "one reading: no rate yet\n{first}");
+        // 17.5 → 15 USD in 100 s: 0.025 USD/s, 600 s left.
+        let second = encode_text(&metrics.observe(&read(35.0), at(1100))).0;
+        assert!(second.contains("openrouter_runway_seconds 600.0\n"), "{second}");
+        let failed = Observation::Failed(Failure { kind: "server", message: String::new(), retry_after: None });
+        let third = encode_text(&metrics.observe(&failed, at(1200))).0;
+        assert!(!third.contains("openrouter_runway_seconds"), "{third}");
     }
 
     #[test]

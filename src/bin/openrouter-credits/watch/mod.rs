@@ -10,6 +10,7 @@ mod alerts;
 mod metrics;
 mod notify;
 mod reading;
+mod runway;
 mod schedule;
 mod server;
 
