@@ -119,7 +119,12 @@ pub(crate) async fn run(client: &Client, args: &WatchArgs, json: bool, deadline:
     // Installed before the first reading, so that a SIGTERM during it is not lost.
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| Failure::Setup(format!("could not install the SIGTERM handler: {e}")))?;
-    let mut interrupt = std::pin::pin!(tokio::signal::ctrl_c());
+    // A Ctrl-C handler that cannot be installed never fires (rather than stopping at once).
+    let mut interrupt = std::pin::pin!(async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    });
     let listener = match args.listen {
         Some(addr) => {
             let listener = tokio::net::TcpListener::bind(addr)
@@ -169,14 +174,15 @@ pub(crate) async fn run(client: &Client, args: &WatchArgs, json: bool, deadline:
             });
         }
         lines.extend(events.iter().map(|e| e.to_json(&time).to_string()));
-        if print(&lines).is_err() {
-            // Whoever read stdout is gone: nothing more can be said.
-            break;
-        }
+        // The command first: it still gets the events if stdout turns out to be closed.
         if let Some(command) = &args.alert_command {
             for event in &events {
                 notify::spawn(&mut commands, command, event, &time);
             }
+        }
+        if print(&lines).is_err() {
+            // Whoever read stdout is gone: nothing more can be said.
+            break;
         }
         while commands.try_join_next().is_some() {}
         if args.count.is_some_and(|n| readings >= n) {
