@@ -403,7 +403,7 @@ impl Spendable {
             &layer.kind,
             LayerKind::KeyLimit | LayerKind::Budget(BudgetScope::ApiKey | BudgetScope::WorkspaceDefaultKey)
         );
-        let resets_at = layer.resets_at.as_deref().and_then(civil::parse_rfc3339);
+        let resets_at = layer.resets_at_time();
         let end = if layer.remaining_usd <= 0.0 {
             RunwayEnd::Spent
         } else if pace.daily_usd <= 0.0 {
@@ -555,6 +555,11 @@ fn binding(layers: &[Layer]) -> Option<usize> {
 }
 
 impl Layer {
+    /// [`resets_at`](Self::resets_at) as a time, when the server sent one in RFC 3339 form.
+    pub fn resets_at_time(&self) -> Option<SystemTime> {
+        self.resets_at.as_deref().and_then(civil::parse_rfc3339)
+    }
+
     fn from_budget(budget: &KeyBudget) -> Self {
         let kind = match &budget.scope {
             BudgetScope::KeyLimit => LayerKind::KeyLimit,
