@@ -21,6 +21,7 @@ mod redact;
 mod response;
 mod retry;
 mod spendable;
+mod timestamp;
 mod trace;
 mod transport;
 mod validate;
@@ -34,7 +35,7 @@ mod http;
 pub mod mock;
 
 pub use address::{EvmAddress, InvalidEvmAddress};
-pub use blocked::BlockedBy;
+pub use blocked::{Blocked, BlockedBy, LimitSource};
 pub use budget::RetryBudget;
 pub use chain::ChainId;
 pub use client::{
