@@ -254,7 +254,8 @@ impl Blocked {
             let text = value.as_str().map(str::to_owned).or_else(|| value.is_number().then(|| value.to_string()))?;
             Some(redact::key_like(&text).into_owned())
         };
-        let message = match error.and_then(|e| e.get("message")).and_then(Value::as_str) {
+        // `{"error": "…"}` (a proxy's shape) is read as the message too.
+        let message = match error.and_then(|e| e.get("message").or(Some(e))).and_then(Value::as_str) {
             Some(m) => Some(redact::key_like(m).into_owned()),
             // Not upstream's JSON: the start of the body, for the words and the message.
             None if parsed.is_none() && !body.is_empty() => {

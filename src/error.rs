@@ -39,10 +39,13 @@ pub enum Error {
     /// 401: the key or bearer token is missing or invalid.
     #[error("{0}")]
     Unauthorized(ApiError),
-    /// 402: not enough credits.
+    /// 402: a money layer refused: the account's credits, the in-flight spending budget (the
+    /// balance is fine: retry after the wait), or a request priced above what may be spent at
+    /// once. [`Error::blocked`] says which.
     #[error("{0}")]
     PaymentRequired(ApiError),
-    /// 403: the key is valid but may not do this (`GET /credits` needs a management key).
+    /// 403: the key is valid but may not do this (`GET /credits` needs a management key), or a
+    /// key limit or budget is spent ([`Error::blocked`]).
     #[error("{0}")]
     Forbidden(ApiError),
     /// 404: no such resource.

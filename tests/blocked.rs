@@ -240,6 +240,8 @@ fn a_body_that_is_not_json() {
     assert_eq!(b.message(), Some("<html><body>402 Payment Required</body></html>"));
     let b = blocked(429, &[("retry-after", "3")], b"slow down");
     assert_eq!((b.by(), b.retry_after()), (BlockedBy::RateLimit, Some(Duration::from_secs(3))));
+    // A proxy's `{"error": "…"}`: its words.
+    assert_eq!(blocked(403, &[], br#"{"error": "Key limit exceeded"}"#).by(), BlockedBy::KeyLimit);
     // A 403 whose words name no layer, and bytes that are not text: nothing to say.
     assert!(Blocked::from_response(403, &HeaderMap::new(), b"\xff\xfe forbidden").is_none());
     assert!(Blocked::from_response(403, &HeaderMap::new(), &body(403, "Region not allowed", Value::Null)).is_none());

@@ -98,7 +98,9 @@ impl MockServer {
     ///
     /// Defaults: 100.5 credits bought, 25.75 used (upstream's example); a key limited to 100 USD
     /// with 25.5 used, a weekly member budget of 50 USD with 32.5 spent, 12 of 50 free-model
-    /// requests used today; any non-empty bearer accepted as a key (and, on the operations that
+    /// requests used today; the key's usage all made today (`usage_daily`, `usage_weekly`,
+    /// `usage_monthly` 25.5); model calls ([`model_url`](Self::model_url)) cost
+    /// [`DEFAULT_MODEL_CALL_COST`]; any non-empty bearer accepted as a key (and, on the operations that
     /// need one, as a management key); charges succeed and add their amount to the credits;
     /// every other operation answers its spec example.
     pub async fn start() -> std::io::Result<Self> {
