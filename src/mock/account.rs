@@ -3,7 +3,6 @@
 //! by JSON pointer and operation id, so a renamed or new field, or a new operation, needs no edit
 //! here; a pointer the answer lacks is skipped.
 
-use super::refusal::MockRefusal;
 use crate::timestamp::{DAY, civil_from_days, days_from_civil};
 use serde_json::{Value, json};
 use std::time::{Duration, SystemTime};
@@ -210,28 +209,6 @@ impl Account {
         let monthly = monthly.min(usage);
         let weekly = weekly.min(monthly);
         self.key_usage_windows = [daily.min(weekly), weekly, monthly];
-    }
-
-    /// The first spent layer a paid request meets, in enforcement order (`GET /key`'s budget
-    /// layers as listed, then the key's own limit), then the account's balance.
-    pub(super) fn spent_layer(&self) -> Option<MockRefusal> {
-        if let Some(budget) = self.budgets.iter().find(|b| b.spend_usd >= b.limit_usd) {
-            return Some(MockRefusal::Budget(budget.clone()));
-        }
-        if self.key_limit.is_some_and(|limit| self.key_usage >= limit) {
-            return Some(MockRefusal::KeyLimit);
-        }
-        (self.total_credits - self.total_usage <= 0.0).then_some(MockRefusal::AccountCredits)
-    }
-
-    /// A `:free` model's request: refused when the day's quota is used up, else counted.
-    pub(super) fn free_model_request(&mut self) -> Option<MockRefusal> {
-        let (limit, used) = &mut self.free_model_requests;
-        if *used >= *limit {
-            return Some(MockRefusal::FreeModelDaily);
-        }
-        *used += 1;
-        None
     }
 
     fn charge(&mut self, request: &Value, answer: &mut Value) {

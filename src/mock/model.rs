@@ -5,6 +5,8 @@
 //! completion and charged to every layer.
 
 use super::State;
+use super::account::Account;
+use super::refusal::MockRefusal;
 use super::response::MockResponse;
 use hyper::header::{AUTHORIZATION, HeaderMap};
 use serde_json::{Value, json};
@@ -36,7 +38,7 @@ pub(super) fn answer(s: &mut State, headers: &HeaderMap, body: &[u8]) -> MockRes
         return refusal.response(&s.account, now);
     }
     let free = model.ends_with(":free");
-    let refused = if free { s.account.free_model_request() } else { s.account.spent_layer() };
+    let refused = if free { free_model_request(&mut s.account) } else { spent_layer(&s.account) };
     if let Some(refusal) = refused {
         return refusal.response(&s.account, now);
     }
@@ -59,4 +61,26 @@ pub(super) fn answer(s: &mut State, headers: &HeaderMap, body: &[u8]) -> MockRes
             "usage": {"prompt_tokens": 8, "completion_tokens": 7, "total_tokens": 15, "cost": cost},
         }),
     )
+}
+
+/// The first spent layer a paid request meets, in enforcement order (`GET /key`'s budget
+/// layers as listed, then the key's own limit), then the account's balance.
+fn spent_layer(account: &Account) -> Option<MockRefusal> {
+    if let Some(budget) = account.budgets.iter().find(|b| b.spend_usd >= b.limit_usd) {
+        return Some(MockRefusal::Budget(budget.clone()));
+    }
+    if account.key_limit.is_some_and(|limit| account.key_usage >= limit) {
+        return Some(MockRefusal::KeyLimit);
+    }
+    (account.total_credits - account.total_usage <= 0.0).then_some(MockRefusal::AccountCredits)
+}
+
+/// A `:free` model's request: refused when the day's quota is used up, else counted.
+fn free_model_request(account: &mut Account) -> Option<MockRefusal> {
+    let (limit, used) = &mut account.free_model_requests;
+    if *used >= *limit {
+        return Some(MockRefusal::FreeModelDaily);
+    }
+    *used += 1;
+    None
 }
