@@ -248,6 +248,24 @@ fn a_body_that_is_not_json() {
 }
 
 #[test]
+fn each_layer_has_its_own_words() {
+    let names = [
+        (BlockedBy::AccountCredits, "the account's credits"),
+        (BlockedBy::RequestTooLarge, "the request's price"),
+        (BlockedBy::InFlightBudget, "the in-flight spending budget"),
+        (BlockedBy::KeyLimit, "the key's limit"),
+        (BlockedBy::Budget, "a budget layer"),
+        (BlockedBy::FreeModelDaily, "the free-model daily quota"),
+        (BlockedBy::NotAManagementKey, "not a management key"),
+        (BlockedBy::RateLimit, "a rate limit"),
+        (BlockedBy::UnknownLimit, "an unknown limit"),
+    ];
+    for (by, name) in names {
+        assert_eq!(by.to_string(), name);
+    }
+}
+
+#[test]
 fn anything_but_a_refusal_is_none() {
     let metadata = json!({"limit_source": "openrouter_credits"});
     for status in [200, 201, 400, 401, 404, 408, 500, 502] {
@@ -314,6 +332,12 @@ async fn a_model_call_is_charged_to_every_layer_and_spend_moves_them_too() {
     assert_eq!(key["limit_remaining"], 100.0 - 25.75);
     assert_eq!(key["budgets"][0]["spend_usd"], 32.75);
 
+    // Windows are kept consistent: none above the next, nor above the key's usage.
+    server.set_key_usage_windows(9.0, 4.0, 30.0);
+    let (key, _) = figures(&server).await;
+    assert_eq!([&key["usage_daily"], &key["usage_weekly"], &key["usage_monthly"]], [4.0, 4.0, 25.75]);
+    server.set_key_usage_windows(1.25, 5.25, 20.25);
+
     // Spend made elsewhere, between two calls.
     server.spend(2.0);
     let (key, usage) = figures(&server).await;
@@ -363,6 +387,14 @@ async fn each_spent_layer_refuses_a_model_call_with_upstreams_shape_and_charges_
     assert_eq!(body["error"]["message"], "Key limit exceeded (monthly limit)");
     assert_eq!((b.limit_usd(), b.spend_usd()), (Some(10.0), Some(10.0)));
     assert!(b.resets_at().is_some());
+
+    // A key limit that never resets: "total", no reset.
+    server.set_key_limit_reset(None);
+    let (_, _, body, b) = model_call(&server, "openai/gpt-4o").await;
+    assert_eq!(body["error"]["message"], "Key limit exceeded (total limit)");
+    assert_eq!((b.unwrap().resets_at(), &body["error"]["metadata"]["resets_at"]), (None, &Value::Null));
+    let (key, _) = figures(&server).await;
+    assert_eq!((&key["limit_reset"], &key["budgets"][0]["resets_at"]), (&Value::Null, &Value::Null));
 
     // The account's credits.
     server.set_key_limit(None, 10.0);
