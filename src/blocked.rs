@@ -290,9 +290,9 @@ impl Blocked {
             .or_else(|| matches!(by, BlockedBy::FreeModelDaily | BlockedBy::RateLimit).then_some(rate_reset).flatten());
         let until = |t: Option<SystemTime>| t.map(|t| t.duration_since(now).unwrap_or(Duration::ZERO));
         let retry_after = if by.waiting_helps() {
-            server_wait
-                .or_else(|| until(rate_reset))
-                .or_else(|| until(resets_at).filter(|_| by == BlockedBy::FreeModelDaily))
+            // A quota's reset ends the wait; an unknown layer's or the in-flight budget's need not.
+            let quota = matches!(by, BlockedBy::FreeModelDaily | BlockedBy::RateLimit);
+            server_wait.or_else(|| until(rate_reset)).or_else(|| until(resets_at).filter(|_| quota))
         } else {
             None
         };
@@ -329,7 +329,7 @@ impl Blocked {
     /// a rate limit, the free-model quota, an unknown limit): the server's `retry-after-ms` or
     /// `Retry-After` (seconds or an HTTP date), else `metadata.retry_after_seconds`, else until
     /// `X-RateLimit-Reset` (epoch milliseconds, as a header or under `metadata.headers`); for
-    /// the free-model quota, else until [`resets_at`](Self::resets_at). Measured from when the
+    /// the free-model quota and a rate limit, else until [`resets_at`](Self::resets_at). Measured from when the
     /// response was read. `None` when only a reset or a person helps (credits, a key limit, a
     /// budget, the kind of key), or when the server gave no wait.
     pub fn retry_after(&self) -> Option<Duration> {

@@ -55,8 +55,14 @@ fn account_out_of_credits_402() {
     );
     assert_eq!(b.by(), BlockedBy::AccountCredits);
     assert_eq!(b.limit_source(), Some(&LimitSource::Credits));
+    assert_eq!(LimitSource::Credits.to_string(), "openrouter_credits");
     assert_eq!((b.retry_after(), b.resets_at()), (None, None));
     assert_eq!(b.remedy_hint(), Some("Add credits"));
+    assert_eq!(b.message(), Some("Insufficient credits"));
+    // Upstream's JSON without a message: no message (the body is not taken for one).
+    let b = blocked(402, &[], br#"{"error": {"code": 402, "metadata": {"limit_source": "openrouter_credits"}}}"#);
+    assert_eq!((b.by(), b.message()), (BlockedBy::AccountCredits, None));
+    assert_eq!(b.to_string(), "HTTP 402: the account is out of credits");
     assert!(b.hint().contains("out of credits") && b.hint().contains("add credits"), "{}", b.hint());
     assert!(b.to_string().starts_with("HTTP 402: the account is out of credits"), "{b}");
 }
@@ -198,6 +204,10 @@ fn free_model_daily_429_waits_until_x_ratelimit_reset_in_milliseconds() {
     // Without metadata: the message's words.
     let b = blocked(429, &rate, &body(429, message, Value::Null));
     assert_eq!(b.by(), BlockedBy::FreeModelDaily);
+    // Only a resets_at: the wait ends there.
+    let far = json!({"limit_source": "openrouter_free_tier_daily", "resets_at": "2999-01-01T00:00:00Z"});
+    let b = blocked(429, &[], &body(429, message, far));
+    assert!(b.retry_after().is_some_and(|w| w > Duration::from_secs(86_400 * 365)), "{:?}", b.retry_after());
 }
 
 #[test]
@@ -207,6 +217,14 @@ fn plain_rate_limit_429_with_retry_after() {
     assert_eq!((b.retry_after(), b.resets_at()), (Some(Duration::from_secs(30)), None));
     assert!(b.hint().contains("rate limited"));
     assert_eq!(b.to_string(), "HTTP 429: rate limited; retry in 30 s: \"Rate limit exceeded\"");
+    assert_eq!(b.status(), 429);
+    // An unknown layer's or the in-flight budget's resets_at is no wait: waiting may not help.
+    for source in ["openrouter_in_flight_budget", "openrouter_new"] {
+        let metadata = json!({"limit_source": source, "resets_at": "2999-01-01T00:00:00Z"});
+        let b = blocked(402, &[], &body(402, "x", metadata));
+        assert_eq!((b.retry_after(), b.status()), (None, 402), "{source}");
+        assert!(b.resets_at().is_some());
+    }
 }
 
 #[test]
@@ -225,6 +243,7 @@ fn an_unknown_limit_source_is_kept_and_never_taken_for_an_empty_account() {
         assert_eq!(b.by(), BlockedBy::UnknownLimit, "{status}");
         assert_eq!(b.limit_source(), Some(&LimitSource::Unknown("openrouter_org_budget".into())));
         assert_eq!(b.limit_source().unwrap().as_str(), "openrouter_org_budget");
+        assert_eq!(b.limit_source().unwrap().to_string(), "openrouter_org_budget");
         // The server asked for a wait: it is passed on.
         assert_eq!(b.retry_after(), Some(Duration::from_secs(7)));
         let shown = format!("{b} {}", b.hint());
