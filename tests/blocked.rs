@@ -179,6 +179,12 @@ fn workspace_lifetime_budget_403_never_resets() {
     let shown = b.to_string();
     assert!(shown.contains("the workspace budget is spent ($500.00 of $500.00 spent)"), "{shown}");
     assert!(!shown.contains("resets at") && !shown.contains("retry"), "{shown}");
+    // Named by its limit_source alone, without a scope.
+    let b = blocked(403, &[], &body(403, message, json!({"limit_source": "openrouter_workspace_budget"})));
+    assert!(b.to_string().starts_with("HTTP 403: the workspace budget is spent: "), "{b}");
+    // A budget named by words only.
+    let b = blocked(403, &[], &body(403, "Guardrail exceeded", Value::Null));
+    assert!(b.to_string().starts_with("HTTP 403: a budget layer is spent: "), "{b}");
 }
 
 #[test]
