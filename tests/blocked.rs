@@ -81,6 +81,8 @@ fn one_request_larger_than_the_in_flight_budget_402_is_not_an_empty_account() {
     // The pre-flight price check's words, without metadata: the same case.
     let b = blocked(402, &[], &body(402, "requested up to 65536 tokens, but can only afford 30104", Value::Null));
     assert_eq!(b.by(), BlockedBy::RequestTooLarge);
+    let b = blocked(402, &[], &body(402, "This request requires more credits: lower max_tokens", Value::Null));
+    assert_eq!(b.by(), BlockedBy::RequestTooLarge);
 }
 
 #[test]
@@ -113,6 +115,11 @@ fn in_flight_budget_402_with_retry_after_says_the_balance_is_fine_and_when_to_re
     let b = blocked(402, &[], &body(402, "In-flight budget exhausted", metadata));
     assert_eq!((b.by(), b.retry_after()), (BlockedBy::InFlightBudget, None));
     assert!(b.to_string().contains("retry once requests in flight finish"), "{b}");
+
+    // Without metadata or a wait, by its words, either spelling.
+    for words in ["In-flight budget exhausted", "Too much in flight"] {
+        assert_eq!(blocked(402, &[], &body(402, words, Value::Null)).by(), BlockedBy::InFlightBudget, "{words}");
+    }
 
     // A 402 with a Retry-After and no metadata at all: the in-flight budget, by the wait.
     let b = blocked(402, &[("retry-after", "120")], &body(402, "Payment Required", Value::Null));
@@ -179,6 +186,13 @@ fn workspace_lifetime_budget_403_never_resets() {
     let shown = b.to_string();
     assert!(shown.contains("the workspace budget is spent ($500.00 of $500.00 spent)"), "{shown}");
     assert!(!shown.contains("resets at") && !shown.contains("retry"), "{shown}");
+    // A limit without a spend.
+    let b = blocked(
+        403,
+        &[],
+        &body(403, message, json!({"limit_source": "openrouter_workspace_budget", "limit_usd": 500})),
+    );
+    assert!(b.to_string().starts_with("HTTP 403: the workspace budget is spent (limit $500.00): "), "{b}");
     // Named by its limit_source alone, without a scope.
     let b = blocked(403, &[], &body(403, message, json!({"limit_source": "openrouter_workspace_budget"})));
     assert!(b.to_string().starts_with("HTTP 403: the workspace budget is spent: "), "{b}");
