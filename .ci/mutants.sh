@@ -33,8 +33,13 @@ cd "$(dirname "$0")/.."
 #   src/call.rs     send: the deadline filter's `<` -> `<=`                a retry wait that would
 #                   end exactly at the deadline's instant, which no clock reading lands on
 MIN_SCORE=${MIN_SCORE:-96.3}
+# src/blocked.rs (the refusal classifier) and src/mock/model.rs (the fake server's refusal order)
+# joined after that run; re-record MIN_SCORE after the next full one. Their own runs (2026-12-08,
+# `--lib --test=blocked`, `--test=blocked --test=mock`): blocked.rs 79 of 79 viable caught (8
+# unviable), after tests/blocked.rs killed the first run's 12 survivors; model.rs 18 of 18 (3
+# unviable), after the completion's id was asserted.
 FILES=(src/retry.rs src/outcome.rs src/validate.rs src/redact.rs src/base_url.rs src/call.rs
-    src/blocked.rs src/timestamp.rs)
+    src/blocked.rs src/mock/model.rs)
 # The test targets that exercise these files (budget, spans and spendable: the call loop's retry
 # budget, spans and deadline); cli (the binary), tls, examples and doctests are left out to keep
 # each mutant's build short.

@@ -361,7 +361,7 @@ async fn a_model_call_is_charged_to_every_layer_and_spend_moves_them_too() {
     server.set_key_usage_windows(1.0, 5.0, 20.0);
     let (status, _, completion, blocked) = model_call(&server, "openai/gpt-4o-mini").await;
     assert_eq!((status, blocked), (200, None));
-    assert_eq!(completion["object"], "chat.completion");
+    assert_eq!((&completion["id"], &completion["object"]), (&json!("gen-mock-1"), &json!("chat.completion")));
     assert_eq!(completion["choices"][0]["message"]["role"], "assistant");
     assert_eq!(completion["usage"]["cost"], 0.25);
     let (key, usage) = figures(&server).await;
@@ -384,8 +384,8 @@ async fn a_model_call_is_charged_to_every_layer_and_spend_moves_them_too() {
     assert_eq!(key["budgets"][0]["spend_usd"], 34.75);
 
     // A :free model costs nothing and counts one free-model request.
-    let (status, ..) = model_call(&server, "meta-llama/llama-3.3-70b-instruct:free").await;
-    assert_eq!(status, 200);
+    let (status, _, completion, _) = model_call(&server, "meta-llama/llama-3.3-70b-instruct:free").await;
+    assert_eq!((status, &completion["id"], &completion["usage"]["cost"]), (200, &json!("gen-mock-2"), &json!(0.0)));
     let (key, usage) = figures(&server).await;
     assert_eq!((usage, &key["free_model_daily_requests"]["used"]), (28.0, &json!(13)));
     // Every call was recorded, with its key.
