@@ -14,7 +14,6 @@ mod blocked;
 mod budget;
 mod call;
 mod chain;
-mod civil;
 mod client;
 mod error;
 mod extras;
@@ -26,6 +25,7 @@ mod redact;
 mod response;
 mod retry;
 mod spendable;
+mod timestamp;
 mod trace;
 mod transport;
 mod validate;
@@ -37,7 +37,7 @@ mod generated;
 pub mod mock;
 
 pub use address::{EvmAddress, InvalidEvmAddress};
-pub use blocked::BlockedBy;
+pub use blocked::{Blocked, BlockedBy, LimitSource};
 pub use budget::RetryBudget;
 pub use chain::ChainId;
 pub use client::{
@@ -72,10 +72,18 @@ pub mod __fuzz {
     /// The credential the fuzzed call is taken to have sent; it must never show in an error.
     pub const SECRET: &str = "sk-or-fuzz";
 
-    /// Maps a raw final response (any status, any bytes) as a call of `operation` that sent
-    /// [`SECRET`] does: the same function the real path and the property tests use.
-    pub fn map_response(operation: crate::Operation, status: u16, body: &[u8]) -> Result<(), crate::Error> {
+    /// The header types, so that the target builds a `HeaderMap` without its own reqwest.
+    pub use reqwest::header;
+
+    /// Maps a raw final response (any status, headers and bytes) as a call of `operation`
+    /// that sent [`SECRET`] does: the same function the real path and the property tests use.
+    pub fn map_response(
+        operation: crate::Operation,
+        status: u16,
+        headers: reqwest::header::HeaderMap,
+        body: &[u8],
+    ) -> Result<(), crate::Error> {
         let status = reqwest::StatusCode::from_u16(status).unwrap_or(reqwest::StatusCode::INTERNAL_SERVER_ERROR);
-        crate::outcome::map_raw_response(operation, status, reqwest::header::HeaderMap::new(), body, SECRET)
+        crate::outcome::map_raw_response(operation, status, headers, body, SECRET)
     }
 }
