@@ -302,9 +302,12 @@ impl Error {
     /// The refusal read from the response, by the classifier [`Blocked::from_response`] applies
     /// to any OpenRouter response: the layer, whether and how long waiting helps, when it
     /// resets, upstream's figures. `None` when the error is not a 402, 403 or 429 that names a
-    /// layer.
+    /// layer. For [`BothFailed`](Self::BothFailed), `GET /key`'s refusal, else `GET /credits`'.
     pub fn blocked(&self) -> Option<&Blocked> {
-        self.api().and_then(ApiError::blocked)
+        match self {
+            Error::BothFailed { key, credits } => key.blocked().or_else(|| credits.blocked()),
+            _ => self.api().and_then(ApiError::blocked),
+        }
     }
 
     /// What a person can do about it, in a few words, when there is something.

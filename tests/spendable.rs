@@ -403,3 +403,20 @@ async fn a_retry_within_the_deadline_is_taken() {
     let credits = server.requests().iter().filter(|r| r.operation == Some(Operation::GetCredits)).count();
     assert_eq!(credits, 2, "the retry went out");
 }
+
+/// Both requests refused for money: the error still says which layer, from `GET /key`'s refusal.
+#[tokio::test]
+async fn both_refused_keeps_the_refusal() {
+    let server = keyed_server().await;
+    let client = both_keys(&server);
+    let body = serde_json::json!({"error": {"code": 402, "message": "in flight",
+        "metadata": {"limit_source": "openrouter_in_flight_budget", "reason": "in_flight_budget_exhausted"}}});
+    for operation in [Operation::GetCredits, Operation::GetCurrentKey] {
+        server.enqueue(operation, MockResponse::json(402, &body).header("Retry-After", "120"));
+    }
+    let err = client.spendable().await.unwrap_err();
+    assert!(matches!(err, Error::BothFailed { .. }), "{err:?}");
+    assert_eq!(err.blocked_by(), Some(BlockedBy::InFlightBudget));
+    assert_eq!(err.status(), Some(402));
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(120)));
+}
