@@ -266,7 +266,7 @@ impl Blocked {
         };
         let limit_source = text("limit_source").map(|s| LimitSource::parse(&s));
         let reason = text("reason");
-        let server_wait = crate::retry::retry_after(headers, now).or_else(|| {
+        let server_wait = crate::response::retry_after(headers, now).or_else(|| {
             let secs = metadata?.get("retry_after_seconds")?;
             let secs = secs.as_f64().or_else(|| secs.as_str()?.trim().parse().ok())?;
             Duration::try_from_secs_f64(secs).ok()

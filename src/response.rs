@@ -2,9 +2,10 @@
 //! `X-RateLimit-*` headers of any response.
 
 use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, RETRY_AFTER};
 use std::fmt;
 use std::ops::Deref;
+use std::time::{Duration, SystemTime};
 
 /// A decoded success with its status, headers and the number of attempts it took.
 ///
@@ -93,4 +94,20 @@ impl RateLimit {
         };
         (limit.limit.is_some() || limit.remaining.is_some() || limit.reset_ms.is_some()).then_some(limit)
     }
+}
+
+/// The server's ask: `retry-after-ms` (milliseconds, which OpenRouter's newest SDKs honour)
+/// when present and valid, else `Retry-After` as delta-seconds or an HTTP date; anything else
+/// is ignored (`None`).
+pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let ms = headers.get("retry-after-ms").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<f64>().ok());
+    if let Some(ms) = ms.filter(|ms| ms.is_finite() && *ms >= 0.0) {
+        return Duration::try_from_secs_f64(ms / 1000.0).ok();
+    }
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
 }

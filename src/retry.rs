@@ -18,10 +18,11 @@
 //! `.retry_non_idempotent(true)` on a call gives it the idempotent column.
 
 use crate::error::Error;
+use crate::response::retry_after;
 use crate::generated::Operation;
 use crate::transport::{Attempt, TransportKind};
 use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::header::HeaderMap;
 use std::time::{Duration, SystemTime};
 
 /// A retry policy: exponential backoff with full jitter, bounded per wait and in total.
@@ -338,25 +339,10 @@ pub(crate) fn next_delay(
     (wait < left).then_some(wait)
 }
 
-/// The server's ask: `retry-after-ms` (milliseconds, which OpenRouter's newest SDKs honour)
-/// when present and valid, else `Retry-After` as delta-seconds or an HTTP date; anything else
-/// is ignored (`None`).
-pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    let ms = headers.get("retry-after-ms").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<f64>().ok());
-    if let Some(ms) = ms.filter(|ms| ms.is_finite() && *ms >= 0.0) {
-        return Duration::try_from_secs_f64(ms / 1000.0).ok();
-    }
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let date = httpdate::parse_http_date(value).ok()?;
-    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use reqwest::header::RETRY_AFTER;
     use proptest::prelude::*;
 
     fn status(code: u16) -> Outcome {
