@@ -24,7 +24,7 @@ mod operation;
 mod outcome;
 mod redact;
 mod response;
-mod retry;
+pub mod retry;
 mod spendable;
 mod trace;
 mod transport;
@@ -36,27 +36,61 @@ mod generated;
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;
 
-pub use address::{EvmAddress, InvalidEvmAddress};
+// The root holds the names most programs write; the rest are in `errors`, `spend`, `retry` and
+// `defaults`. Names that were at the root before 0.2 stay importable from it (`no_inline`: docs.rs
+// lists them in one "Re-exports" block and documents each in its module).
+pub use address::EvmAddress;
 pub use blocked::BlockedBy;
 pub use budget::RetryBudget;
 pub use chain::ChainId;
-pub use client::{
-    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
-    DEFAULT_TOTAL_TIMEOUT,
-};
-pub use error::{ApiError, Error};
-pub use guard::{DEFAULT_SERVE_STALE_FOR, SpendGuard, SpendReading};
+pub use client::{Client, ClientBuilder};
+pub use error::Error;
 pub use operation::Credential;
 pub use response::{RateLimit, Response};
 pub use retry::RetryConfig;
-pub use spendable::{
-    Affordability, DEFAULT_SPENDABLE_TIMEOUT, Layer, LayerKind, NoRunway, PaceWindow, Runway, RunwayEnd, Spendable,
-    SpendableBuilder, UnknownLayer, UnknownLayers, UnknownReason,
+pub use spendable::Spendable;
+
+/// Everything an error carries: [`Error`] (also at the root), the API's status and message
+/// ([`ApiError`]), why no response came ([`TransportError`], [`TransportKind`]), and which money
+/// layer refused a request ([`BlockedBy`]).
+pub mod errors {
+    pub use crate::address::InvalidEvmAddress;
+    pub use crate::blocked::BlockedBy;
+    pub use crate::error::{ApiError, Error};
+    pub use crate::transport::{TransportError, TransportKind};
+}
+
+/// What can still be spent: [`Spendable`] (from [`Client::spendable`](crate::Client::spendable))
+/// with its layers, the unknown ones and the runway, and the [`SpendGuard`]
+/// ([`Client::spend_guard`](crate::Client::spend_guard)) that keeps a recent reading for a
+/// running program.
+pub mod spend {
+    pub use crate::guard::{DEFAULT_SERVE_STALE_FOR, SpendGuard, SpendReading};
+    pub use crate::spendable::{
+        Affordability, DEFAULT_SPENDABLE_TIMEOUT, Layer, LayerKind, NoRunway, PaceWindow, Runway, RunwayEnd, Spendable,
+        SpendableBuilder, UnknownLayer, UnknownLayers, UnknownReason,
+    };
+}
+
+/// The [`ClientBuilder`]'s defaults, each with a setter that changes it.
+pub mod defaults {
+    pub use crate::client::{
+        DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT,
+    };
+}
+
+// Kept at the root for code written against 0.1.
+#[doc(no_inline)]
+pub use defaults::{
+    DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT,
 };
-pub use transport::{TransportError, TransportKind};
-// `Operation`, `types`, one accessor per tag (`CreditsApi`, `ApiKeysApi`), one builder per
-// operation and the per-call security types, each by name (generated: a new operation in the
-// fragment adds its names here).
+#[doc(no_inline)]
+pub use errors::{ApiError, InvalidEvmAddress, TransportError, TransportKind};
+#[doc(no_inline)]
+pub use spend::{
+    Affordability, DEFAULT_SERVE_STALE_FOR, DEFAULT_SPENDABLE_TIMEOUT, Layer, LayerKind, NoRunway, PaceWindow, Runway,
+    RunwayEnd, SpendGuard, SpendReading, SpendableBuilder, UnknownLayer, UnknownLayers, UnknownReason,
+};
 include!(concat!(env!("OUT_DIR"), "/exports.rs"));
 pub use types::{CoinbaseChargeResponse, CreditsResponse};
 
