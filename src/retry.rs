@@ -18,8 +18,11 @@
 //! | DNS failure, TLS failure (untrusted or mismatched certificate, no TLS on the port, a handshake never answered), protocol error (not HTTP/1.x, bad chunked framing) | no: it will fail the same way | no |
 //! | any other status | no | no |
 //!
-//! `.retry_non_idempotent(true)` on a call gives it the idempotent column. Redirects are never
-//! followed (one would replay a charge elsewhere).
+//! `.retry_non_idempotent(true)` on a call gives it the idempotent column (the official Python
+//! SDK retries the charge on 500, which can create two charges). Redirects are never followed
+//! (one would replay a charge elsewhere). A request on a pooled connection the server was closing
+//! is reset unread and cannot be told from one the server acted on; for the charge,
+//! [`ClientBuilder::fresh_connections_for_non_idempotent`] rules that out.
 //!
 //! # How long
 //!
@@ -41,6 +44,13 @@
 //! error, and [`Error::retry_budget_exhausted`](crate::Error::retry_budget_exhausted) is true. The
 //! budget is asked only about retries the policy allows: it never makes the charge retryable.
 //!
+//! What a server sees in an outage, 1,000 `get_credits` calls at 200 a second on clones of one
+//! client, every request answered 503 (`cargo test --test budget -- --ignored --nocapture
+//! measure`, on tokio's paused clock): about 6.1 requests per call within 7 s without a budget
+//! (18 in all, each call retrying for its 60 s), 1.30 with the default budget, all calls ended
+//! by 7 s. With 2 % of requests failing, 1.02 either way: the budget costs nothing when the
+//! server is well. `tests/budget.rs` pins the outage exactly.
+//!
 //! ```
 //! use openrouter_credits::retry::{RetryBudget, RetryConfig};
 //! use openrouter_credits::Client;
@@ -61,6 +71,7 @@
 //! [`ClientBuilder::retry_budget`]: crate::ClientBuilder::retry_budget
 //! [`ClientBuilder::timeout`]: crate::ClientBuilder::timeout
 //! [`ClientBuilder::total_timeout`]: crate::ClientBuilder::total_timeout
+//! [`ClientBuilder::fresh_connections_for_non_idempotent`]: crate::ClientBuilder::fresh_connections_for_non_idempotent
 
 // Inside the crate: the policy as data and pure decisions (`classify`, `should_retry`,
 // `next_delay`); the loop that applies them is in `call.rs`, what it reports in `trace.rs`.
