@@ -4,7 +4,7 @@
 # viable mutants the tests catch (caught + timed out) / (caught + timed out + missed), drops below
 # the recorded one (MIN_SCORE below), and lists the mutants that survived.
 #
-#   bash .ci/mutants.sh                  # all six files (slow: about a minute a mutant on 2 cores)
+#   bash .ci/mutants.sh                  # all the files below (slow: about a minute a mutant on 2 cores)
 #   bash .ci/mutants.sh src/redact.rs    # some of them (the score is then not compared)
 #
 # Not in .ci/run: the 190 mutants took 40 minutes (2026-12-07, niced on a 2-core machine that
@@ -33,14 +33,21 @@ cd "$(dirname "$0")/.."
 #   src/call.rs     send: the deadline filter's `<` -> `<=`                a retry wait that would
 #                   end exactly at the deadline's instant, which no clock reading lands on
 MIN_SCORE=${MIN_SCORE:-96.3}
-FILES=(src/retry.rs src/outcome.rs src/validate.rs src/redact.rs src/base_url.rs src/call.rs)
+# src/blocked.rs (the refusal classifier) and src/mock/model.rs (the fake server's refusal order)
+# joined after that run; re-record MIN_SCORE after the next full one. Their own runs (2026-12-08,
+# `--lib --test=blocked`, `--test=blocked --test=mock`): blocked.rs 79 of 79 viable caught (8
+# unviable), after tests/blocked.rs killed the first run's 12 survivors; model.rs 18 of 18 (3
+# unviable), after the completion's id was asserted.
+FILES=(src/retry.rs src/outcome.rs src/validate.rs src/redact.rs src/base_url.rs src/call.rs
+    src/blocked.rs src/mock/model.rs)
 # The test targets that exercise these files (budget, spans and spendable: the call loop's retry
 # budget, spans and deadline); cli (the binary), tls, examples and doctests are left out to keep
 # each mutant's build short.
 # (Given as --cargo-arg: cargo-mutants passes what follows `--` to the test binaries, not to cargo.)
 TESTS=()
 for t in --lib --test=retry --test=connections --test=faults --test=errors --test=wire --test=validation \
-    --test=secrets --test=trace_secrets --test=mock --test=proxy --test=budget --test=spans --test=spendable; do
+    --test=secrets --test=trace_secrets --test=mock --test=proxy --test=budget --test=spans --test=spendable \
+    --test=blocked; do
     TESTS+=(--cargo-arg="$t")
 done
 

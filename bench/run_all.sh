@@ -78,4 +78,12 @@ echo "spendable() beside get_current_key" >&2
     echo
     bash bench/spendable.sh "$out/spendable" 2>/dev/null
 } >> BENCHMARKS.md
+# `openrouter-credits watch`: RSS over 10,000 readings and CPU per reading (its own bench).
+echo "watch: memory and CPU per reading" >&2
+{
+    echo
+    echo "## \`watch\`: memory over 10,000 readings, CPU per reading (\`bash bench/watch_memory.sh\`, same run)"
+    echo
+    bash bench/watch_memory.sh 10000 "$out/watch" 2>/dev/null
+} >> BENCHMARKS.md
 echo "wrote BENCHMARKS.md" >&2

@@ -1,7 +1,7 @@
 //! [`Error`]: every way a call can fail. The types only: statuses become variants in one
 //! function, `outcome::finish`.
 
-use crate::blocked::BlockedBy;
+use crate::blocked::{Blocked, BlockedBy};
 use crate::generated::Operation;
 use crate::generated::types::ErrorResponse;
 use crate::operation::Credential;
@@ -39,10 +39,13 @@ pub enum Error {
     /// 401: the key or bearer token is missing or invalid.
     #[error("{0}")]
     Unauthorized(ApiError),
-    /// 402: not enough credits.
+    /// 402: a money layer refused: the account's credits, the in-flight spending budget (the
+    /// balance is fine: retry after the wait), or a request priced above what may be spent at
+    /// once. [`Error::blocked`] says which.
     #[error("{0}")]
     PaymentRequired(ApiError),
-    /// 403: the key is valid but may not do this (`GET /credits` needs a management key).
+    /// 403: the key is valid but may not do this (`GET /credits` needs a management key), or a
+    /// key limit or budget is spent ([`Error::blocked`]).
     #[error("{0}")]
     Forbidden(ApiError),
     /// 404: no such resource.
@@ -290,11 +293,18 @@ impl Error {
     }
 
     /// What refused the request when it was money, a budget layer, the kind of key or a rate
-    /// limit: 402, 403 "Key limit exceeded", 403 naming a budget, 403 "Only management keys…",
-    /// 429. `None` for anything else (a plain 403 included).
+    /// limit: [`Blocked::by`] of [`blocked`](Self::blocked). `None` for anything else (a plain
+    /// 403 included).
     pub fn blocked_by(&self) -> Option<BlockedBy> {
-        let api = self.api()?;
-        BlockedBy::of(api.status(), api.message().or(api.raw_body()))
+        self.blocked().map(Blocked::by)
+    }
+
+    /// The refusal read from the response, by the classifier [`Blocked::from_response`] applies
+    /// to any OpenRouter response: the layer, whether and how long waiting helps, when it
+    /// resets, upstream's figures. `None` when the error is not a 402, 403 or 429 that names a
+    /// layer.
+    pub fn blocked(&self) -> Option<&Blocked> {
+        self.api().and_then(ApiError::blocked)
     }
 
     /// What a person can do about it, in a few words, when there is something.
@@ -310,7 +320,7 @@ impl Error {
             _ => {}
         }
         // 402, 429 and the 403s that name their layer: the hint names the layer too.
-        if let Some(blocked) = self.blocked_by() {
+        if let Some(blocked) = self.blocked() {
             return Some(blocked.hint());
         }
         let credential = self.api().map(|e| e.operation().credential());
@@ -372,6 +382,8 @@ pub(crate) struct ApiErrorParts {
     pub(crate) body: Option<ErrorResponse>,
     pub(crate) raw_body: Option<String>,
     pub(crate) retry_after: Option<Duration>,
+    /// The refusal, classified once when the error is built.
+    pub(crate) blocked: Option<Blocked>,
     pub(crate) attempts: u32,
     /// The retry budget refused a retry the policy allowed.
     pub(crate) retry_budget_exhausted: bool,
@@ -418,6 +430,10 @@ impl ApiError {
     /// The `X-RateLimit-*` headers, when the response had them.
     pub fn rate_limit(&self) -> Option<RateLimit> {
         RateLimit::from_headers(&self.0.headers)
+    }
+    /// The refusal (402, 403, 429 naming a layer), as [`Error::blocked`] gives it.
+    pub fn blocked(&self) -> Option<&Blocked> {
+        self.0.blocked.as_ref()
     }
     /// Attempts made, this one included.
     pub fn attempts(&self) -> u32 {

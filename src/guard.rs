@@ -5,6 +5,7 @@
 //! clock and clones an `Arc`; only a check that finds the answer too old waits, on the refresh
 //! lock, for the one refresh in flight.
 
+use crate::blocked::{Blocked, BlockedBy};
 use crate::client::Client;
 use crate::error::Error;
 use crate::spendable::{DEFAULT_SPENDABLE_TIMEOUT, Spendable};
@@ -21,6 +22,9 @@ pub const DEFAULT_SERVE_STALE_FOR: Duration = Duration::from_secs(60);
 /// After a failed refresh, how long checks take its outcome (the stale answer or the error)
 /// before one of them tries again, when the server asked for no wait (`Retry-After`).
 const FAILED_REFRESH_PAUSE: Duration = Duration::from_secs(1);
+
+/// The longest a reported refusal is held: a wait asked for beyond it is not believed.
+const LONGEST_HOLD: Duration = Duration::from_secs(3600);
 
 /// The longest a server's `Retry-After` pauses refreshes: a guard never stops refreshing for
 /// longer than this because a server asked.
@@ -55,6 +59,7 @@ impl Client {
                     refreshes: 0,
                     failure: None,
                     contradicted: false,
+                    held: None,
                 }),
                 refresh: tokio::sync::Mutex::new(()),
             }),
@@ -79,8 +84,11 @@ impl Client {
 ///   no answer yet, the check fails with the error. After a failed refresh, checks take its
 ///   outcome for a pause (the server's `Retry-After`, at most 60 s, else 1 s) before one of them
 ///   tries again, so an outage is not polled in a tight loop.
-/// - **Contradicted**: a refusal the program saw ([`report`](Self::report)) discards the cached
-///   answer: the next check reads again rather than trust a figure the server just contradicted.
+/// - **Contradicted**: a refusal for money the program saw ([`report`](Self::report)) discards
+///   the cached answer: the next check reads again rather than trust a figure the server just
+///   contradicted, and a stale one is not served in its place. A refusal that asks for a wait
+///   (the in-flight budget's 402) is also [held](SpendReading::held) on every reading until the
+///   wait is over: the figures cannot show it.
 ///
 /// What it answers is [`Spendable`]'s figure, an **upper bound**: see
 /// [`Spendable`]'s "What the figure does not see".
@@ -107,6 +115,8 @@ struct State {
     failure: Option<Failure>,
     /// The program reported a refusal: the cached answer is not to be trusted.
     contradicted: bool,
+    /// A reported refusal that asks for a wait, and when the wait is over.
+    held: Option<(Arc<Blocked>, Instant)>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -180,6 +190,37 @@ impl SpendGuard {
         answer_after_refresh(&state, now)
     }
 
+    /// Tells the guard about a refusal the program saw ([`Blocked::from_response`] on its own
+    /// model call's answer, or [`Error::blocked`] on one of this crate's):
+    /// - a refusal for money (the account, the key's limit, a budget, the in-flight budget, a
+    ///   limit this version does not know) discards the cached answer: the next check reads again;
+    /// - one that asks for a wait ([`Blocked::retry_after`]: the in-flight budget) is
+    ///   [held](SpendReading::held) on every reading until the wait is over;
+    /// - the others (a rate limit, the free-model quota, a request priced above the in-flight
+    ///   budget, a key of the wrong kind) say nothing about the figures, and change nothing.
+    pub fn report(&self, blocked: &Blocked) {
+        let money = matches!(
+            blocked.by(),
+            BlockedBy::AccountCredits
+                | BlockedBy::KeyLimit
+                | BlockedBy::Budget
+                | BlockedBy::InFlightBudget
+                | BlockedBy::UnknownLimit
+        );
+        if !money {
+            return;
+        }
+        let mut state = self.inner.lock();
+        state.contradicted = true;
+        if let Some(wait) = blocked.retry_after() {
+            let until = Instant::now() + wait.min(LONGEST_HOLD);
+            // The later of two holds stands.
+            if state.held.as_ref().is_none_or(|(_, at)| *at < until) {
+                state.held = Some((Arc::new(blocked.clone()), until));
+            }
+        }
+    }
+
     /// Discards the cached answer: the next check reads again.
     pub fn invalidate(&self) {
         self.inner.lock().contradicted = true;
@@ -194,13 +235,23 @@ impl Inner {
     }
 }
 
+/// The reported refusal still in force at `now`, if any.
+fn held(state: &State, now: Instant) -> Option<Arc<Blocked>> {
+    state.held.as_ref().filter(|(_, until)| now < *until).map(|(blocked, _)| Arc::clone(blocked))
+}
+
 /// The answer when no refresh is due: fresh, or the outcome of a failed refresh whose pause has
 /// not passed. `None`: refresh.
 fn answer_without_refresh(state: &State, now: Instant) -> Option<Result<SpendReading, Error>> {
     if let Some(reading) = state.current.as_ref().filter(|_| !state.contradicted) {
         let age = now.saturating_duration_since(reading.read_at);
         if age < state.settings.max_age && state.failure.is_none() {
-            return Some(Ok(SpendReading { reading: Arc::clone(reading), age, refresh_error: None }));
+            return Some(Ok(SpendReading {
+                reading: Arc::clone(reading),
+                age,
+                refresh_error: None,
+                held: held(state, now),
+            }));
         }
     }
     match &state.failure {
@@ -217,6 +268,7 @@ fn answer_after_refresh(state: &State, now: Instant) -> Result<SpendReading, Err
             reading: Arc::clone(reading),
             age: now.saturating_duration_since(reading.read_at),
             refresh_error: None,
+            held: held(state, now),
         }),
         // Not reached (a finished refresh leaves an answer or a failure); an error, not a panic
         // and not a zero.
@@ -233,9 +285,12 @@ fn stale_or_error(state: &State, failure: &Failure, now: Instant) -> Result<Spen
         (age < limit).then_some((reading, age))
     });
     match usable {
-        Some((reading, age)) => {
-            Ok(SpendReading { reading: Arc::clone(reading), age, refresh_error: Some(Arc::clone(&failure.error)) })
-        }
+        Some((reading, age)) => Ok(SpendReading {
+            reading: Arc::clone(reading),
+            age,
+            refresh_error: Some(Arc::clone(&failure.error)),
+            held: held(state, now),
+        }),
         None => Err(Error::Shared(Arc::clone(&failure.error))),
     }
 }
@@ -258,6 +313,7 @@ pub struct SpendReading {
     reading: Arc<Reading>,
     age: Duration,
     refresh_error: Option<Arc<Error>>,
+    held: Option<Arc<Blocked>>,
 }
 
 impl SpendReading {
@@ -276,6 +332,13 @@ impl SpendReading {
     pub fn refresh_error(&self) -> Option<&Error> {
         self.refresh_error.as_deref()
     }
+
+    /// A refusal the program [reported](SpendGuard::report) that asked for a wait not yet over
+    /// (the in-flight budget's 402): whatever the figures say, a request now would be refused.
+    /// Wait for its [`retry_after`](Blocked::retry_after) (counted from the report).
+    pub fn held(&self) -> Option<&Blocked> {
+        self.held.as_deref()
+    }
 }
 
 impl Deref for SpendReading {
@@ -292,6 +355,7 @@ impl fmt::Debug for SpendReading {
             .field("spendable", &self.reading.spendable)
             .field("age", &self.age)
             .field("refresh_error", &self.refresh_error)
+            .field("held", &self.held)
             .finish()
     }
 }

@@ -14,7 +14,6 @@ mod blocked;
 mod budget;
 mod call;
 mod chain;
-mod civil;
 mod client;
 mod error;
 mod extras;
@@ -26,6 +25,7 @@ mod redact;
 mod response;
 pub mod retry;
 mod spendable;
+mod timestamp;
 mod trace;
 mod transport;
 mod validate;
@@ -39,7 +39,7 @@ pub mod mock;
 // The root holds the names most programs write; the rest are in `errors`, `spend`, `retry` and
 // `defaults`, each documented there.
 pub use address::EvmAddress;
-pub use blocked::BlockedBy;
+pub use blocked::{Blocked, BlockedBy};
 pub use budget::RetryBudget;
 pub use chain::ChainId;
 pub use client::{Client, ClientBuilder};
@@ -50,12 +50,15 @@ pub use response::{RateLimit, Response};
 pub use retry::RetryConfig;
 pub use spendable::Spendable;
 
-/// Everything an error carries: [`Error`] (also at the root), the API's status and message
-/// ([`ApiError`]), why no response came ([`TransportError`], [`TransportKind`]), and which money
-/// layer refused a request ([`BlockedBy`]).
+/// Everything an error or a refusal carries: [`Error`] (also at the root), the API's status and
+/// message ([`ApiError`]), why no response came ([`TransportError`], [`TransportKind`]), and
+/// which money layer refused a request ([`BlockedBy`], [`LimitSource`]; [`Blocked`] reads any
+/// response).
+///
+/// [`Blocked`]: crate::Blocked
 pub mod errors {
     pub use crate::address::InvalidEvmAddress;
-    pub use crate::blocked::BlockedBy;
+    pub use crate::blocked::{BlockedBy, LimitSource};
     pub use crate::error::{ApiError, Error};
     pub use crate::transport::{TransportError, TransportKind};
 }
@@ -107,10 +110,18 @@ pub mod __fuzz {
     /// The credential the fuzzed call is taken to have sent; it must never show in an error.
     pub const SECRET: &str = "sk-or-fuzz";
 
-    /// Maps a raw final response (any status, any bytes) as a call of `operation` that sent
-    /// [`SECRET`] does: the same function the real path and the property tests use.
-    pub fn map_response(operation: crate::Operation, status: u16, body: &[u8]) -> Result<(), crate::Error> {
+    /// The header types, so that the target builds a `HeaderMap` without its own reqwest.
+    pub use reqwest::header;
+
+    /// Maps a raw final response (any status, headers and bytes) as a call of `operation`
+    /// that sent [`SECRET`] does: the same function the real path and the property tests use.
+    pub fn map_response(
+        operation: crate::Operation,
+        status: u16,
+        headers: reqwest::header::HeaderMap,
+        body: &[u8],
+    ) -> Result<(), crate::Error> {
         let status = reqwest::StatusCode::from_u16(status).unwrap_or(reqwest::StatusCode::INTERNAL_SERVER_ERROR);
-        crate::outcome::map_raw_response(operation, status, reqwest::header::HeaderMap::new(), body, SECRET)
+        crate::outcome::map_raw_response(operation, status, headers, body, SECRET)
     }
 }

@@ -5,6 +5,7 @@
 //! Everything taken from the server is redacted (see `redact.rs`) before it is parsed, cut or
 //! quoted into an error.
 
+use crate::blocked::Blocked;
 use crate::error::Error;
 use crate::error::{ApiError, ApiErrorParts};
 use crate::generated::Operation;
@@ -16,7 +17,7 @@ use bytes::Bytes;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 /// How much of a non-JSON body an error keeps: enough to read an HTML error page's title.
 const BODY_EXCERPT: usize = 1024;
@@ -141,15 +142,19 @@ fn api_error(
         let secs = field("metadata")?.get("retry_after_seconds")?.as_f64()?;
         Duration::try_from_secs_f64(secs).ok()
     });
+    let headers = secrets.headers(headers);
+    // Classified once, from the redacted headers and body, by the same function as any response.
+    let blocked = Blocked::classify(status.as_u16(), &headers, parsed.as_ref(), &body, SystemTime::now());
     let parts = ApiErrorParts {
         operation,
         status,
-        headers: secrets.headers(headers),
+        headers,
         code,
         raw_body: if message.is_some() { None } else { Some(excerpt(&body)) },
         message,
         body: typed,
         retry_after,
+        blocked,
         attempts,
         retry_budget_exhausted,
     };

@@ -89,6 +89,27 @@ impl Secrets {
     }
 }
 
+/// Text with every OpenRouter key in it (`sk-or-` and what follows it of `[A-Za-z0-9_-]`)
+/// replaced by `[redacted]`: for server text that reaches an error when no call's secrets are
+/// known (a response the program got elsewhere, handed to `Blocked::from_response`).
+pub(crate) fn key_like(text: &str) -> Cow<'_, str> {
+    const PREFIX: &str = "sk-or-";
+    if !text.contains(PREFIX) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(PREFIX) {
+        out.push_str(&rest[..i]);
+        out.push_str("[redacted]");
+        let tail = &rest[i + PREFIX.len()..];
+        let end = tail.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-')).unwrap_or(tail.len());
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
 fn replace(hay: &[u8], secret: &[u8]) -> Option<Vec<u8>> {
     let find = |h: &[u8]| h.windows(secret.len()).position(|w| w == secret);
     let mut i = find(hay)?;
@@ -144,6 +165,12 @@ mod tests {
         assert_eq!(echo, ["Bearer [redacted]; again [redacted]", "second"]);
         assert_eq!(clean.get("retry-after").unwrap(), "3");
         assert_eq!(clean.len(), 3);
+    }
+
+    #[test]
+    fn openrouter_keys_are_redacted_by_their_shape() {
+        assert_eq!(key_like("key sk-or-v1-abc_9-Z, and sk-or-"), "key [redacted], and [redacted]");
+        assert!(matches!(key_like("no key here: sk-ant"), Cow::Borrowed(_)));
     }
 
     #[test]

@@ -7,11 +7,11 @@
 //! the crate exists to answer, asked of two of them at once.
 
 use crate::call::{BoxFuture, Sent, credential, management_key_rule};
-use crate::civil;
 use crate::client::Client;
 use crate::error::Error;
 use crate::generated::Operation;
 use crate::generated::types::{BudgetScope, Credits, CurrentKey, FreeModelDailyRequests, KeyBudget, ResetInterval};
+use crate::timestamp;
 use std::fmt;
 use std::future::IntoFuture;
 use std::time::{Duration, SystemTime};
@@ -403,7 +403,7 @@ impl Spendable {
             &layer.kind,
             LayerKind::KeyLimit | LayerKind::Budget(BudgetScope::ApiKey | BudgetScope::WorkspaceDefaultKey)
         );
-        let resets_at = layer.resets_at.as_deref().and_then(civil::parse_rfc3339);
+        let resets_at = layer.resets_at_time();
         let end = if layer.remaining_usd <= 0.0 {
             RunwayEnd::Spent
         } else if pace.daily_usd <= 0.0 {
@@ -527,7 +527,7 @@ impl Pace {
 
     fn of(key: &CurrentKey, now: SystemTime) -> Option<Self> {
         let since = |start: Option<SystemTime>| start.and_then(|s| now.duration_since(s).ok());
-        let (usage, window) = match (since(civil::week_start(now)), since(civil::month_start(now))) {
+        let (usage, window) = match (since(timestamp::week_start(now)), since(timestamp::month_start(now))) {
             (Some(week), _) if week >= Self::MIN_WINDOW => (key.usage_weekly, PaceWindow::Week(week)),
             (_, Some(month)) if month >= Self::MIN_WINDOW => (key.usage_monthly, PaceWindow::Month(month)),
             _ => return None,
@@ -555,6 +555,11 @@ fn binding(layers: &[Layer]) -> Option<usize> {
 }
 
 impl Layer {
+    /// [`resets_at`](Self::resets_at) as a time, when the server sent one in RFC 3339 form.
+    pub fn resets_at_time(&self) -> Option<SystemTime> {
+        self.resets_at.as_deref().and_then(timestamp::parse)
+    }
+
     fn from_budget(budget: &KeyBudget) -> Self {
         let kind = match &budget.scope {
             BudgetScope::KeyLimit => LayerKind::KeyLimit,
@@ -680,7 +685,7 @@ mod tests {
     }
 
     fn at(text: &str) -> SystemTime {
-        civil::parse_rfc3339(text).unwrap()
+        timestamp::parse(text).unwrap()
     }
 
     const DAY: f64 = 86_400.0;

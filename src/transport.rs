@@ -268,7 +268,8 @@ impl TransportError {
 }
 
 impl std::fmt::Display for TransportError {
-    /// `certificate not trusted for openrouter.ai:443 (invalid peer certificate: UnknownIssuer)`.
+    /// `certificate not trusted for openrouter.ai:443 (invalid peer certificate: UnknownIssuer)`;
+    /// `connection refused for 127.0.0.1:9 (os error 111)`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.explain().0)?;
         if let Some(url) = self.url() {
@@ -281,8 +282,18 @@ impl std::fmt::Display for TransportError {
         if self.tls == Some(TlsFailure::Stalled) {
             f.write_str(": the server accepts connections but never answered the TLS handshake; does this port speak plain HTTP?")?;
         }
-        if !self.root.is_empty() {
-            write!(f, " ({})", self.root)?;
+        // The root cause, less the words the message opened with: `connection refused for
+        // 127.0.0.1:9 (os error 111)`, not `… (Connection refused (os error 111))`. A root cause
+        // that says more (a resolver's reason, a certificate's) is kept whole.
+        let words = self.explain().0;
+        let root = self.root.as_str();
+        let rest = match root.get(..words.len()) {
+            Some(head) if head.eq_ignore_ascii_case(words) => root[words.len()..].trim(),
+            _ => root,
+        };
+        let rest = rest.strip_prefix('(').and_then(|r| r.strip_suffix(')')).unwrap_or(rest);
+        if !rest.is_empty() {
+            write!(f, " ({rest})")?;
         }
         Ok(())
     }

@@ -451,3 +451,17 @@ async fn a_charge_whose_200_body_broke_keeps_the_status_and_is_not_resent() {
         assert_eq!(source.kind(), kind, "{case}: classified: {source}");
     }
 }
+
+/// A transport failure states its root cause once: `connection refused for 127.0.0.1:P (os error
+/// 111)`, not `… (Connection refused (os error 111))`.
+#[tokio::test]
+async fn a_refused_connection_states_its_cause_once() {
+    let url = refused_url().await;
+    let client = Client::builder().api_key(KEY).base_url(&url).retries(RetryConfig::none()).build().unwrap();
+    let err = client.api_keys().get_current_key().await.unwrap_err();
+    let Error::Transport { source, .. } = &err else { panic!("{err:?}") };
+    let text = source.to_string();
+    assert!(text.starts_with("connection refused for 127.0.0.1:"), "{text}");
+    assert_eq!(text.to_ascii_lowercase().matches("connection refused").count(), 1, "{text}");
+    assert!(text.ends_with("(os error 111)"), "{text}");
+}

@@ -208,3 +208,46 @@ async fn a_check_holds_no_lock_across_its_await() {
     assert!(format!("{guard:?}").contains("cached: true"));
     assert_eq!(refreshing.await.unwrap().unwrap(), Some(9.0));
 }
+
+fn refusal(status: u16, retry_after: Option<&str>, metadata: serde_json::Value) -> openrouter_credits::Blocked {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(wait) = retry_after {
+        headers.insert("retry-after", wait.parse().unwrap());
+    }
+    let body = serde_json::json!({"error": {"code": status, "message": "refused", "metadata": metadata}});
+    openrouter_credits::Blocked::from_response(status, &headers, body.to_string().as_bytes()).unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_reported_refusal_for_money_is_read_again_and_a_wait_is_held() {
+    let server = server().await;
+    let guard = guard(&server, 60 * SEC).await;
+    guard.spendable().await.unwrap();
+
+    // A rate limit says nothing about the figures: still from memory.
+    guard.report(&refusal(429, Some("5"), serde_json::json!({})));
+    let reading = guard.spendable().await.unwrap();
+    assert_eq!(seen(&server), (1, 1));
+    assert!(reading.held().is_none());
+
+    // The in-flight budget's 402: read again, and held for its 120 s whatever the figures say.
+    let in_flight =
+        serde_json::json!({"limit_source": "openrouter_in_flight_budget", "reason": "in_flight_budget_exhausted"});
+    guard.report(&refusal(402, Some("120"), in_flight));
+    let reading = guard.spendable().await.unwrap();
+    assert_eq!(seen(&server), (2, 2), "the figure was contradicted: read again");
+    assert_eq!(reading.remaining_usd(), Some(17.5), "the balance is not the problem");
+    let held = reading.held().expect("held");
+    assert_eq!(held.by(), openrouter_credits::BlockedBy::InFlightBudget);
+    tokio::time::advance(119 * SEC).await;
+    assert!(guard.spendable().await.unwrap().held().is_some());
+    tokio::time::advance(SEC).await;
+    assert!(guard.spendable().await.unwrap().held().is_none(), "the wait is over");
+
+    // A spent budget: read again, nothing held (only its reset helps).
+    let budget = serde_json::json!({"limit_source": "openrouter_guardrail_budget", "scope": "member"});
+    guard.report(&refusal(403, None, budget));
+    let reading = guard.spendable().await.unwrap();
+    assert!(reading.held().is_none());
+    assert_eq!(seen(&server).0, 4, "one read at 119 s (older than max_age), one for the report");
+}

@@ -3,13 +3,13 @@
 //! name gone from the root, fails the build of this test).
 
 use openrouter_credits::{
-    Affordability, ApiError, ApiKeysApi, BlockedBy, ChainId, Client, ClientBuilder, CoinbaseChargeResponse,
+    Affordability, ApiError, ApiKeysApi, Blocked, BlockedBy, ChainId, Client, ClientBuilder, CoinbaseChargeResponse,
     CreateCoinbaseChargeBuilder, CreateCoinbaseChargeSecurity, Credential, CreditsApi, CreditsResponse,
     DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_SERVE_STALE_FOR,
     DEFAULT_SPENDABLE_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT, Error, EvmAddress, GetCreditsBuilder,
-    GetCurrentKeyBuilder, InvalidEvmAddress, Layer, LayerKind, NoRunway, Operation, PaceWindow, RateLimit, Response,
-    RetryBudget, RetryConfig, Runway, RunwayEnd, SpendGuard, SpendReading, Spendable, SpendableBuilder, TransportError,
-    TransportKind, UnknownLayer, UnknownLayers, UnknownReason, types,
+    GetCurrentKeyBuilder, InvalidEvmAddress, Layer, LayerKind, LimitSource, NoRunway, Operation, PaceWindow, RateLimit,
+    Response, RetryBudget, RetryConfig, Runway, RunwayEnd, SpendGuard, SpendReading, Spendable, SpendableBuilder,
+    TransportError, TransportKind, UnknownLayer, UnknownLayers, UnknownReason, types,
 };
 use openrouter_credits::{defaults, errors, retry, spend};
 
@@ -24,6 +24,7 @@ fn every_root_name_of_0_1_is_the_modules_item() {
     same::<TransportKind>(None, None::<errors::TransportKind>);
     same::<InvalidEvmAddress>(None, None::<errors::InvalidEvmAddress>);
     same::<BlockedBy>(None, None::<errors::BlockedBy>);
+    same::<LimitSource>(None, None::<errors::LimitSource>);
     same::<RetryConfig>(None, None::<retry::RetryConfig>);
     same::<RetryBudget>(None, None::<retry::RetryBudget>);
     same::<Spendable>(None, None::<spend::Spendable>);
@@ -48,7 +49,8 @@ fn every_root_name_of_0_1_is_the_modules_item() {
     assert_eq!(DEFAULT_SPENDABLE_TIMEOUT, spend::DEFAULT_SPENDABLE_TIMEOUT);
     assert_eq!(DEFAULT_SERVE_STALE_FOR, spend::DEFAULT_SERVE_STALE_FOR);
     // The rest stay at the root only: named here so that losing one fails the build.
-    let _: Option<(Client, ClientBuilder, ChainId, EvmAddress, Credential, RateLimit, Response<()>, Operation)> = None;
+    let _: Option<(Blocked, Client, ClientBuilder, ChainId)> = None;
+    let _: Option<(EvmAddress, Credential, RateLimit, Response<()>, Operation)> = None;
     let _: Option<(CreditsApi, ApiKeysApi, GetCreditsBuilder, GetCurrentKeyBuilder, CreateCoinbaseChargeBuilder)> =
         None;
     let _: Option<(CreateCoinbaseChargeSecurity, CoinbaseChargeResponse, CreditsResponse, types::Credits)> = None;

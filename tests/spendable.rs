@@ -213,10 +213,13 @@ async fn one_layer_failing_does_not_lose_the_other() {
     assert_eq!(s.remaining_usd(), Some(74.75), "the account answered");
     assert!(matches!(&s.unknown()[0].reason, UnknownReason::Failed(Error::Unauthorized(_))));
 
-    // Both failing: the error itself.
+    // Both failing: both errors, each kept (the status is theirs when they agree).
     server.enqueue(Operation::GetCredits, MockResponse::error(500, "Internal Server Error"));
-    server.enqueue(Operation::GetCurrentKey, MockResponse::error(500, "Internal Server Error"));
-    assert!(matches!(client.spendable().await.unwrap_err(), Error::InternalServer(_)));
+    server.enqueue(Operation::GetCurrentKey, MockResponse::error(503, "Service Unavailable"));
+    let err = client.spendable().await.unwrap_err();
+    let Error::BothFailed { key, credits, .. } = &err else { panic!("{err:?}") };
+    assert_eq!((key.status(), credits.status(), err.status()), (Some(503), Some(500), None));
+    assert!(err.to_string().starts_with("both requests failed, nothing was read: get_current_key: "), "{err}");
 }
 
 /// Both requests go out at once under one deadline: a slow `GET /credits` past it counts as

@@ -3,6 +3,7 @@
 //! by JSON pointer and operation id, so a renamed or new field, or a new operation, needs no edit
 //! here; a pointer the answer lacks is skipped.
 
+use crate::timestamp::{DAY, civil_from_days, days_from_civil};
 use serde_json::{Value, json};
 use std::time::{Duration, SystemTime};
 
@@ -24,14 +25,22 @@ const NEWEST_KEY_FIELDS: [&str; 6] = [
 /// USDC on Ethereum: the currency Coinbase charges settle in.
 const USDC: &str = "0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48";
 
+/// What a model call costs on the fake server unless a test sets it (USD).
+pub const DEFAULT_MODEL_CALL_COST: f64 = 0.01;
+
 #[derive(Clone, Debug)]
 pub(super) struct Account {
     pub(super) total_credits: f64,
     pub(super) total_usage: f64,
     charges: u64,
-    /// The key's own limit (`None`: no limit) and its usage.
+    /// The key's own limit (`None`: no limit), when it resets (`None`: never) and its usage.
     pub(super) key_limit: Option<f64>,
+    pub(super) key_limit_reset: Option<String>,
     pub(super) key_usage: f64,
+    /// The key's usage in the current UTC day, week and month, each at most the one after it.
+    pub(super) key_usage_windows: [f64; 3],
+    /// What a model call costs (USD); a `:free` model costs nothing.
+    pub(super) model_call_cost: f64,
     pub(super) budgets: Vec<MockBudget>,
     /// Free-model requests per UTC day: the limit and those used.
     pub(super) free_model_requests: (i64, i64),
@@ -47,7 +56,11 @@ impl Default for Account {
             total_usage: 25.75,
             charges: 0,
             key_limit: Some(100.0),
+            key_limit_reset: Some("monthly".to_owned()),
             key_usage: 25.5,
+            // Upstream's example: all of it today.
+            key_usage_windows: [25.5; 3],
+            model_call_cost: DEFAULT_MODEL_CALL_COST,
             budgets: vec![
                 MockBudget::new("member", 50.0, 32.5).id("0df9e665-d932-5740-b2c7-b52af166bc11").resets("weekly"),
             ],
@@ -79,11 +92,11 @@ pub enum KeyShape {
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct MockBudget {
-    scope: String,
+    pub(super) scope: String,
     id: Option<String>,
-    limit_usd: f64,
-    spend_usd: f64,
-    reset_interval: Option<String>,
+    pub(super) limit_usd: f64,
+    pub(super) spend_usd: f64,
+    pub(super) reset_interval: Option<String>,
 }
 
 impl MockBudget {
@@ -146,12 +159,18 @@ impl Account {
         set(answer, "/data/limit", json!(self.key_limit));
         set(answer, "/data/limit_remaining", json!(remaining));
         set(answer, "/data/usage", json!(self.key_usage));
+        set(answer, "/data/limit_reset", json!(self.key_limit_reset));
+        for (pointer, usage) in
+            ["/data/usage_daily", "/data/usage_weekly", "/data/usage_monthly"].iter().zip(self.key_usage_windows)
+        {
+            set(answer, pointer, json!(usage));
+        }
         let mut budgets: Vec<Value> = self.budgets.iter().map(|b| b.to_json(now)).collect();
         if let Some(limit) = self.key_limit {
             let own = MockBudget::new("key_limit", limit, self.key_usage);
             let mut own = own.to_json(now);
             // The key's limit resets as `limit_reset` says (null: never).
-            let reset = answer.pointer("/data/limit_reset").and_then(Value::as_str).map(str::to_owned);
+            let reset = self.key_limit_reset.clone();
             own["reset_interval"] = json!(reset);
             own["resets_at"] = json!(reset.as_deref().map(|i| stamp_millis(next_reset(now, i))));
             budgets.push(own);
@@ -172,6 +191,24 @@ impl Account {
                 data.remove(field);
             }
         }
+    }
+
+    /// Charges `usd` to every layer a paid request counts against: the account's usage, the
+    /// key's usage and its day, week and month, and every budget's spend.
+    pub(super) fn spend(&mut self, usd: f64) {
+        self.total_usage += usd;
+        self.key_usage += usd;
+        self.key_usage_windows.iter_mut().for_each(|u| *u += usd);
+        self.budgets.iter_mut().for_each(|b| b.spend_usd += usd);
+    }
+
+    /// Sets the key's usage, keeping each window at most the one after it and the total.
+    pub(super) fn set_key_usage(&mut self, usage: f64, windows: Option<[f64; 3]>) {
+        self.key_usage = usage;
+        let [daily, weekly, monthly] = windows.unwrap_or(self.key_usage_windows);
+        let monthly = monthly.min(usage);
+        let weekly = weekly.min(monthly);
+        self.key_usage_windows = [daily.min(weekly), weekly, monthly];
     }
 
     fn charge(&mut self, request: &Value, answer: &mut Value) {
@@ -215,7 +252,7 @@ fn stamp(t: SystemTime) -> String {
 }
 
 /// Upstream's form: `2026-10-12T00:00:00.000Z`.
-fn stamp_millis(t: SystemTime) -> String {
+pub(super) fn stamp_millis(t: SystemTime) -> String {
     humantime::format_rfc3339_millis(t).to_string()
 }
 
@@ -231,11 +268,9 @@ fn effective(budgets: &[Value]) -> Value {
     spent.or(least).cloned().unwrap_or(Value::Null)
 }
 
-const DAY: u64 = 86_400;
-
 /// The next UTC boundary of `interval` after `now`: midnight, Monday midnight, or the first of
 /// the next month; a day ahead for an interval the mock does not know.
-fn next_reset(now: SystemTime, interval: &str) -> SystemTime {
+pub(super) fn next_reset(now: SystemTime, interval: &str) -> SystemTime {
     let secs = now.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let days = secs / DAY;
     let next_day = match interval {
@@ -249,30 +284,6 @@ fn next_reset(now: SystemTime, interval: &str) -> SystemTime {
         _ => days + 1,
     };
     SystemTime::UNIX_EPOCH + Duration::from_secs(next_day * DAY)
-}
-
-/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (Howard Hinnant's algorithm).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + u64::from(m <= 2), m, d)
-}
-
-/// (year, month, day) → days since 1970-01-01, for dates from 1970 on.
-fn days_from_civil(y: u64, m: u64, d: u64) -> u64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y / 400;
-    let yoe = y - era * 400;
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// Replaces the value at `pointer` if the answer has one there.

@@ -1,9 +1,10 @@
 //! One request through the fake server: record it, find its operation, then answer: a scripted
 //! response if one is queued, else the checks the real server makes (credential, body), else the
-//! operation's default answer from the spec, adjusted by the account.
+//! operation's default answer from the spec, adjusted by the account. The model endpoint, not
+//! an operation of the fragment, answers in `model.rs`.
 
 use super::response::{MockBody, MockResponse};
-use super::{MAX_REQUEST_BODY, RecordedRequest, State, lock, schema};
+use super::{MAX_REQUEST_BODY, RecordedRequest, State, lock, model, schema};
 use crate::generated::Operation;
 use crate::operation::Credential;
 use bytes::Bytes;
@@ -32,6 +33,7 @@ pub(super) async fn handle(
     };
     let path = parts.uri.path().to_owned();
     let operation = operation_of(&parts.method, &path);
+    let model_call = parts.method == Method::POST && path == model::PATH;
     let mut headers = parts.headers;
     if let Some(auth) = headers.get_mut(AUTHORIZATION) {
         auth.set_sensitive(true);
@@ -51,6 +53,7 @@ pub(super) async fn handle(
             operation.filter(|_| !too_large).and_then(|op| s.queued.get_mut(&op).and_then(VecDeque::pop_front));
         match (scripted, operation) {
             _ if too_large => MockResponse::error(413, "Request body too large (the mock reads at most 1 MiB)"),
+            _ if model_call => model::answer(&mut s, &headers, &body),
             (Some(scripted), _) => scripted,
             (None, Some(op)) => answer(&mut s, op, &headers, &query, &body),
             (None, None) => MockResponse::error(404, "Not Found"),

@@ -3,7 +3,9 @@
 //! examples (or a value built from the schema), checks the credential the operation's
 //! `security` names, and validates request bodies against their schema. On top of that it keeps
 //! an account (a balance that grows with charges), can retire the charge (410, as the live API
-//! answers now), serves scripted faults, and records every request.
+//! answers now), serves scripted faults, and records every request. A model endpoint
+//! ([`MockServer::model_url`]) charges each call to every layer and refuses it as upstream does
+//! when a layer is spent ([`MockRefusal`]).
 //!
 //! ```
 //! use openrouter_credits::mock::{MockResponse, MockServer};
@@ -36,10 +38,13 @@
 
 mod account;
 mod engine;
+mod model;
+mod refusal;
 mod response;
 mod schema;
 
-pub use account::{KeyShape, MockBudget};
+pub use account::{DEFAULT_MODEL_CALL_COST, KeyShape, MockBudget};
+pub use refusal::MockRefusal;
 pub use response::MockResponse;
 
 use crate::generated::Operation;
@@ -80,6 +85,12 @@ struct State {
     gone: HashMap<Operation, String>,
     queued: HashMap<Operation, VecDeque<MockResponse>>,
     requests: Vec<RecordedRequest>,
+    /// Every model call refused with this, when set.
+    model_refusal: Option<MockRefusal>,
+    /// Scripted answers to model calls, served first.
+    model_queue: VecDeque<MockResponse>,
+    /// Model calls answered 200.
+    model_calls: u64,
 }
 
 impl MockServer {
@@ -87,7 +98,9 @@ impl MockServer {
     ///
     /// Defaults: 100.5 credits bought, 25.75 used (upstream's example); a key limited to 100 USD
     /// with 25.5 used, a weekly member budget of 50 USD with 32.5 spent, 12 of 50 free-model
-    /// requests used today; any non-empty bearer accepted as a key (and, on the operations that
+    /// requests used today; the key's usage all made today (`usage_daily`, `usage_weekly`,
+    /// `usage_monthly` 25.5); model calls ([`model_url`](Self::model_url)) cost
+    /// [`DEFAULT_MODEL_CALL_COST`]; any non-empty bearer accepted as a key (and, on the operations that
     /// need one, as a management key); charges succeed and add their amount to the credits;
     /// every other operation answers its spec example.
     pub async fn start() -> std::io::Result<Self> {
@@ -103,6 +116,9 @@ impl MockServer {
             gone: HashMap::new(),
             queued: HashMap::new(),
             requests: Vec::new(),
+            model_refusal: None,
+            model_queue: VecDeque::new(),
+            model_calls: 0,
         }));
         let shared = Arc::clone(&state);
         let accept = tokio::spawn(async move {
@@ -179,7 +195,23 @@ impl MockServer {
     pub fn set_key_limit(&self, limit_usd: Option<f64>, usage_usd: f64) {
         let mut s = self.state();
         s.account.key_limit = limit_usd;
-        s.account.key_usage = usage_usd;
+        s.account.set_key_usage(usage_usd, None);
+    }
+
+    /// When the key's own limit resets, as `GET /key`'s `limit_reset` reports it: `daily`,
+    /// `weekly`, `monthly`, or `None` for never. Default: `monthly` (upstream's example).
+    pub fn set_key_limit_reset(&self, interval: Option<&str>) {
+        self.state().account.key_limit_reset = interval.map(str::to_owned);
+    }
+
+    /// Sets the key's usage in the current UTC day, week and month (`GET /key`'s
+    /// `usage_daily`, `usage_weekly`, `usage_monthly`). Each is lowered to the one after it and
+    /// to the key's usage, so the figures stay consistent. Default: 25.5 each (upstream's
+    /// example, all of the key's usage).
+    pub fn set_key_usage_windows(&self, daily: f64, weekly: f64, monthly: f64) {
+        let mut s = self.state();
+        let usage = s.account.key_usage;
+        s.account.set_key_usage(usage, Some([daily, weekly, monthly]));
     }
 
     /// Sets the budget layers `GET /key` reports besides the key's own limit, in enforcement
@@ -216,6 +248,89 @@ impl MockServer {
             Some(m) => s.gone.insert(operation, m.to_owned()),
             None => s.gone.remove(&operation),
         };
+    }
+
+    /// Charges `usd` as paid model calls would: the account's usage (`GET /credits`), the key's
+    /// usage and its day, week and month (`GET /key`), and every budget layer's spend. Between
+    /// two calls of a test, this is spend made elsewhere.
+    pub fn spend(&self, usd: f64) {
+        self.state().account.spend(usd);
+    }
+
+    /// What each paid model call costs, charged as [`spend`](Self::spend) does; a `:free`
+    /// model's call costs nothing and counts against the free-model quota instead. Default:
+    /// [`DEFAULT_MODEL_CALL_COST`].
+    pub fn set_model_call_cost(&self, usd: f64) {
+        self.state().account.model_call_cost = usd;
+    }
+
+    /// The model endpoint's URL, `POST {base_url}/chat/completions`, for the program's own
+    /// model calls in a test.
+    ///
+    /// The endpoint takes a bearer (the [API key](Self::require_api_key) when one is set) and
+    /// a JSON body with a `model`. It answers, in this order: a response queued with
+    /// [`enqueue_model_call`](Self::enqueue_model_call); the refusal set with
+    /// [`refuse_model_calls`](Self::refuse_model_calls); for a `:free` model, 429
+    /// `openrouter_free_tier_daily` once the day's free-model requests are used up (else one is
+    /// counted); for any other, the first spent layer in enforcement order (the budget layers
+    /// of [`set_budgets`](Self::set_budgets) as listed, the key's limit, then the account's
+    /// balance), with upstream's error body; else 200 with a small OpenAI-shaped completion
+    /// (`usage.cost` included), charged to every layer ([`set_model_call_cost`](Self::set_model_call_cost)).
+    /// The in-flight budget and a request priced above it are only ever forced.
+    ///
+    /// ```
+    /// use openrouter_credits::mock::{MockRefusal, MockServer};
+    /// use openrouter_credits::{Blocked, BlockedBy};
+    /// use std::time::Duration;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let server = MockServer::start().await?;
+    /// let http = reqwest::Client::new();
+    /// let call = || {
+    ///     http.post(server.model_url())
+    ///         .bearer_auth("sk-or-v1-test")
+    ///         .json(&serde_json::json!({"model": "openai/gpt-4o-mini", "messages": []}))
+    ///         .send()
+    /// };
+    /// assert_eq!(call().await?.status(), 200);
+    ///
+    /// // The in-flight budget is held by other requests: 402, and waiting helps.
+    /// server.refuse_model_calls(MockRefusal::InFlightBudget { retry_after: Duration::from_secs(120) });
+    /// let response = call().await?;
+    /// let (status, headers) = (response.status().as_u16(), response.headers().clone());
+    /// let blocked = Blocked::from_response(status, &headers, &response.bytes().await?).unwrap();
+    /// assert_eq!(blocked.by(), BlockedBy::InFlightBudget);
+    /// assert_eq!(blocked.retry_after(), Some(Duration::from_secs(120)));
+    ///
+    /// // Spend made elsewhere spends the key's limit (100 USD, 25.5 used): 403.
+    /// server.accept_model_calls();
+    /// server.spend(80.0);
+    /// let response = call().await?;
+    /// let (status, headers) = (response.status().as_u16(), response.headers().clone());
+    /// let blocked = Blocked::from_response(status, &headers, &response.bytes().await?).unwrap();
+    /// assert_eq!(blocked.by(), BlockedBy::Budget); // the weekly member budget (50 USD) is spent first
+    /// # Ok(()) }
+    /// ```
+    pub fn model_url(&self) -> String {
+        format!("http://{}{}", self.addr, model::PATH)
+    }
+
+    /// Refuses every model call with `refusal` until [`accept_model_calls`](Self::accept_model_calls).
+    pub fn refuse_model_calls(&self, refusal: MockRefusal) {
+        self.state().model_refusal = Some(refusal);
+    }
+
+    /// Ends [`refuse_model_calls`](Self::refuse_model_calls): model calls are refused only by
+    /// spent layers again.
+    pub fn accept_model_calls(&self) {
+        self.state().model_refusal = None;
+    }
+
+    /// Queues a scripted answer for the model endpoint, served before anything else, one per
+    /// call, in order.
+    pub fn enqueue_model_call(&self, response: MockResponse) {
+        self.state().model_queue.push_back(response);
     }
 
     /// Queues a scripted response for `operation`; queued responses are served first, in order,

@@ -120,8 +120,9 @@ pub(crate) enum Command {
     /// The API key's label, its spending limit and what remains of it, its effective budget, and
     /// its usage (`GET /key`).
     Key(KeyArgs),
-    // `watch` goes here: `Watch(crate::watch::WatchArgs)`, run in commands/mod.rs with the
-    // global options and `source::monitor`, which refuses the fake server unless --demo asks.
+    /// Read what can be spent every --interval: Prometheus metrics (--listen) or a line per
+    /// reading, and alerts that fire once per crossing (--alert-at). Needs a key (or --demo).
+    Watch(crate::watch::WatchArgs),
 }
 
 /// Options of `spendable` (the default command).
@@ -213,6 +214,7 @@ impl Command {
             Command::Check(_) => "check",
             Command::Charge(_) => "charge",
             Command::Key(_) => "key",
+            Command::Watch(_) => "watch",
         }
     }
 }

@@ -17,7 +17,7 @@ mod commands;
 mod output;
 mod progress;
 mod source;
-// `mod watch;`: the `watch` command (metrics, alerts), in watch/.
+mod watch;
 
 use args::{Cli, Command, FLAG_RULE, Global, SpendableArgs};
 use clap::{CommandFactory, Parser};
@@ -186,8 +186,15 @@ fn resolve(command: Option<Command>, top_level: SpendableArgs) -> Result<Command
 /// Where the figures come from, and the charge's bearer; exits with a usage error (status 2)
 /// naming what is missing (every missing value at once, for `charge`).
 fn plan(command: &Command, global: &Global) -> Plan {
-    // Monitors (`check`, and `watch`) ask `source::monitor` themselves.
-    if matches!(command, Command::Check(_)) {
+    // The interval's floor protects OpenRouter: --demo reads the fake server on loopback.
+    if let (Command::Watch(args), false) = (command, global.demo) {
+        let base_url = global.base_url.clone().or_else(|| std::env::var("OPENROUTER_BASE_URL").ok());
+        if let Err(message) = watch::check(args, base_url.as_deref().map(str::trim).filter(|u| !u.is_empty())) {
+            usage_error(Some("watch"), clap::error::ErrorKind::ValueValidation, message);
+        }
+    }
+    // Monitors (`check`, `watch`) ask `source::monitor` themselves.
+    if matches!(command, Command::Check(_) | Command::Watch(_)) {
         return Plan::Monitor;
     }
     let env = Env::read();
@@ -198,6 +205,7 @@ fn plan(command: &Command, global: &Global) -> Plan {
         Command::Key(args) => (Needs::ApiKey, watched(args.min_remaining), None),
         Command::Charge(args) => (Needs::Bearer, Purpose::Show, source::bearer(args.bearer.as_ref(), &env)),
         Command::Check(_) => (Needs::EitherKey, Purpose::Monitor("check"), None),
+        Command::Watch(_) => (Needs::EitherKey, Purpose::Monitor("watch"), None),
     };
     let chosen = source::choose(global, &env, needs, purpose, bearer.is_some());
     if let Command::Charge(args) = command {

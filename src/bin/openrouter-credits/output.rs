@@ -242,9 +242,8 @@ fn connect_hint(kind: TransportKind, attempts: u32, base_url: BaseUrlFrom) -> St
     format!("{check}; {tries}")
 }
 
-/// The error's message followed by each cause not already spelled in it. A `TransportError`
-/// already names its root cause (`connection refused for 127.0.0.1:9 (Connection refused (os
-/// error 111))`): the layers under it (reqwest's, hyper's) would only say it again in other words.
+/// The error's message followed by each cause not already spelled in it, down to the
+/// `TransportError`, which names the root cause.
 fn with_causes(err: &dyn std::error::Error) -> String {
     let mut message = err.to_string();
     let mut source = err.source();
@@ -254,29 +253,14 @@ fn with_causes(err: &dyn std::error::Error) -> String {
             message.push_str(": ");
             message.push_str(&text);
         }
-        if let Some(transport) = cause.downcast_ref::<TransportError>() {
-            return cause_once(message, transport);
+        // It names its root cause once already (`connection refused for 127.0.0.1:9 (os error
+        // 111)`): the layers under it (reqwest's, hyper's) would only say it again.
+        if cause.is::<TransportError>() {
+            return message;
         }
         source = cause.source();
     }
     message
-}
-
-/// A transport failure's root cause without the words its kind already says: `connection
-/// refused for 127.0.0.1:9 (Connection refused (os error 111))` becomes `connection refused for
-/// 127.0.0.1:9 (os error 111)`. A root cause that says more (a DNS resolver's reason, a
-/// certificate's) is kept whole.
-fn cause_once(message: String, transport: &TransportError) -> String {
-    let root = transport.root_cause();
-    let words = transport.kind().as_str().replace('_', " ");
-    let said = root.get(..words.len()).is_some_and(|head| head.eq_ignore_ascii_case(&words));
-    if root.is_empty() || !said {
-        return message;
-    }
-    let rest = root[words.len()..].trim();
-    let rest = rest.strip_prefix('(').and_then(|r| r.strip_suffix(')')).unwrap_or(rest);
-    let shorter = if rest.is_empty() { String::new() } else { format!(" ({rest})") };
-    message.replacen(&format!(" ({root})"), &shorter, 1)
 }
 
 /// A number the API sends as a JSON float that is a whole number by nature (a chain id,

@@ -49,8 +49,8 @@ pub(crate) async fn run(global: &Global, command: Command, plan: Plan, out: &mut
         }
         // Answered above.
         Command::Check(_) => Outcome::Done,
-        // `watch`: `Command::Watch(args) => watch::run(&connection, &args, global, out).await?`;
-        // planned as `Plan::Monitor` (main.rs `plan`), so its connection comes from
-        // `source::monitor` above: `connection.source.is_demo()` says whether it is the demo.
+        // Planned as `Plan::Monitor` (main.rs `plan`): its connection came from
+        // `source::monitor` above, the demo only with --demo.
+        Command::Watch(args) => crate::watch::run(client, &args, json, source, connection.deadline).await?,
     })
 }
