@@ -23,7 +23,7 @@ mod operation;
 mod outcome;
 mod redact;
 mod response;
-mod retry;
+pub mod retry;
 mod spendable;
 mod timestamp;
 mod trace;
@@ -36,24 +36,62 @@ mod generated;
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;
 
-pub use address::{EvmAddress, InvalidEvmAddress};
-pub use blocked::{Blocked, BlockedBy, LimitSource};
+// The root holds the names most programs write; the rest are in `errors`, `spend`, `retry` and
+// `defaults`, each documented there.
+pub use address::EvmAddress;
+pub use blocked::{Blocked, BlockedBy};
 pub use budget::RetryBudget;
 pub use chain::ChainId;
-pub use client::{
-    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
-    DEFAULT_TOTAL_TIMEOUT,
-};
-pub use error::{ApiError, Error};
-pub use guard::{DEFAULT_SERVE_STALE_FOR, SpendGuard, SpendReading};
+pub use client::{Client, ClientBuilder};
+pub use error::Error;
 pub use operation::Credential;
 pub use response::{RateLimit, Response};
+#[doc(inline)]
 pub use retry::RetryConfig;
-pub use spendable::{
-    Affordability, DEFAULT_SPENDABLE_TIMEOUT, Layer, LayerKind, NoRunway, PaceWindow, Runway, RunwayEnd, Spendable,
-    SpendableBuilder, UnknownLayer, UnknownLayers, UnknownReason,
-};
-pub use transport::{TransportError, TransportKind};
+pub use spendable::Spendable;
+
+/// Everything an error or a refusal carries: [`Error`] (also at the root), the API's status and
+/// message ([`ApiError`]), why no response came ([`TransportError`], [`TransportKind`]), and
+/// which money layer refused a request ([`BlockedBy`], [`LimitSource`]; [`Blocked`] reads any
+/// response).
+///
+/// [`Blocked`]: crate::Blocked
+pub mod errors {
+    pub use crate::address::InvalidEvmAddress;
+    pub use crate::blocked::{BlockedBy, LimitSource};
+    pub use crate::error::{ApiError, Error};
+    pub use crate::transport::{TransportError, TransportKind};
+}
+
+/// What can still be spent: [`Spendable`] (from [`Client::spendable`](crate::Client::spendable))
+/// with its layers, the unknown ones and the runway, and the [`SpendGuard`]
+/// ([`Client::spend_guard`](crate::Client::spend_guard)) that keeps a recent reading for a
+/// running program.
+pub mod spend {
+    pub use crate::guard::{DEFAULT_SERVE_STALE_FOR, SpendGuard, SpendReading};
+    pub use crate::spendable::{
+        Affordability, DEFAULT_SPENDABLE_TIMEOUT, Layer, LayerKind, NoRunway, PaceWindow, Runway, RunwayEnd, Spendable,
+        SpendableBuilder, UnknownLayer, UnknownLayers, UnknownReason,
+    };
+}
+
+/// The [`ClientBuilder`]'s defaults, each with a setter that changes it.
+pub mod defaults {
+    pub use crate::client::{
+        DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, DEFAULT_TOTAL_TIMEOUT,
+    };
+}
+
+// Kept at the root for code written against 0.1: every name these modules held there. Globs, so
+// that docs.rs lists three lines, not 25; the explicit names above and the generated ones win
+// over them. Narrow them to 0.1's names, or drop them, in a later breaking release.
+#[doc(no_inline)]
+pub use defaults::*;
+#[doc(no_inline)]
+pub use errors::*;
+#[doc(no_inline)]
+pub use spend::*;
+
 // `Operation`, `types`, one accessor per tag (`CreditsApi`, `ApiKeysApi`), one builder per
 // operation and the per-call security types, each by name (generated: a new operation in the
 // fragment adds its names here).

@@ -1,39 +1,7 @@
 //! What a call tells `tracing`: a span per call, a span per attempt under it, and an event as
-//! each attempt ends, with OpenTelemetry's HTTP client attribute names. This is a documented
-//! interface (the README's "Observability" section; the CLI's progress lines read it): the
-//! names below change only with a breaking release.
-//!
-//! Target `openrouter_credits`, level DEBUG. Nothing here holds a header or a body, so never a
-//! key; `url.full` is written without any user or password (the base URL cannot hold one anyway),
-//! and no operation puts a secret in its query.
-//!
-//! Span `openrouter.call` (one per call):
-//!
-//! | field | value |
-//! |---|---|
-//! | `otel.name`, `openrouter.operation_id` | the spec's operation id (`getCredits`) |
-//! | `openrouter.operation` | the operation as errors name it (`get_credits`) |
-//! | `http.request.method` | `GET`, `POST` |
-//! | `server.address`, `server.port` | the host and port called |
-//! | `url.full` | the URL called, without credentials |
-//! | `openrouter.attempts` | attempts made (recorded at the end) |
-//! | `http.response.status_code` | the last attempt's status, when a response came |
-//! | `error.type` | when the call failed: the status code (`503`) or the transport failure ([`TransportKind::as_str`](crate::TransportKind::as_str): `connection_refused`, `timeout`, …) |
-//! | `openrouter.retry_budget_exhausted` | `true` when the retry budget refused a retry the policy allowed |
-//! | `openrouter.duration_ms` | the whole call, waits included |
-//!
-//! Span `openrouter.attempt` (one per attempt, child of the call's): `otel.name` (the method),
-//! `otel.kind` (`client`), the same `http.request.method`, `server.address`, `server.port`,
-//! `url.full`, `openrouter.operation`, `openrouter.operation_id`, plus `openrouter.attempt` (1, 2, …),
-//! `http.request.resend_count` (from the second attempt on: 1, 2, …),
-//! `http.response.status_code`, `error.type`, `openrouter.duration_ms` (this attempt) and
-//! `openrouter.retry_in_ms` (the wait before the next one, when there is one).
-//!
-//! Event (one as each attempt ends, inside its span): `openrouter.operation`,
-//! `openrouter.attempt`, `http.response.status_code` or `error.type`, `openrouter.duration_ms`,
-//! `openrouter.retry_in_ms` (only when a retry follows) and `openrouter.retry_budget_exhausted`
-//! (only when the budget stopped the call); the message is `attempt failed, retrying`,
-//! `attempt finished`, or `attempt failed, retry budget exhausted`.
+//! each attempt ends, with OpenTelemetry's HTTP client attribute names. The names are a public
+//! interface, documented once in the crate's docs (src/lib.md, "Tracing"; `tests/spans.rs` holds
+//! them): change them only with a breaking release, and that table with them.
 
 use crate::generated::Operation;
 use crate::retry::{Outcome, Verdict};

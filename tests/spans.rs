@@ -1,4 +1,4 @@
-//! The documented `tracing` interface (README, "Observability"): a span per call, a span per
+//! The documented `tracing` interface (the crate docs, src/lib.md, "Tracing"): a span per call, a span per
 //! attempt under it, an event as each attempt ends, with OpenTelemetry's HTTP client field
 //! names; and no secret in any of them.
 //!

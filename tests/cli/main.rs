@@ -5,6 +5,7 @@
 mod check;
 #[path = "../common/mod.rs"]
 mod common;
+mod readme;
 use common::*;
 use openrouter_credits::Operation;
 use openrouter_credits::mock::MockResponse;

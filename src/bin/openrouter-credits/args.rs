@@ -1,8 +1,8 @@
 //! The command line, declared with clap's derive: global options, the commands and their flags.
 //! Values are checked here, so a bad one is a usage error before anything starts.
 //!
-//! Where flags go is one rule, [`FLAG_RULE`], said the same in `--help`, in the errors and in the
-//! README: a global option (`global = true`) goes before or after the command's name; a
+//! Where flags go is one rule, [`FLAG_RULE`], said the same in `--help` and in the errors:
+//! a global option (`global = true`) goes before or after the command's name; a
 //! command's own options go after its name, and with no command named they are `spendable`'s.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -16,7 +16,7 @@ macro_rules! flag_rule {
     };
 }
 
-/// Where flags go, in the words `--help`, the errors and the README use.
+/// Where flags go, in the words `--help` and the errors use.
 pub(crate) const FLAG_RULE: &str = flag_rule!();
 
 /// The flag rule, exit statuses, the demo and the environment, shown at the end of `--help`.

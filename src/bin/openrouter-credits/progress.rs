@@ -1,7 +1,7 @@
 //! Progress on stderr from the library's documented per-attempt `tracing` event (target
 //! `openrouter_credits`; fields `openrouter.operation`, `openrouter.attempt`,
 //! `http.response.status_code`, `error.type`, `openrouter.retry_in_ms`,
-//! `openrouter.retry_budget_exhausted`: see the README's "Observability"): a line for each retry
+//! `openrouter.retry_budget_exhausted`: see the crate docs, "Tracing"): a line for each retry
 //! always, and a line for every attempt with `-v`. A tiny `Subscriber`, so no logging stack.
 
 use crate::output::Style;

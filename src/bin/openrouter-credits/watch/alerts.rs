@@ -1,6 +1,6 @@
 //! Alerts: a pure state machine from one reading (and the time) to the events to deliver.
 //!
-//! Rules (the `--help` of `--alert-at` and the README say the same):
+//! Rules (the `--help` of `--alert-at` says the same):
 //! - A threshold is USD left (`5`: at most 5 USD left) or a share of the layer's limit used
 //!   (`80%`: at least 80 % of the limit spent; never crossed by a layer whose limit is 0).
 //! - Per layer, a crossing fires once: of the thresholds newly crossed at one reading only the
