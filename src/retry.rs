@@ -78,8 +78,8 @@
 
 pub use crate::budget::RetryBudget;
 use crate::error::Error;
-use crate::response::retry_after;
 use crate::generated::Operation;
+use crate::response::retry_after;
 use crate::transport::{Attempt, TransportKind};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
@@ -402,8 +402,8 @@ pub(crate) fn next_delay(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::RETRY_AFTER;
     use proptest::prelude::*;
+    use reqwest::header::RETRY_AFTER;
 
     fn status(code: u16) -> Outcome {
         Outcome::Status(StatusCode::from_u16(code).unwrap())

@@ -90,10 +90,19 @@ impl Out {
         self.line(&serde_json::to_string_pretty(value).unwrap_or_default());
     }
 
+    /// A response as JSON, with where its figures came from added (`"source"`).
+    pub(crate) fn json_from(&mut self, mut value: serde_json::Value, source: crate::source::Source) {
+        if let Some(top) = value.as_object_mut() {
+            top.insert("source".into(), source.as_str().into());
+        }
+        self.json(&value);
+    }
+
     /// The first line of a demo's text output: what a script reading stdout sees first.
     pub(crate) fn demo_banner(&mut self) {
-        let text = "DEMO: made-up figures from the built-in fake OpenRouter server (no key is set; \
-                    set OPENROUTER_API_KEY for yours)";
+        // Said the same whether no key was set or --demo asked.
+        let text = "DEMO: made-up figures from the built-in fake OpenRouter server, not your account's \
+                    (set OPENROUTER_API_KEY for yours)";
         let banner = self.style.warn(text);
         self.line(&banner);
     }

@@ -23,10 +23,7 @@ pub(crate) async fn run(
         if let Some(data) = value.get_mut("data").and_then(serde_json::Value::as_object_mut) {
             data.insert("remaining".into(), remaining.into());
         }
-        if let Some(top) = value.as_object_mut() {
-            top.insert("source".into(), source.as_str().into());
-        }
-        out.json(&value);
+        out.json_from(value, source);
     } else {
         if source.is_demo() {
             out.demo_banner();

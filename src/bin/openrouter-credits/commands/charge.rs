@@ -46,10 +46,7 @@ pub(crate) async fn run(
         // The spec types the chain id as a number, so it is decoded as an `f64`; print it as
         // the integer every chain id is (`8453`, not `8453.0`).
         output::whole_number(&mut value, "/data/web3_data/transfer_intent/metadata/chain_id");
-        if let Some(top) = value.as_object_mut() {
-            top.insert("source".into(), source.as_str().into());
-        }
-        out.json(&value);
+        out.json_from(value, source);
         return Ok(Outcome::Done);
     }
     let charge = &response.data;

@@ -33,11 +33,8 @@ pub(crate) async fn run(
     if json {
         // The response as OpenRouter sent it (`data.limit_remaining` is already in it), and
         // where it came from.
-        let mut value = serde_json::to_value(&response).unwrap_or_default();
-        if let Some(top) = value.as_object_mut() {
-            top.insert("source".into(), source.as_str().into());
-        }
-        out.json(&value);
+        let value = serde_json::to_value(&response).unwrap_or_default();
+        out.json_from(value, source);
     } else {
         if source.is_demo() {
             out.demo_banner();
