@@ -278,8 +278,8 @@ fn checks(f: &Field) -> TokenStream {
         quote!(let #id = crate::validate::required(#name, #id)?; #parsed #rule)
     } else {
         let parsed = parsed.then(|| quote!(let #id = #id.map(|v| crate::validate::parsed(#name, v)).transpose()?;));
-        let rule = check_call(f, &quote!(*value), &quote!(value))
-            .map(|check| quote!(if let Some(value) = &#id { #check; }));
+        let rule =
+            check_call(f, &quote!(*value), &quote!(value)).map(|check| quote!(if let Some(value) = &#id { #check; }));
         quote!(#parsed #rule)
     }
 }

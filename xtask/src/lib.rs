@@ -10,7 +10,9 @@
 //!    to 3.0, hoisted into components named by location);
 //! 4. [`errors`]: every error status shares one `ErrorResponse`, the union of upstream's;
 //! 5. [`contract`]: the result is checked against the contract; regen writes nothing that breaks it;
-//! 6. [`report`] says what changed against the checked-in fragment; [`emit`] writes it.
+//! 6. [`report`] says what changed against the checked-in fragment; [`emit`] writes it;
+//! 7. [`compile`]: before a changed fragment is written (`main.rs`), the crate is compiled
+//!    against it; hand-written code that no longer builds is a refusal naming the changed items.
 //!
 //! The steps share [`source`] (a document as read, and how regen refuses something in it),
 //! [`pointer`] (JSON-pointer segments) and [`names`] (locations, derived names). Imports point one
@@ -19,6 +21,7 @@
 //! What progenitor or the facade cannot take is either converted (listed in the header and the
 //! summary) or refused with the upstream pointer, the cause and a ready-to-paste overlay action.
 
+pub mod compile;
 pub mod config;
 pub mod contract;
 pub mod emit;
