@@ -32,6 +32,7 @@ out=$(cd "$out" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 rows=${ROWS:-crate-rustls crate-ring reqwest openrouter-rs openrouter_api}
+run=$(date -u "+%Y-%m-%d %H:%M UTC")
 
 # The crate's source: the working tree (its sources copied, so that the timing does not touch the
 # checkout's fragment) or a commit.
@@ -93,9 +94,9 @@ for row in $rows; do
         noop=$(cat "$dir/time.noop")
     fi
     c_crypto=$( (cd "$dir" && cargo tree -e normal,build --prefix none --format '{p}' 2>/dev/null) | grep -oE '^(aws-lc-sys|aws-lc-rs|ring|openssl-sys) ' | sort -u | tr -d ' ' | paste -sd, -)
-    python3 - "$row" "$rev" "$log" "$dir" "$wall" "$user" "$sys" "$rebuild" "$noop" "$c_crypto" >> "$out/build.jsonl" <<'PY'
+    python3 - "$row" "$rev" "$log" "$dir" "$wall" "$user" "$sys" "$rebuild" "$noop" "$c_crypto" "$run" >> "$out/build.jsonl" <<'PY'
 import glob, json, re, sys, time
-row, rev, log, d, wall, user, sys_, rebuild, noop, c_crypto = sys.argv[1:]
+row, rev, log, d, wall, user, sys_, rebuild, noop, c_crypto, run = sys.argv[1:]
 compiled = [l.split()[1] for l in open(log) if l.strip().startswith("Compiling ")]
 units = []
 for html in glob.glob(f"{d}/target/cargo-timings/cargo-timing*.html")[:1]:
@@ -106,7 +107,7 @@ for html in glob.glob(f"{d}/target/cargo-timings/cargo-timing*.html")[:1]:
             key = u["name"] + (" (build script)" if "build-script" in u.get("target", "") or "build script" in u.get("target", "") else "")
             by[key] = by.get(key, 0) + u["duration"]
         units = sorted(by.items(), key=lambda kv: -kv[1])
-row_ = {"mode": "build", "variant": row, "rev": rev if row.startswith("crate-") else None,
+row_ = {"mode": "build", "run": run, "variant": row, "rev": rev if row.startswith("crate-") else None,
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "crates_compiled": len(compiled),
         "wall_s": float(wall), "cpu_s": round(float(user) + float(sys_), 1),
         "slowest_units": [[k, round(v, 1)] for k, v in units[:5]],

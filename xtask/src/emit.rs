@@ -45,7 +45,7 @@ pub fn render(header: &Header<'_>, doc: &Value) -> Result<String, RegenError> {
     if header.changes.is_empty() {
         lines.push("changes: none".to_owned());
     } else {
-        lines.push("changes (OpenAPI 3.0.3 for progenitor, and the fragment contract):".to_owned());
+        lines.push("changes (OpenAPI 3.0.3 for progenitor's types, and the fragment contract):".to_owned());
         lines.extend(header.changes.iter().map(|c| format!("  - {c}")));
     }
     let mut out: String = lines.iter().map(|l| format!("# {l}\n")).collect();

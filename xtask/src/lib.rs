@@ -18,7 +18,7 @@
 //! [`pointer`] (JSON-pointer segments) and [`names`] (locations, derived names). Imports point one
 //! way, without cycles: `fragment` → `schema` → `source` → `overlay` → `pointer`, `config` → `names`.
 //!
-//! What progenitor or the facade cannot take is either converted (listed in the header and the
+//! What progenitor's types or the crate cannot take is either converted (listed in the header and the
 //! summary) or refused with the upstream pointer, the cause and a ready-to-paste overlay action.
 
 pub mod compile;
@@ -92,7 +92,7 @@ impl std::error::Error for RegenError {}
 pub struct Regenerated {
     /// The fragment, byte for byte as it is written.
     pub text: String,
-    /// Each rewrite made for progenitor and the contract (`file#pointer: what`), sorted.
+    /// Each rewrite made for progenitor's types and the contract (`file#pointer: what`), sorted.
     pub conversions: Vec<String>,
     /// Upstream changes against the checked-in fragment: operations, parameters, responses,
     /// security, renames (the Rust types' are in `api`).

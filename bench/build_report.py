@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""The "A dependent's build" section of BENCHMARKS.md (to stdout), from OUT_DIR/build.jsonl
+(`bench/build_cost.sh OUT_DIR`, once per revision of the crate; each run has its own peers' rows).
+
+    python3 bench/build_report.py OUT_DIR
+"""
+import json
+import os
+import sys
+
+out = sys.argv[1]
+rows = [json.loads(l) for l in open(os.path.join(out, "build.jsonl")) if l.strip().startswith("{")]
+builds = [r for r in rows if r["mode"] == "build"]
+
+LINES = {
+    "crate-rustls": "`openrouter-credits` (default features: `rustls`, on aws-lc-rs)",
+    "crate-ring": "`openrouter-credits`, `default-features = false, features = [\"rustls-ring\"]`",
+    "crate-native-tls": "`openrouter-credits`, `default-features = false, features = [\"native-tls\"]`",
+    "reqwest": "bare `reqwest` 0.13 (`json`, `rustls`) + `serde` + `serde_json`",
+    "openrouter-rs": "`openrouter-rs = \"=0.23.0\"`",
+    "openrouter_api": "`openrouter_api = \"=0.7.1\"` (reqwest 0.12)",
+}
+
+
+def w(s=""):
+    print(s)
+
+
+w("## A dependent's build")
+w()
+w("`bash bench/build_cost.sh OUT` (and `REV=<commit>` for an older crate): for each row a new binary crate with that")
+w("one dependency, built from scratch (`cargo build`, debug, empty target directory; downloads fetched first, the")
+w("registry shared). The crate's rows use its `Cargo.lock`, the peers' `bench/peers/Cargo.lock`. **CPU s** is user +")
+w("system time of the whole build: the machine is shared with other builds, which stretches wall time (so wall time")
+w("is not shown) but not the CPU a build needs. Each run builds bare reqwest and both peers beside the crate, so a")
+w("ratio compares rows of one run.")
+w()
+runs = []
+for r in builds:
+    if r.get("run") not in runs:
+        runs.append(r.get("run"))
+for run in runs:
+    these = [r for r in builds if r.get("run") == run]
+    base = next((r for r in these if r["variant"] == "reqwest"), None)
+    rev = next((r["rev"] for r in these if r.get("rev")), "?")
+    w(f"Run of {run}, the crate at `{rev}`:")
+    w()
+    w("| dependency | C crypto compiled | crates compiled | CPU s | × bare reqwest |")
+    w("|---|---|---|---|---|")
+    for r in these:
+        ratio = f"{r['cpu_s'] / base['cpu_s']:.2f}×" if base else "–"
+        w(f"| {LINES.get(r['variant'], r['variant'])} | {r.get('crypto') or 'none'} | {r['crates_compiled']} | {r['cpu_s']:.1f} | {ratio} |")
+    w()
+    t = next((r for r in these if "touch_fragment_rebuild_s" in r), None)
+    if t:
+        w(f"Then `touch openapi/credits.yaml` and rebuild: {t['touch_fragment_rebuild_s']:.1f} s; a no-op `cargo build`: {t['noop_s']:.1f} s (wall).")
+        w()
+    s = next((r for r in rows if r["mode"] == "build-script" and r.get("rev") == rev), None)
+    if s:
+        w(f"The build script needs {s['build_dependency_crates']} crates, {s['only_for_the_build_script']} of them for nothing else: "
+          f"{', '.join(s['crates'])}.")
+        w()
