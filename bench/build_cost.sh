@@ -87,7 +87,7 @@ for row in $rows; do
     rebuild= noop=
     if [ "$row" = crate-rustls ]; then
         # After a change to the fragment, only the build script reruns and the crate recompiles.
-        touch "$src/openapi/credits.yaml"
+        touch "$src/openapi/credits.json"
         CARGO_TARGET_DIR=$dir/target /usr/bin/time -f "%e" -o "$dir/time.touch" cargo build --manifest-path "$dir/Cargo.toml" 2>/dev/null >/dev/null
         rebuild=$(cat "$dir/time.touch")
         CARGO_TARGET_DIR=$dir/target /usr/bin/time -f "%e" -o "$dir/time.noop" cargo build --manifest-path "$dir/Cargo.toml" 2>/dev/null >/dev/null

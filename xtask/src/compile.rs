@@ -52,10 +52,10 @@ pub enum Outcome {
     Failed { errors: Vec<Diagnostic>, output: String },
 }
 
-/// The crate at `root` checked against `fragment` (the text `build.rs` would read at `output`,
-/// relative to `root`) in a scratch copy; `Err` when cargo itself could not be run or the copy
-/// could not be made.
-pub fn library(root: &Path, output: &str, fragment: &str) -> Result<Outcome, String> {
+/// The crate at `root` checked against `fragment` (the text written at `output`, relative to
+/// `root`) and its JSON twin (what `build.rs` reads) in a scratch copy; `Err` when cargo itself
+/// could not be run or the copy could not be made.
+pub fn library(root: &Path, output: &str, fragment: &str, json: &str) -> Result<Outcome, String> {
     if !(root.join("Cargo.toml").is_file() && root.join("build.rs").is_file()) {
         return Ok(Outcome::NoCrate);
     }
@@ -76,6 +76,7 @@ pub fn library(root: &Path, output: &str, fragment: &str) -> Result<Outcome, Str
         std::fs::read_to_string(root.join("Cargo.toml")).map_err(|e| format!("cannot read Cargo.toml: {e}"))?;
     write(&scratch.join("Cargo.toml"), own_workspace(&manifest))?;
     write(&scratch.join(output), fragment)?;
+    write(&scratch.join(output).with_extension("json"), json)?;
 
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let out = Command::new(cargo)

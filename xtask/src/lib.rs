@@ -92,6 +92,8 @@ impl std::error::Error for RegenError {}
 pub struct Regenerated {
     /// The fragment, byte for byte as it is written.
     pub text: String,
+    /// Its JSON twin (the output's path with `.json`), the one `build.rs` reads.
+    pub json: String,
     /// Each rewrite made for progenitor's types and the contract (`file#pointer: what`), sorted.
     pub conversions: Vec<String>,
     /// Upstream changes against the checked-in fragment: operations, parameters, responses,
@@ -234,12 +236,13 @@ pub fn regenerate(config: &Config, read: &Reader<'_>, existing: Option<&str>) ->
         changes: &conversions,
     };
     let text = emit::render(&header, &doc)?;
+    let json = emit::json(&doc)?;
 
     let (changes, api) = match existing {
         Some(old_text) => compare(old_text, &text, &doc)?,
         None => (Vec::new(), None),
     };
-    Ok(Regenerated { text, conversions, changes, notes, api })
+    Ok(Regenerated { text, json, conversions, changes, notes, api })
 }
 
 /// Regen refuses first what the build would (the same code): a breach of the contract, or a

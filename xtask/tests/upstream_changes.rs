@@ -309,7 +309,7 @@ fn an_untagged_union_is_refused_naming_the_field_with_a_fix_that_works() {
 /// regen's last step, as `cargo xtask regen` runs it: the crate compiled against the new
 /// fragment (a scratch copy, the workspace's target directory).
 fn compiled(out: &Regenerated) -> xtask::compile::Outcome {
-    xtask::compile::library(&root(), "openapi/credits.yaml", &out.text).unwrap()
+    xtask::compile::library(&root(), "openapi/credits.yaml", &out.text, &out.json).unwrap()
 }
 
 /// The refusal regen prints when the crate does not build, as text.
