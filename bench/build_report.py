@@ -19,6 +19,8 @@ LINES = {
     "reqwest": "bare `reqwest` 0.13 (`json`, `rustls`) + `serde` + `serde_json`",
     "openrouter-rs": "`openrouter-rs = \"=0.23.0\"`",
     "openrouter_api": "`openrouter_api = \"=0.7.1\"` (reqwest 0.12)",
+    "build-deps": "the crate's `[build-dependencies]` alone (as a binary's dependencies)",
+    "build-deps-no-progenitor": "the same without `progenitor` (and `openapiv3`, `schemars`, there for its API)",
 }
 
 
@@ -43,9 +45,10 @@ for run in runs:
     these = [r for r in builds if r.get("run") == run]
     base = next((r for r in these if r["variant"] == "reqwest"), None)
     rev = next((r["rev"] for r in these if r.get("rev")), "?")
-    w(f"Run of {run}, the crate at `{rev}`:")
+    alone = all(r["variant"].startswith("build-deps") for r in these)
+    w(f"Run of {run}, the crate at `{rev}`" + (": what its build script's dependencies cost by themselves" if alone else "") + ":")
     w()
-    w("| dependency | C crypto compiled | crates compiled | CPU s | × bare reqwest |")
+    w("| dependency | C crypto compiled | crates compiled | CPU s | × bare reqwest (aws-lc) |")
     w("|---|---|---|---|---|")
     for r in these:
         ratio = f"{r['cpu_s'] / base['cpu_s']:.2f}×" if base else "–"
@@ -53,7 +56,8 @@ for run in runs:
     w()
     t = next((r for r in these if "touch_fragment_rebuild_s" in r), None)
     if t:
-        w(f"Then `touch openapi/credits.yaml` and rebuild: {t['touch_fragment_rebuild_s']:.1f} s; a no-op `cargo build`: {t['noop_s']:.1f} s (wall).")
+        w(f"Then the fragment `build.rs` reads touched and the dependent rebuilt: {t['touch_fragment_rebuild_s']:.1f} s; a no-op `cargo build`: "
+          f"{t['noop_s']:.1f} s (wall time, on the shared machine).")
         w()
     s = next((r for r in rows if r["mode"] == "build-script" and r.get("rev") == rev), None)
     if s:
