@@ -9,6 +9,10 @@
 #                    what a hand-written client starts from
 #   openrouter-rs    the crates.io peer openrouter-rs =0.23.0 (rustls on aws-lc-rs)
 #   openrouter_api   the crates.io peer openrouter_api =0.7.1 (reqwest 0.12, rustls on ring)
+# and, only when asked (ROWS), what the build script's dependencies cost by themselves:
+#   build-deps               the crate's [build-dependencies] as a binary's dependencies
+#   build-deps-no-progenitor the same without progenitor (and openapiv3, schemars, which are
+#                            there for progenitor's API): the difference is progenitor's graph
 # The crate's rows use its Cargo.lock, the peers' bench/peers/Cargo.lock, so the versions are the
 # ones tested. CARGO_HOME is shared and every dependent is fetched before any build starts, so
 # downloads are never timed.
@@ -18,20 +22,27 @@
 #
 #   bash bench/build_cost.sh OUT_DIR
 #   REV=a668379 bash bench/build_cost.sh OUT_DIR   # the crate as of a commit (`git archive`), same peers
+#   BEFORE=a668379 bash bench/build_cost.sh OUT_DIR   # that commit's crate rows too, interleaved in
+#                                                     # the same run (the machine's load drifts)
 #   ROWS="crate-rustls reqwest" bash bench/build_cost.sh OUT_DIR
+#   ROWS=" " bash bench/build_cost.sh OUT_DIR      # only the list of the build script's own crates
 #
 # Appends to OUT_DIR/build.jsonl one line per row (plus one listing the build script's own
 # crates), each with the crate's revision, so before and after can share a file and a table.
 # Not run by CI (a clean build of each row takes minutes).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "${ROOT:-$(dirname "$0")/..}"
 root=$(pwd)
 out=${1:?usage: bash bench/build_cost.sh OUT_DIR}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-rows=${ROWS:-crate-rustls crate-ring reqwest openrouter-rs openrouter_api}
+if [ -n "${BEFORE:-}" ]; then
+    rows=${ROWS:-crate-rustls@before crate-rustls reqwest openrouter-rs crate-ring@before crate-ring openrouter_api}
+else
+    rows=${ROWS:-crate-rustls crate-ring reqwest openrouter-rs openrouter_api}
+fi
 run=$(date -u "+%Y-%m-%d %H:%M UTC")
 
 # The crate's source: the working tree (its sources copied, so that the timing does not touch the
@@ -45,11 +56,16 @@ else
     git ls-files -z --cached --others --exclude-standard | tar --null -T - -c | tar -x -C "$src"
     rev="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!BENCHMARKS.md' || echo +changes)"
 fi
+if [ -n "${BEFORE:-}" ]; then
+    mkdir -p "$work/before-src"
+    git archive "$BEFORE" | tar -x -C "$work/before-src"
+    before_rev=$(git rev-parse --short "$BEFORE")
+fi
 
 dependent() { # ROW LOCKFILE DEPENDENCY-LINES MAIN
     mkdir -p "$work/$1/src"
     printf '[package]\nname = "dependent-%s"\nversion = "0.0.0"\nedition = "2024"\npublish = false\n\n[workspace]\n\n[dependencies]\n%s\n' \
-        "${1//_/-}" "$3" > "$work/$1/Cargo.toml"
+        "${1//[_@]/-}" "$3" > "$work/$1/Cargo.toml"
     printf '%s\n' "$4" > "$work/$1/src/main.rs"
     cp "$2" "$work/$1/Cargo.lock"
 }
@@ -57,8 +73,25 @@ crate_main='fn main() {
     let client = openrouter_credits::Client::builder().api_key("sk-or-v1-x").base_url("http://127.0.0.1:9/api/v1").build();
     println!("{}", client.is_ok());
 }'
+# The crate's [build-dependencies] lines, without the crates named in $1 (a regex).
+build_deps() {
+    python3 - "$src/Cargo.toml" "$1" <<'PY'
+import re, sys, tomllib
+deps = tomllib.load(open(sys.argv[1], "rb"))["build-dependencies"]
+for name, spec in deps.items():
+    if sys.argv[2] and re.fullmatch(sys.argv[2], name):
+        continue
+    if isinstance(spec, str):
+        spec = {"version": spec}
+    print(f"{name} = {{ " + ", ".join(f"{k} = {v!r}".replace("'", '"').replace("True", "true").replace("False", "false") for k, v in spec.items()) + " }")
+PY
+}
 for row in $rows; do
     case $row in
+    crate-rustls@before) dependent "$row" "$work/before-src/Cargo.lock" "openrouter-credits = { path = \"$work/before-src\" }" "$crate_main" ;;
+    crate-ring@before) dependent "$row" "$work/before-src/Cargo.lock" "openrouter-credits = { path = \"$work/before-src\", default-features = false, features = [\"rustls-ring\"] }" "$crate_main" ;;
+    build-deps) dependent "$row" "$src/Cargo.lock" "$(build_deps '')" 'fn main() {}' ;;
+    build-deps-no-progenitor) dependent "$row" "$src/Cargo.lock" "$(build_deps 'progenitor|openapiv3|schemars')" 'fn main() {}' ;;
     crate-rustls) dependent "$row" "$src/Cargo.lock" "openrouter-credits = { path = \"$src\" }" "$crate_main" ;;
     crate-ring) dependent "$row" "$src/Cargo.lock" "openrouter-credits = { path = \"$src\", default-features = false, features = [\"rustls-ring\"] }" "$crate_main" ;;
     crate-native-tls) dependent "$row" "$src/Cargo.lock" "openrouter-credits = { path = \"$src\", default-features = false, features = [\"native-tls\"] }" "$crate_main" ;;
@@ -80,7 +113,9 @@ done
 for row in $rows; do
     dir=$work/$row
     log=$dir/build.log
-    echo "$(date -u +%H:%M:%S) $row ($rev)" >&2
+    row_rev=$rev
+    [ "${row%@before}" = "$row" ] || row_rev=$before_rev
+    echo "$(date -u +%H:%M:%S) $row ($row_rev)" >&2
     CARGO_TARGET_DIR=$dir/target /usr/bin/time -f "%e %U %S" -o "$dir/time" \
         cargo build --manifest-path "$dir/Cargo.toml" --timings 2> "$log" >/dev/null
     read -r wall user sys < "$dir/time"
@@ -94,7 +129,7 @@ for row in $rows; do
         noop=$(cat "$dir/time.noop")
     fi
     c_crypto=$( (cd "$dir" && cargo tree -e normal,build --prefix none --format '{p}' 2>/dev/null) | grep -oE '^(aws-lc-sys|aws-lc-rs|ring|openssl-sys) ' | sort -u | tr -d ' ' | paste -sd, -)
-    python3 - "$row" "$rev" "$log" "$dir" "$wall" "$user" "$sys" "$rebuild" "$noop" "$c_crypto" "$run" >> "$out/build.jsonl" <<'PY'
+    python3 - "${row%@before}" "$row_rev" "$log" "$dir" "$wall" "$user" "$sys" "$rebuild" "$noop" "$c_crypto" "$run" >> "$out/build.jsonl" <<'PY'
 import glob, json, re, sys, time
 row, rev, log, d, wall, user, sys_, rebuild, noop, c_crypto, run = sys.argv[1:]
 compiled = [l.split()[1] for l in open(log) if l.strip().startswith("Compiling ")]
@@ -107,7 +142,7 @@ for html in glob.glob(f"{d}/target/cargo-timings/cargo-timing*.html")[:1]:
             key = u["name"] + (" (build script)" if "build-script" in u.get("target", "") or "build script" in u.get("target", "") else "")
             by[key] = by.get(key, 0) + u["duration"]
         units = sorted(by.items(), key=lambda kv: -kv[1])
-row_ = {"mode": "build", "run": run, "variant": row, "rev": rev if row.startswith("crate-") else None,
+row_ = {"mode": "build", "run": run, "variant": row, "rev": rev if row.startswith(("crate-", "build-deps")) else None,
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "crates_compiled": len(compiled),
         "wall_s": float(wall), "cpu_s": round(float(user) + float(sys_), 1),
         "slowest_units": [[k, round(v, 1)] for k, v in units[:5]],
@@ -121,8 +156,8 @@ done
 
 # The build script's own dependencies that the library and its normal dependencies do not need
 # (cargo tree prints the crate's `[build-dependencies]` as an unindented section of its tree).
-if [ -d "$work/crate-rustls" ]; then
-(cd "$work/crate-rustls" && cargo tree -p openrouter-credits -e normal,build --format '{p}' 2>/dev/null) | python3 -c '
+build_script_crates() { # DEPENDENT-DIR REV
+    (cd "$1" && cargo tree -p openrouter-credits -e normal,build --format '{p}' 2>/dev/null) | python3 -c '
 import json, re, sys
 rev = sys.argv[1]
 lines = sys.stdin.read().splitlines()
@@ -132,5 +167,11 @@ normal = {name(l) for l in lines[:cut] if not l.strip().startswith("[")}
 build = {name(l) for l in lines[cut + 1:] if l.strip() and not l.strip().startswith("[")}
 extra = sorted(build - normal)
 print(json.dumps({"mode": "build-script", "rev": rev, "build_dependency_crates": len(build), "only_for_the_build_script": len(extra), "crates": extra}))
-' "$rev" >> "$out/build.jsonl"
+' "$2" >> "$out/build.jsonl"
+}
+[ -d "$work/crate-rustls" ] || dependent crate-rustls "$src/Cargo.lock" "openrouter-credits = { path = \"$src\" }" "$crate_main"
+build_script_crates "$work/crate-rustls" "$rev"
+if [ -n "${BEFORE:-}" ]; then
+    [ -d "$work/crate-rustls@before" ] || dependent crate-rustls@before "$work/before-src/Cargo.lock" "openrouter-credits = { path = \"$work/before-src\" }" "$crate_main"
+    build_script_crates "$work/crate-rustls@before" "$before_rev"
 fi

@@ -44,23 +44,25 @@ for r in builds:
 for run in runs:
     these = [r for r in builds if r.get("run") == run]
     base = next((r for r in these if r["variant"] == "reqwest"), None)
-    rev = next((r["rev"] for r in these if r.get("rev")), "?")
+    revs = list(dict.fromkeys(r["rev"] for r in these if r.get("rev")))
     alone = all(r["variant"].startswith("build-deps") for r in these)
-    w(f"Run of {run}, the crate at `{rev}`" + (": what its build script's dependencies cost by themselves" if alone else "") + ":")
+    w(f"Run of {run}, the crate at " + " and ".join(f"`{v}`" for v in revs) + (": what its build script's dependencies cost by themselves" if alone else "") + ":")
     w()
     w("| dependency | C crypto compiled | crates compiled | CPU s | × bare reqwest (aws-lc) |")
     w("|---|---|---|---|---|")
     for r in these:
         ratio = f"{r['cpu_s'] / base['cpu_s']:.2f}×" if base else "–"
-        w(f"| {LINES.get(r['variant'], r['variant'])} | {r.get('crypto') or 'none'} | {r['crates_compiled']} | {r['cpu_s']:.1f} | {ratio} |")
+        at = f" at `{r['rev']}`" if r["variant"].startswith("crate-") and len(revs) > 1 else ""
+        w(f"| {LINES.get(r['variant'], r['variant'])}{at} | {r.get('crypto') or 'none'} | {r['crates_compiled']} | {r['cpu_s']:.1f} | {ratio} |")
     w()
     t = next((r for r in these if "touch_fragment_rebuild_s" in r), None)
     if t:
         w(f"Then the fragment `build.rs` reads touched and the dependent rebuilt: {t['touch_fragment_rebuild_s']:.1f} s; a no-op `cargo build`: "
           f"{t['noop_s']:.1f} s (wall time, on the shared machine).")
         w()
-    s = next((r for r in rows if r["mode"] == "build-script" and r.get("rev") == rev), None)
-    if s:
-        w(f"The build script needs {s['build_dependency_crates']} crates, {s['only_for_the_build_script']} of them for nothing else: "
-          f"{', '.join(s['crates'])}.")
-        w()
+    for rev in revs:
+        s = next((r for r in rows if r["mode"] == "build-script" and r.get("rev") == rev), None)
+        if s:
+            w(f"At `{rev}` the build script needs {s['build_dependency_crates']} crates, {s['only_for_the_build_script']} of them for nothing else: "
+              f"{', '.join(s['crates'])}.")
+            w()
