@@ -128,7 +128,7 @@ for row in $rows; do
         CARGO_TARGET_DIR=$dir/target /usr/bin/time -f "%e" -o "$dir/time.noop" cargo build --manifest-path "$dir/Cargo.toml" 2>/dev/null >/dev/null
         noop=$(cat "$dir/time.noop")
     fi
-    c_crypto=$( (cd "$dir" && cargo tree -e normal,build --prefix none --format '{p}' 2>/dev/null) | grep -oE '^(aws-lc-sys|aws-lc-rs|ring|openssl-sys) ' | sort -u | tr -d ' ' | paste -sd, -)
+    c_crypto=$( (cd "$dir" && cargo tree -e normal,build --prefix none --format '{p}' 2>/dev/null) | grep -oE '^(aws-lc-sys|aws-lc-rs|ring|openssl-sys) ' | sort -u | tr -d ' ' | paste -sd, - || true)
     python3 - "${row%@before}" "$row_rev" "$log" "$dir" "$wall" "$user" "$sys" "$rebuild" "$noop" "$c_crypto" "$run" >> "$out/build.jsonl" <<'PY'
 import glob, json, re, sys, time
 row, rev, log, d, wall, user, sys_, rebuild, noop, c_crypto, run = sys.argv[1:]
