@@ -55,6 +55,12 @@ for run in runs:
         at = f" at `{r['rev']}`" if r["variant"].startswith("crate-") and len(revs) > 1 else ""
         w(f"| {LINES.get(r['variant'], r['variant'])}{at} | {r.get('crypto') or 'none'} | {r['crates_compiled']} | {r['cpu_s']:.1f} | {ratio} |")
     w()
+    full = next((r for r in these if r["variant"] == "build-deps"), None)
+    bare = next((r for r in these if r["variant"] == "build-deps-no-progenitor"), None)
+    if full and bare:
+        w(f"progenitor's own graph: {full['cpu_s'] - bare['cpu_s']:.1f} CPU s ({full['crates_compiled'] - bare['crates_compiled']} crates) of the "
+          f"build script's {full['cpu_s']:.1f}.")
+        w()
     t = next((r for r in these if "touch_fragment_rebuild_s" in r), None)
     if t:
         w(f"Then the fragment `build.rs` reads touched and the dependent rebuilt: {t['touch_fragment_rebuild_s']:.1f} s; a no-op `cargo build`: "
