@@ -30,7 +30,8 @@ def w(s=""):
 
 w("## A dependent's build")
 w()
-w("`bash bench/build_cost.sh OUT` (and `REV=<commit>` for an older crate): for each row a new binary crate with that")
+w("`BEFORE=a668379 bash bench/build_cost.sh OUT` (`BEFORE` adds that commit's crate rows to the run, interleaved;")
+w("`ROWS=\"build-deps build-deps-no-progenitor\"` builds the build script's dependencies alone): for each row a new binary crate with that")
 w("one dependency, built from scratch (`cargo build`, debug, empty target directory; downloads fetched first, the")
 w("registry shared). The crate's rows use its `Cargo.lock`, the peers' `bench/peers/Cargo.lock`. **CPU s** is user +")
 w("system time of the whole build: the machine is shared with other builds, which stretches wall time (so wall time")
