@@ -1,7 +1,9 @@
 //! Generates the client from `openapi/credits.yaml` into `OUT_DIR`, in two parts:
 //!
-//! - `types.rs`: progenitor (typify) turns the fragment's schemas into the request and response
-//!   types, with their docs;
+//! - `types.rs`: progenitor's type space (typify) turns the fragment's schemas into the request
+//!   and response types, with their docs. progenitor is asked for its types alone: it is given the
+//!   fragment's components without its paths, so it generates no client (the operations below
+//!   build their own requests) and the crate needs no `progenitor-client`;
 //! - `operations.rs`: `build/operations.rs` turns the fragment's operations into everything that
 //!   differs per operation: the `Operation` enum and its facts, one accessor per tag, one request
 //!   builder per operation (setters, validation, wire encoding), per-call security types.
@@ -17,11 +19,14 @@ mod operations;
 
 use operations::TYPES;
 
-use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl, TypePatch};
+use progenitor::{GenerationSettings, Generator, TypeImpl, TypePatch};
 use schemars::schema::{InstanceType, SchemaObject};
 use std::{env, fs, path::PathBuf};
 
-const SPEC: &str = "openapi/credits.yaml";
+/// The fragment's JSON twin: `cargo xtask regen` writes `openapi/credits.yaml` (reviewed, with
+/// its provenance header) and the same document as JSON, so that this script needs no YAML
+/// parser (every dependent compiles a build script's dependencies; serde_yaml_ng cost 5 CPU s).
+const SPEC: &str = "openapi/credits.json";
 
 fn main() {
     if let Err(e) = run() {
@@ -45,24 +50,21 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     // The per-operation layer first: it checks the fragment against the contract and names the
     // JSON pointer of anything it cannot use, before progenitor could panic on it.
     let document: serde_json::Value =
-        serde_yaml_ng::from_str(&text).map_err(|e| format!("is not a YAML document: {e}"))?;
+        serde_json::from_str(&text).map_err(|e| format!("is not a JSON document: {e}"))?;
     let generated = operations::generate(&document, &TYPES)?;
     fs::write(out.join("operations.rs"), &generated.operations)?;
     fs::write(out.join("exports.rs"), &generated.exports)?;
     fs::write(out.join("fragment.json"), serde_json::to_string(&document)?)?;
 
-    let spec: openapiv3::OpenAPI =
-        serde_yaml_ng::from_str(&text).map_err(|e| format!("is not an OpenAPI 3.0 document: {e}"))?;
+    let mut spec: openapiv3::OpenAPI =
+        serde_json::from_str(&text).map_err(|e| format!("is not an OpenAPI 3.0 document: {e}"))?;
+    // The types alone: without paths progenitor processes no operation, so it neither generates
+    // a client method nor asserts anything about responses; its type space holds every component.
+    spec.paths = openapiv3::Paths::default();
     let mut settings = GenerationSettings::default();
-    settings
-        // progenitor generates a client too; the crate calls none of it (the operations above
-        // build requests themselves: one parsed base URL, no per-call client, no `api-version`
-        // header to strip), but positional style is the one that generates least.
-        .with_interface(InterfaceStyle::Positional)
-        // Positional only works with Merged tags (Separate is `unimplemented!` there).
-        .with_tag(TagStyle::Merged)
-        // Users compare responses in their tests.
-        .with_derive("PartialEq");
+    // The default interface (positional) leaves the types as they are (the builder interface
+    // would add a builder to each). Users compare responses in their tests.
+    settings.with_derive("PartialEq");
     for &(component, path) in TYPES.components {
         settings.with_replacement(component, path, std::iter::empty());
     }
@@ -90,8 +92,11 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             settings.with_patch(name, TypePatch::default().with_attr("#[non_exhaustive]"));
         }
     }
-    let tokens = Generator::new(&settings).generate_tokens(&spec)?;
-    write_rust(&out.join("types.rs"), tokens)?;
+    let mut generator = Generator::new(&settings);
+    // What this returns is a client with no methods; only the type space it filled is kept.
+    generator.generate_tokens(&spec)?;
+    let types = generator.get_type_space().to_stream();
+    write_rust(&out.join("types.rs"), quote::quote!(pub mod types { #types }))?;
     Ok(())
 }
 

@@ -199,41 +199,10 @@ if os.path.exists(bd):
     w("")
 
 if build:
-    w("## A dependent's build")
-    w("")
-    w("`bash bench/build_cost.sh OUT`: a new binary crate that depends on this one (by path, with this crate's")
-    w("`Cargo.lock`), built from scratch with `cargo build` (debug) in a fresh target directory, sources fetched")
-    w("beforehand. CPU seconds are user + system time of the whole build (both cores).")
-    w("")
-    w("| dependency line | crates compiled | wall s | CPU s | C crypto compiled | slowest units (s) |")
-    w("|---|---|---|---|---|---|")
-    lines = {
-        "rustls": "`openrouter-credits` with its default features (`rustls`, on aws-lc-rs)",
-        "native-tls": "`openrouter-credits = { default-features = false, features = [\"native-tls\"] }`",
-        "ring": "`openrouter-credits = { default-features = false, features = [\"rustls-ring\"] }` (*)",
-    }
-    for b in build:
-        if b["mode"] != "build":
-            continue
-        slow = ", ".join(f"{n} {s:.0f}" for n, s in b["slowest_units"])
-        crypto = b.get("crypto") or "none"
-        w(f"| {lines.get(b['variant'], b['variant'])} | {b['crates_compiled']} | {b['wall_s']:.0f} | {b['cpu_s']:.0f} | {crypto} | {slow} |")
-    w("")
-    r = next((b for b in build if b["variant"] == "rustls" and "touch_fragment_rebuild_s" in b), None)
-    if r:
-        w(f"After that: `touch openapi/credits.yaml` and rebuild, {r['touch_fragment_rebuild_s']:.1f} s; a no-op `cargo build`, {r['noop_s']:.1f} s.")
-        w("")
-    s = next((b for b in build if b["mode"] == "build-script"), None)
-    if s:
-        w(f"This crate's build script needs {s['build_dependency_crates']} crates, {s['only_for_the_build_script']} of them for nothing else "
-          f"(every dependent compiles them): {', '.join(s['crates'])}.")
-        w("")
-    w("(*) rustls on the ring crypto provider, through reqwest 0.13's `rustls-no-provider` feature: no aws-lc-sys,")
-    w("no cmake. ring is not free of C: its build script compiles ring's C and assembly with `cc` (a fraction of")
-    w("aws-lc's size); a provider with no C at all would be a pure-Rust one (RustCrypto-based), not offered. The")
-    w("client installs ring as the process's default rustls provider when it is built, unless the application")
-    w("installed one first (then that one is used); a `reqwest::Client` built before needs one installed.")
-    w("For a native-tls row too: `VARIANTS=\"rustls native-tls ring\" bash bench/build_cost.sh OUT`.")
+    # One renderer for the section: bench/build_report.py (also run on its own after build_cost.sh).
+    here = os.path.dirname(os.path.abspath(__file__))
+    section = subprocess.run([sys.executable, os.path.join(here, "build_report.py"), out], capture_output=True, text=True, check=True)
+    w(section.stdout.rstrip("\n"))
     w("")
 
 w("## Against the official Python SDK")

@@ -274,11 +274,12 @@ fn checks(f: &Field) -> TokenStream {
     let parsed = matches!(f.ty, Ty::Parsed(_));
     if f.required {
         let parsed = parsed.then(|| quote!(let #id = crate::validate::parsed(#name, #id)?;));
-        let rule = check_call(f, quote!(&#id)).map(|check| quote!(#check;));
+        let rule = check_call(f, &quote!(#id), &quote!(&#id)).map(|check| quote!(#check;));
         quote!(let #id = crate::validate::required(#name, #id)?; #parsed #rule)
     } else {
         let parsed = parsed.then(|| quote!(let #id = #id.map(|v| crate::validate::parsed(#name, v)).transpose()?;));
-        let rule = check_call(f, quote!(value)).map(|check| quote!(if let Some(value) = &#id { #check; }));
+        let rule =
+            check_call(f, &quote!(*value), &quote!(value)).map(|check| quote!(if let Some(value) = &#id { #check; }));
         quote!(#parsed #rule)
     }
 }
@@ -288,18 +289,21 @@ fn option(v: Option<impl ToTokens>) -> TokenStream {
     v.map_or_else(|| quote!(None), |v| quote!(Some(#v)))
 }
 
-/// A call into `crate::validate` for a field's rules, on `value` (a reference to the value);
-/// `None` when nothing is checked.
-fn check_call(f: &Field, value: TokenStream) -> Option<TokenStream> {
+/// A call into `crate::validate` for a field's rules, on the value (`place`, an expression of the
+/// value's type) or a reference to it (`by_ref`), each written as it reads best at the call site
+/// (`amount`, not `*&amount`); `None` when nothing is checked.
+fn check_call(f: &Field, place: &TokenStream, by_ref: &TokenStream) -> Option<TokenStream> {
     let (r, name) = (&f.rules, &f.name);
     let float = |v: Option<f64>| option(v.map(Literal::f64_unsuffixed));
     let count = |v: Option<u64>| option(v.map(Literal::u64_unsuffixed));
     match &f.ty {
-        Ty::Number(_) => {
+        Ty::Number(rust) => {
             let (min, max) = (float(r.minimum), float(r.maximum));
             let (exclusive_min, exclusive_max) = (r.exclusive_minimum, r.exclusive_maximum);
+            // Bounds are checked as f64 (an integer bound beyond 2^53 is not a real case).
+            let value = if rust == "f64" { place.clone() } else { quote!(#place as f64) };
             Some(quote! {
-                crate::validate::number(#name, *#value as f64, &crate::validate::NumberRule {
+                crate::validate::number(#name, #value, &crate::validate::NumberRule {
                     minimum: #min, maximum: #max, exclusive_minimum: #exclusive_min, exclusive_maximum: #exclusive_max
                 })?
             })
@@ -308,7 +312,7 @@ fn check_call(f: &Field, value: TokenStream) -> Option<TokenStream> {
             let (min, max) = (count(r.min_length), count(r.max_length));
             let (format, one_of) = (option(r.format.as_ref()), &r.one_of);
             Some(quote! {
-                crate::validate::string(#name, #value, &crate::validate::StringRule {
+                crate::validate::string(#name, #by_ref, &crate::validate::StringRule {
                     min_length: #min, max_length: #max, format: #format, one_of: &[#(#one_of),*]
                 })?
             })

@@ -422,6 +422,7 @@ macro_rules! call_options {
 
         /// No attempt runs, and no retry waits, past `at` (`Client::spendable`'s one deadline
         /// over its requests).
+        #[allow(dead_code, reason = "every builder has it; only the reads `spendable` combines call it")]
         pub(crate) fn deadline(mut self, at: tokio::time::Instant) -> Self {
             self.call.deadline(at);
             self

@@ -4,10 +4,10 @@
 //! Generated code is never edited; change the fragment (through `openapi/overlay.yaml` and
 //! `openapi/regen.yaml`) or the settings in `build.rs`.
 
-// Generated items: progenitor's client goes unused (the operations build their own requests)
-// and typify documents types, not every field.
-#![allow(dead_code, missing_docs, unreachable_pub, clippy::all, clippy::pedantic)]
-
+/// progenitor's type space (typify's code, not the crate's): `types.rs` is `pub mod types`.
+// typify documents a field only where the schema describes it, writes code of its own style, and
+// adds a conversion error that types without constraints never use.
+#[allow(missing_docs, dead_code, unreachable_pub, clippy::all, clippy::pedantic)]
 mod progenitor {
     include!(concat!(env!("OUT_DIR"), "/types.rs"));
 }

@@ -87,9 +87,10 @@ fn start_prometheus(target: &str) -> Prometheus {
 /// The instant query's single value, when there is one.
 async fn query(prometheus: &Prometheus, promql: &str) -> Option<f64> {
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    // The query string built by `Url` (reqwest's `query` helper needs a feature the crate does not turn on).
+    let url = reqwest::Url::parse_with_params(&format!("{}/api/v1/query", prometheus.url), [("query", promql)]).ok()?;
     let response = client
-        .get(format!("{}/api/v1/query", prometheus.url))
-        .query(&[("query", promql)])
+        .get(url)
         .timeout(Duration::from_secs(5))
         .send()
         .await

@@ -1,7 +1,7 @@
 //! One `ErrorResponse` for every error status of every operation.
 //!
-//! progenitor asserts one error type per operation (oxidecomputer/progenitor#344), and the
-//! facade maps one error body. Upstream gives each status its own schema (`UnauthorizedResponse`,
+//! The crate maps one error body (`ApiError::body()` returns one `ErrorResponse`, whatever the
+//! status or the operation), and the fake server answers with it. Upstream gives each status its own schema (`UnauthorizedResponse`,
 //! `ForbiddenResponse`, …), sometimes with an extra optional field on one of them. They are
 //! merged into their union: the properties of all, `required` only where all require it,
 //! `nullable` where any is. Annotations that differ are dropped. Types that disagree on one
@@ -192,7 +192,7 @@ fn disagreement(c: &Conflict, e: &ErrorSchema, first: &ErrorSchema, sources: &[S
     src.refuse(
         &ptr,
         format!(
-            "{} {}: the error body disagrees with {} {} at {}: {} there, {} here; every error status shares one ErrorResponse (progenitor#344), so their common fields must have one type",
+            "{} {}: the error body disagrees with {} {} at {}: {} there, {} here; every error status shares one ErrorResponse (`ApiError::body`), so their common fields must have one type",
             e.operation,
             e.status,
             first.operation,

@@ -417,7 +417,7 @@ impl<'a> Conversion<'a> {
             } else if is_status(code, '4') || is_status(code, '5') {
                 failures.push((code, resp, at));
             } else if code == "default" {
-                let why = "progenitor counts it as success and error at once; undocumented statuses stay errors";
+                let why = "the contract has one success type; undocumented statuses stay errors";
                 self.change(&here, format!("`default` response dropped ({why})"));
             } else {
                 self.change(&here, format!("{code} response dropped (only 2xx, 4xx and 5xx are generated)"));
@@ -466,7 +466,7 @@ impl<'a> Conversion<'a> {
                 example
             }
             None => {
-                let why = "it now declares ErrorResponse like every error status (progenitor needs one error type)";
+                let why = "it now declares ErrorResponse like every error status (`ApiError::body` has one type)";
                 self.change(at, format!("{code} had no JSON body; {why}"));
                 None
             }

@@ -10,15 +10,18 @@
 //!    to 3.0, hoisted into components named by location);
 //! 4. [`errors`]: every error status shares one `ErrorResponse`, the union of upstream's;
 //! 5. [`contract`]: the result is checked against the contract; regen writes nothing that breaks it;
-//! 6. [`report`] says what changed against the checked-in fragment; [`emit`] writes it.
+//! 6. [`report`] says what changed against the checked-in fragment; [`emit`] writes it;
+//! 7. [`compile`]: before a changed fragment is written (`main.rs`), the crate is compiled
+//!    against it; hand-written code that no longer builds is a refusal naming the changed items.
 //!
 //! The steps share [`source`] (a document as read, and how regen refuses something in it),
 //! [`pointer`] (JSON-pointer segments) and [`names`] (locations, derived names). Imports point one
 //! way, without cycles: `fragment` → `schema` → `source` → `overlay` → `pointer`, `config` → `names`.
 //!
-//! What progenitor or the facade cannot take is either converted (listed in the header and the
+//! What progenitor's types or the crate cannot take is either converted (listed in the header and the
 //! summary) or refused with the upstream pointer, the cause and a ready-to-paste overlay action.
 
+pub mod compile;
 pub mod config;
 pub mod contract;
 pub mod emit;
@@ -89,7 +92,9 @@ impl std::error::Error for RegenError {}
 pub struct Regenerated {
     /// The fragment, byte for byte as it is written.
     pub text: String,
-    /// Each rewrite made for progenitor and the contract (`file#pointer: what`), sorted.
+    /// Its JSON twin (the output's path with `.json`), the one `build.rs` reads.
+    pub json: String,
+    /// Each rewrite made for progenitor's types and the contract (`file#pointer: what`), sorted.
     pub conversions: Vec<String>,
     /// Upstream changes against the checked-in fragment: operations, parameters, responses,
     /// security, renames (the Rust types' are in `api`).
@@ -231,12 +236,13 @@ pub fn regenerate(config: &Config, read: &Reader<'_>, existing: Option<&str>) ->
         changes: &conversions,
     };
     let text = emit::render(&header, &doc)?;
+    let json = emit::json(&doc)?;
 
     let (changes, api) = match existing {
         Some(old_text) => compare(old_text, &text, &doc)?,
         None => (Vec::new(), None),
     };
-    Ok(Regenerated { text, conversions, changes, notes, api })
+    Ok(Regenerated { text, json, conversions, changes, notes, api })
 }
 
 /// Regen refuses first what the build would (the same code): a breach of the contract, or a

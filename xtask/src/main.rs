@@ -1,20 +1,25 @@
-//! `cargo xtask regen [--spec FILE] [--check] [--config FILE]`
+//! `cargo xtask regen [--spec FILE] [--check] [--unchecked] [--config FILE]`
 //!
 //! Reads `openapi/regen.yaml` (everything that decides the fragment) and writes the fragment it
 //! names. `--spec FILE` replaces the main source: FILE is copied into `openapi/upstream/` and the
 //! config's `source:` line is rewritten, so a following `--check` replays the same run.
-//! `--check` never writes: it exits 1 with a diff when the checked-in fragment is stale.
+//! `--check` never writes: it exits 1 with a diff when the checked-in fragment (or its JSON twin,
+//! the `.json` beside it, which `build.rs` reads) is stale.
+//! Before a changed fragment is written, the crate is compiled against it ([`xtask::compile`]);
+//! when its hand-written code no longer builds, nothing is written and regen says why.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use xtask::{Config, config, regenerate};
+use xtask::{Config, compile, config, regenerate};
 
-const USAGE: &str = "usage: cargo xtask regen [--spec FILE] [--check] [--config FILE]
+const USAGE: &str = "usage: cargo xtask regen [--spec FILE] [--check] [--unchecked] [--config FILE]
 
   --spec FILE      a new upstream OpenAPI document (YAML or JSON, 3.0 or 3.1) for the main
                    `source:`; it is copied into openapi/upstream/ and recorded in the config
                    (with --check: used in memory, nothing is copied or recorded)
   --check          write nothing; exit 1 with a diff if the fragment is stale
+  --unchecked      write a changed fragment even when the crate does not build against it
+                   (you are about to update the code that reads the changed types)
   --config FILE    default: openapi/regen.yaml in the nearest directory above the working
                    directory that has one; paths in it are relative to the directory above
                    the config's directory (the workspace root)
@@ -24,18 +29,20 @@ Everything else (operations, per-operation sources, overlay, type names) lives i
 struct Args {
     spec: Option<PathBuf>,
     check: bool,
+    unchecked: bool,
     config: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Args, lexopt::Error> {
     use lexopt::prelude::*;
     let mut parser = lexopt::Parser::from_env();
-    let mut args = Args { spec: None, check: false, config: None };
+    let mut args = Args { spec: None, check: false, unchecked: false, config: None };
     let mut command = None;
     while let Some(arg) = parser.next()? {
         match arg {
             Long("spec") => args.spec = Some(parser.value()?.into()),
             Long("check") => args.check = true,
+            Long("unchecked") => args.unchecked = true,
             Long("config") => args.config = Some(parser.value()?.into()),
             Long("keep-missing") => {
                 return Err("--keep-missing is gone: pin the operation to an older snapshot in openapi/regen.yaml \
@@ -119,6 +126,8 @@ fn run(args: &Args) -> Result<ExitCode, String> {
 
     let out = root.join(&config.output);
     let existing = std::fs::read_to_string(&out).ok();
+    let twin = out.with_extension("json");
+    let existing_json = std::fs::read_to_string(&twin).ok();
     let result = regenerate(&config, &reader, existing.as_deref()).map_err(|e| e.to_string())?;
     // The conversions are in the fragment's header too; --check (CI) shows only what changed.
     for line in result.summary().iter().filter(|l| !(args.check && l.starts_with("converted: "))) {
@@ -126,24 +135,38 @@ fn run(args: &Args) -> Result<ExitCode, String> {
     }
     let shown = &config.output;
     if args.check {
-        return Ok(check(args, shown, existing.as_deref(), &result.text));
+        let json_stale = existing_json.as_deref() != Some(result.json.as_str());
+        return Ok(check(args, shown, existing.as_deref(), &result.text, json_stale));
+    }
+    let changed =
+        existing.as_deref() != Some(result.text.as_str()) || existing_json.as_deref() != Some(result.json.as_str());
+    if changed && !args.unchecked {
+        // Last: the crate against the new fragment, before anything is written or recorded.
+        match compile::library(&root, &config.output, &result.text, &result.json)? {
+            compile::Outcome::Built => println!("the crate builds against the regenerated {shown}"),
+            compile::Outcome::NoCrate => println!("not compiled: no crate (build.rs) in {}", root.display()),
+            compile::Outcome::Failed { errors, output } => {
+                return Err(compile::refusal(&errors, &output, &result.api).to_string());
+            }
+        }
     }
     if let (Some(spec), Some(bytes)) = (&args.spec, &spec_bytes) {
         record_spec(spec, bytes, &root, &config.source, &config_path, &config_text)?;
     }
-    if existing.as_deref() == Some(result.text.as_str()) {
+    if !changed {
         println!("{shown} is up to date");
     } else {
         write(&out, &result.text)?;
-        println!("wrote {shown} ({} bytes)", result.text.len());
+        write(&twin, &result.json)?;
+        println!("wrote {shown} ({} bytes) and its JSON twin ({} bytes)", result.text.len(), result.json.len());
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// `--check`: success when the checked-in fragment is the regenerated one, else the diff and the
 /// command that fixes it.
-fn check(args: &Args, shown: &str, existing: Option<&str>, text: &str) -> ExitCode {
-    if existing == Some(text) {
+fn check(args: &Args, shown: &str, existing: Option<&str>, text: &str, json_stale: bool) -> ExitCode {
+    if existing == Some(text) && !json_stale {
         println!("{shown} is up to date with openapi/regen.yaml");
         return ExitCode::SUCCESS;
     }
@@ -155,7 +178,8 @@ fn check(args: &Args, shown: &str, existing: Option<&str>, text: &str) -> ExitCo
             .header(&format!("{shown} (checked in)"), &format!("{shown} (regenerated)"))
     );
     let spec_arg = args.spec.as_ref().map(|s| format!(" --spec {}", s.display())).unwrap_or_default();
-    eprintln!("error: {shown} is stale; run `cargo xtask regen{spec_arg}` and commit the result");
+    let what = if existing == Some(text) { format!("the JSON twin of {shown}") } else { shown.to_owned() };
+    eprintln!("error: {what} is stale; run `cargo xtask regen{spec_arg}` and commit the result");
     ExitCode::from(1)
 }
 

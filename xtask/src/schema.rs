@@ -130,6 +130,7 @@ impl<'a> Norm<'a> {
         self.keywords(&mut o, ptr)?;
         self.type_list(&mut o, ptr)?;
         self.const_and_bounds(&mut o, ptr)?;
+        self.string_enum(&mut o, ptr);
         self.annotations(&mut o, ptr);
         self.children(&mut o, ptr)?;
         // Composition last: branches are normalized on their own, then folded in.
@@ -194,6 +195,26 @@ impl<'a> Norm<'a> {
             return Err(self.always_null(&at, ptr, "`type: null`"));
         }
         Ok(())
+    }
+
+    /// An `enum` of strings is a string enum whatever else the schema says: without `type`,
+    /// typify would make a closed enum of it (or the report an untyped value); `type: string`
+    /// makes it an open enum like every other (`build/open_enum.rs`), and `null` among its values
+    /// (3.1's `type: [string, null]` lists it too) makes it nullable.
+    fn string_enum(&mut self, o: &mut Map<String, Value>, ptr: &str) {
+        let Some(values) = o.get("enum").and_then(Value::as_array) else { return };
+        if !(values.iter().all(|v| v.is_string() || v.is_null()) && values.iter().any(Value::is_string)) {
+            return;
+        }
+        let null = values.iter().any(Value::is_null);
+        if !o.contains_key("type") {
+            o.insert("type".into(), json!("string"));
+            self.change(ptr, "enum of strings without a type -> type: string");
+        }
+        if null && o.get("type") == Some(&json!("string")) && o.get("nullable") != Some(&json!(true)) {
+            o.insert("nullable".into(), json!(true));
+            self.change(ptr, "null among the enum's values -> nullable: true");
+        }
     }
 
     /// `const` → a one-value `enum`; 2020-12 numeric exclusive bounds → 3.0 bound and flag.

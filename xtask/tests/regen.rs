@@ -162,7 +162,9 @@ fn nullable_branches_fold_and_equal_or_different_descriptions_do_not_stop_regen(
     assert_eq!(label["description"], "the label");
     assert_eq!(label["maxLength"], 8);
     assert!(has_change(&out, "oneOf: the branch's description differs from the outer one; kept the outer"));
-    assert_eq!(at(&doc, &format!("{p}/kind/enum")), json!(["thing"]));
+    // `const` without a type: a one-value string enum, named (every string enum is open).
+    assert_eq!(at(&doc, &format!("{p}/kind")), json!({"$ref": "#/components/schemas/GetThingResponseKind"}));
+    assert_eq!(at(&doc, "/components/schemas/GetThingResponseKind/enum"), json!(["thing"]));
     // A nullable object is a nullable reference to its named component.
     assert_eq!(
         at(&doc, "/components/schemas/ListThingsResponse/properties/next"),
@@ -181,10 +183,12 @@ fn every_object_is_a_component_named_by_location() {
             "ErrorResponseError",
             "GetThingResponse",
             "GetThingResponseBackupOwner",
+            "GetThingResponseKind",
             "GetThingResponseOwner",
             "ListThingsResponse",
             "ListThingsResponseItemsItem",
             "ListThingsResponseItemsItemBackupOwner",
+            "ListThingsResponseItemsItemKind",
             "ListThingsResponseItemsItemOwner",
             "ListThingsResponseNext"
         ]

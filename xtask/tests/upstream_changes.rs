@@ -305,3 +305,78 @@ fn an_untagged_union_is_refused_naming_the_field_with_a_fix_that_works() {
     let s = refused_with_a_fix_that_works("union_plain", "reset_at");
     assert_item(&s, "CurrentKey::reset_at", Kind::Field, "Option<String>");
 }
+
+/// regen's last step, as `cargo xtask regen` runs it: the crate compiled against the new
+/// fragment (a scratch copy, the workspace's target directory).
+fn compiled(out: &Regenerated) -> xtask::compile::Outcome {
+    xtask::compile::library(&root(), "openapi/credits.yaml", &out.text, &out.json).unwrap()
+}
+
+/// The refusal regen prints when the crate does not build, as text.
+fn refused(out: &Regenerated) -> String {
+    match compiled(out) {
+        xtask::compile::Outcome::Failed { errors, output } => {
+            xtask::compile::refusal(&errors, &output, &out.api).to_string()
+        }
+        other => panic!("the crate was expected not to build: {other:?}"),
+    }
+}
+
+/// A nullable string enum (3.1: `type: [string, null]`, `null` among the values) is an open enum
+/// like every other; `spendable()` reads the field as text, so regen refuses (it used to write
+/// the fragment, and the next `cargo build` failed in src/spendable.rs).
+#[test]
+fn a_nullable_string_enum_is_an_open_enum_and_the_code_reading_it_as_text_is_named() {
+    let out = regen_change("nullable_string_enum").unwrap();
+    let s = surface(&out);
+    assert_item(&s, "CurrentKey::limit_reset", Kind::Field, "Option<GetCurrentKeyResponseDataLimitReset>");
+    assert_item(&s, "GetCurrentKeyResponseDataLimitReset", Kind::Enum, "open enum");
+    assert_item(&s, "GetCurrentKeyResponseDataLimitReset::Monthly", Kind::Variant, "\"monthly\"");
+    assert!(s.keys().all(|k| !k.starts_with("GetCurrentKeyResponseDataLimitReset::Null")), "{s:#?}");
+    let refusal = refused(&out);
+    assert!(refusal.contains("nothing was written"), "{refusal}");
+    assert!(refusal.contains("API change: major"), "{refusal}");
+    assert!(
+        refusal.contains(
+            "major: `CurrentKey::limit_reset` changed from `Option<String>` to `Option<GetCurrentKeyResponseDataLimitReset>`; read at src/spendable.rs:"
+        ),
+        "{refusal}"
+    );
+}
+
+/// A field the hand-written code computes with changes type: regen refuses, naming the field,
+/// the release class and each place that reads it.
+#[test]
+fn a_field_whose_new_type_breaks_the_hand_written_code_is_refused_with_where_it_is_read() {
+    let out = regen_change("number_to_string").unwrap();
+    let refusal = refused(&out);
+    let line =
+        refusal.lines().find(|l| l.contains("`Credits::total_usage` changed")).unwrap_or_else(|| panic!("{refusal}"));
+    assert!(line.starts_with("  major: `Credits::total_usage` changed from `f64` to `String`; read at "), "{refusal}");
+    assert!(line.contains("src/extras.rs:"), "{refusal}");
+    assert!(refusal.contains("where it does not build:\n  src/"), "{refusal}");
+    assert!(refusal.contains("cargo xtask regen --unchecked"), "{refusal}");
+}
+
+/// A string enum without `type`, or with `null` among its values, is an open enum too (typify
+/// made a closed enum of the first, which the report took for any JSON value); new fields that
+/// nothing hand-written reads, so the crate builds (the check says yes when it should).
+#[test]
+fn string_enums_in_every_form_are_open_enums_and_the_crate_builds() {
+    let out = regen_change("string_enums_without_type").unwrap();
+    let s = surface(&out);
+    assert_item(&s, "CurrentKey::tier", Kind::Field, "Option<GetCurrentKeyResponseDataTier>");
+    assert_item(&s, "GetCurrentKeyResponseDataTier", Kind::Enum, "open enum");
+    assert_item(&s, "GetCurrentKeyResponseDataTier::Paid", Kind::Variant, "\"paid\"");
+    assert_item(&s, "CurrentKey::region", Kind::Field, "Option<GetCurrentKeyResponseDataRegion>");
+    assert_item(&s, "GetCurrentKeyResponseDataRegion", Kind::Enum, "open enum");
+    let region = parsed(&out).pointer("/components/schemas/CurrentKey/properties/region").cloned().unwrap();
+    assert_eq!(region["nullable"], true, "{region}");
+    assert!(
+        out.conversions.iter().any(|c| c.contains("tier: enum of strings without a type -> type: string")),
+        "{:#?}",
+        out.conversions
+    );
+    assert_eq!(report(&out)[0], "API change: minor (additions only)");
+    assert!(matches!(compiled(&out), xtask::compile::Outcome::Built));
+}
