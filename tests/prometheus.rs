@@ -89,12 +89,7 @@ async fn query(prometheus: &Prometheus, promql: &str) -> Option<f64> {
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
     // The query string built by `Url` (reqwest's `query` helper needs a feature the crate does not turn on).
     let url = reqwest::Url::parse_with_params(&format!("{}/api/v1/query", prometheus.url), [("query", promql)]).ok()?;
-    let response = client
-        .get(url)
-        .timeout(Duration::from_secs(5))
-        .send()
-        .await
-        .ok()?;
+    let response = client.get(url).timeout(Duration::from_secs(5)).send().await.ok()?;
     let body: serde_json::Value = response.json().await.ok()?;
     let result = body["data"]["result"].as_array()?;
     match result.as_slice() {
