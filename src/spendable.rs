@@ -757,6 +757,7 @@ mod tests {
         let all = spendable(key(1.0, 1.0), Some(credits(10.0, 2.0)));
         assert_eq!(all.can_afford(5.0).unwrap(), Affordability::Yes);
         assert_eq!(all.can_afford(8.0).unwrap(), Affordability::Yes, "exactly what is left fits");
+        assert_eq!(all.can_afford(0.0).unwrap(), Affordability::Yes, "zero is an amount");
         let Affordability::No(layer) = all.can_afford(9.0).unwrap() else { panic!() };
         assert_eq!(layer.kind, LayerKind::Account);
         let Affordability::No(layer) = all.can_afford(20.0).unwrap() else { panic!() };
@@ -769,5 +770,39 @@ mod tests {
             let err = all.can_afford(bad).unwrap_err();
             assert!(matches!(err, Error::InvalidInput { field: "usd", .. }), "{bad}: {err:?}");
         }
+    }
+
+    #[test]
+    fn a_reset_at_this_very_instant_is_past() {
+        // Monday 2026-10-12 00:00, the member budget's `resets_at`: the month gives the pace (40
+        // USD over 11 days), and a reset not ahead says nothing: the runway is given.
+        let runway = spendable(key(25.5, 40.0), None).runway_at(at("2026-10-12T00:00:00Z")).unwrap();
+        assert!(matches!(runway.end, RunwayEnd::In(_)), "{runway:?}");
+    }
+
+    #[test]
+    fn affordability_says_which_it_is() {
+        let all = spendable(key(1.0, 1.0), Some(credits(10.0, 2.0)));
+        let (yes, no, unknown) = (Affordability::Yes, Affordability::No(&all.layers()[0]), Affordability::Unknown);
+        assert_eq!([yes.is_yes(), no.is_yes(), unknown.is_yes()], [true, false, false]);
+        assert_eq!([yes.is_no(), no.is_no(), unknown.is_no()], [false, true, false]);
+    }
+
+    #[test]
+    fn no_runway_says_why() {
+        assert_eq!(NoRunway::KeyNotRead.to_string(), "unknown: GET /key (the key's spend) was not read");
+        assert_eq!(NoRunway::NothingLimits.to_string(), "no limit: no layer read limits spending");
+        assert!(NoRunway::TooLittleHistory.to_string().contains("less than a day"));
+    }
+
+    #[test]
+    fn of_layers_with_as_much_left_the_first_binds() {
+        // The member budget and the key's own limit both have 17.50 left: the first in
+        // enforcement order (the budget) is named.
+        let mut k = key(1.0, 1.0);
+        k.limit_remaining = Some(17.5);
+        let s = spendable(k, None);
+        assert_eq!(s.layers()[1].kind, LayerKind::KeyLimit);
+        assert_eq!(s.binding().map(|l| l.kind.clone()), Some(LayerKind::Budget(BudgetScope::Member)));
     }
 }

@@ -251,3 +251,35 @@ async fn a_reported_refusal_for_money_is_read_again_and_a_wait_is_held() {
     assert!(reading.held().is_none());
     assert_eq!(seen(&server).0, 4, "one read at 119 s (older than max_age), one for the report");
 }
+
+#[tokio::test(start_paused = true)]
+async fn of_two_reported_waits_the_later_end_stands() {
+    let server = server().await;
+    let guard = guard(&server, 60 * SEC).await;
+    let in_flight =
+        || serde_json::json!({"limit_source": "openrouter_in_flight_budget", "reason": "in_flight_budget_exhausted"});
+    guard.report(&refusal(402, Some("120"), in_flight()));
+    tokio::time::advance(10 * SEC).await;
+    // A longer wait, reported later, ends later (at 310 s): it replaces the first (ends at 120 s).
+    guard.report(&refusal(402, Some("300"), in_flight()));
+    tokio::time::advance(190 * SEC).await;
+    assert!(guard.spendable().await.unwrap().held().is_some(), "200 s: the second wait holds");
+    // A shorter one (would end at 260 s) does not cut the longer one short.
+    guard.report(&refusal(402, Some("60"), in_flight()));
+    tokio::time::advance(100 * SEC).await;
+    assert!(guard.spendable().await.unwrap().held().is_some(), "300 s: still the 310 s end");
+    tokio::time::advance(10 * SEC).await;
+    assert!(guard.spendable().await.unwrap().held().is_none(), "310 s: the wait is over");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_readings_debug_shows_its_figures_age_and_state_and_no_key() {
+    let server = server().await;
+    let guard = guard(&server, 60 * SEC).await;
+    guard.spendable().await.unwrap();
+    tokio::time::advance(5 * SEC).await;
+    let text = format!("{:?}", guard.spendable().await.unwrap());
+    assert!(text.starts_with("SpendReading { spendable: Spendable {"), "{text}");
+    assert!(text.contains("age: 5s, refresh_error: None, held: None }"), "{text}");
+    assert_clean(&text);
+}

@@ -420,3 +420,60 @@ async fn both_refused_keeps_the_refusal() {
     assert_eq!(err.status(), Some(402));
     assert_eq!(err.retry_after(), Some(Duration::from_secs(120)));
 }
+
+/// A timeout too long to be a deadline (`Instant + Duration::MAX` overflows) is taken as a
+/// deadline far away, never as one already passed.
+#[tokio::test]
+async fn a_timeout_too_long_to_represent_is_far_away_not_passed() {
+    let server = keyed_server().await;
+    let s = both_keys(&server).spendable().timeout(Duration::MAX).await.unwrap();
+    assert!(s.is_complete(), "{:?}", s.unknown());
+    assert_eq!(s.remaining_usd(), Some(17.5));
+    assert_eq!(server.requests().len(), 2);
+}
+
+/// Only the API key's zeros with `GET /key` silent are doubted: a management key's empty
+/// account, or an account with no usage yet, is a figure.
+#[tokio::test]
+async fn a_management_keys_zeros_are_a_balance() {
+    let server = keyed_server().await;
+    server.set_credits(0.0, 0.0);
+    let s = both_keys(&server).spendable().await.unwrap();
+    assert_eq!(s.credits().map(|c| (c.total_credits, c.total_usage)), Some((0.0, 0.0)));
+    assert!(s.is_complete(), "{:?}", s.unknown());
+    assert_eq!(s.remaining_usd(), Some(0.0), "the empty account binds");
+    assert_eq!(s.binding().map(|l| l.kind.clone()), Some(LayerKind::Account));
+
+    server.set_credits(5.0, 0.0);
+    let s = both_keys(&server).spendable().await.unwrap();
+    assert!(s.is_complete(), "{:?}", s.unknown());
+    assert_eq!(s.remaining_usd(), Some(5.0));
+}
+
+/// A key the client does not hold, or a layer the server does not report, is not a failure
+/// (reading again will not help); a failed or unverified read is.
+#[test]
+fn only_a_failed_or_unverified_read_is_a_failure() {
+    for reason in [
+        UnknownReason::NoManagementKey,
+        UnknownReason::NotAManagementKey,
+        UnknownReason::NoApiKey,
+        UnknownReason::NotReported,
+    ] {
+        assert!(!reason.is_failure(), "{reason:?}");
+    }
+    assert!(UnknownReason::Unverified.is_failure());
+}
+
+/// A `budgets` list without the key's own limit: the limit comes from `limit` and
+/// `limit_remaining`, after the budgets (enforcement order).
+#[tokio::test]
+async fn the_keys_own_limit_is_added_when_budgets_do_not_list_it() {
+    let server = keyed_server().await;
+    server.enqueue(Operation::GetCurrentKey, MockResponse::json(200, &key_body(true)));
+    let s = both_keys(&server).spendable().await.unwrap();
+    let kinds: Vec<_> = s.layers().iter().map(|l| l.kind.clone()).collect();
+    assert_eq!(kinds, [LayerKind::Budget(BudgetScope::Member), LayerKind::KeyLimit, LayerKind::Account]);
+    let limit = &s.layers()[1];
+    assert_eq!((limit.limit_usd, limit.spent_usd, limit.remaining_usd), (100.0, 25.5, 74.5));
+}
