@@ -151,7 +151,37 @@ async fn a_real_prometheus_scrapes_watch_and_reads_the_binding_figure() {
         let (ok, text) = tool("promtool", &full, None);
         assert!(ok, "promtool {args:?}:\n{text}");
     }
+    readme_outputs_hold(&metrics);
     assert_eq!(watch.terminate().await.0.code(), Some(0));
     drop(prometheus);
     assert!(start.elapsed() < LIMIT, "took {:?}", start.elapsed());
+}
+
+/// The README's Monitoring section shows real output: its metrics lines are in this scrape, its
+/// scrape configuration is `examples/monitoring/prometheus.yml`'s, and `promtool check rules`
+/// prints what it shows.
+fn readme_outputs_hold(metrics: &str) {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let block = |opening: &str| -> Vec<String> {
+        let start = readme.find(opening).unwrap_or_else(|| panic!("README has no block `{opening}`"));
+        readme[start + opening.len()..].lines().skip(1).take_while(|l| *l != "```").map(str::to_owned).collect()
+    };
+    for line in block("$ curl -s 127.0.0.1:9464/metrics") {
+        assert!(metrics.lines().any(|m| m == line), "README's `{line}` is not in the scrape:\n{metrics}");
+    }
+    let config = std::fs::read_to_string(monitoring().join("prometheus.yml")).unwrap();
+    let mut rest = config.as_str();
+    for line in block("```yaml\nscrape_configs:").into_iter().map(|l| l.trim().to_owned()) {
+        let at = rest.find(&line).unwrap_or_else(|| panic!("README's `{line}` is not in prometheus.yml, in order"));
+        rest = &rest[at + line.len()..];
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("promtool")
+        .args(["check", "rules", "examples/monitoring/openrouter-alerts.yml"])
+        .current_dir(root)
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let shown = block("$ promtool check rules examples/monitoring/openrouter-alerts.yml").join("\n");
+    assert_eq!(printed.trim_end(), shown, "README's promtool output");
 }
