@@ -51,7 +51,7 @@
 //! by 7 s. With 2 % of requests failing, 1.02 either way: the budget costs nothing when the
 //! server is well. `tests/budget.rs` pins the outage exactly.
 //!
-//! ```
+//! ```no_run
 //! use openrouter_credits::retry::{RetryBudget, RetryConfig};
 //! use openrouter_credits::Client;
 //! use std::time::Duration;
