@@ -59,6 +59,7 @@ impl Client {
                     refreshes: 0,
                     failure: None,
                     contradicted: false,
+                    reports: 0,
                     held: None,
                 }),
                 refresh: tokio::sync::Mutex::new(()),
@@ -115,6 +116,9 @@ struct State {
     failure: Option<Failure>,
     /// The program reported a refusal: the cached answer is not to be trusted.
     contradicted: bool,
+    /// Refusals reported so far: a refresh whose requests went out before the last one does
+    /// not lift `contradicted`.
+    reports: u64,
     /// A reported refusal that asks for a wait, and when the wait is over.
     held: Option<(Arc<Blocked>, Instant)>,
 }
@@ -131,7 +135,6 @@ struct Reading {
     read_at: Instant,
 }
 
-#[derive(Clone)]
 struct Failure {
     error: Arc<Error>,
     paused_until: Instant,
@@ -166,12 +169,13 @@ impl SpendGuard {
         };
         // One refresh at a time: the others wait here, then take what it left.
         let _refreshing = self.inner.refresh.lock().await;
-        {
+        let reports = {
             let state = self.inner.lock();
             if state.refreshes != seen {
                 return answer_after_refresh(&state, Instant::now());
             }
-        }
+            state.reports
+        };
         let result = self.inner.client.spendable().timeout(timeout).send().await;
         let mut state = self.inner.lock();
         let now = Instant::now();
@@ -180,7 +184,8 @@ impl SpendGuard {
             Ok(spendable) => {
                 state.current = Some(Arc::new(Reading { spendable, read_at: now }));
                 state.failure = None;
-                state.contradicted = false;
+                // A refusal reported while the requests were out may postdate these figures.
+                state.contradicted = state.reports != reports;
             }
             Err(error) => {
                 let pause = error.retry_after().map_or(FAILED_REFRESH_PAUSE, |asked| asked.min(LONGEST_PAUSE));
@@ -211,7 +216,7 @@ impl SpendGuard {
             return;
         }
         let mut state = self.inner.lock();
-        state.contradicted = true;
+        state.contradict();
         if let Some(wait) = blocked.retry_after() {
             let until = Instant::now() + wait.min(LONGEST_HOLD);
             // The later of two holds stands.
@@ -223,7 +228,15 @@ impl SpendGuard {
 
     /// Discards the cached answer: the next check reads again.
     pub fn invalidate(&self) {
-        self.inner.lock().contradicted = true;
+        self.inner.lock().contradict();
+    }
+}
+
+impl State {
+    /// The cached figure is not to be trusted, nor one read by requests already out.
+    fn contradict(&mut self) {
+        self.contradicted = true;
+        self.reports += 1;
     }
 }
 

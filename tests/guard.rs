@@ -283,3 +283,23 @@ async fn a_readings_debug_shows_its_figures_age_and_state_and_no_key() {
     assert!(text.contains("age: 5s, refresh_error: None, held: None }"), "{text}");
     assert_clean(&text);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_refusal_reported_while_a_refresh_is_out_is_not_lifted_by_it() {
+    let server = server().await;
+    let guard = guard(&server, 60 * SEC).await;
+    guard.spendable().await.unwrap();
+    guard.invalidate();
+    // The refresh's requests take a second; the refusal comes in meanwhile.
+    server.enqueue(Operation::GetCurrentKey, MockResponse::json(200, &key_body(9.0)).delay(SEC));
+    let refreshing = tokio::spawn({
+        let guard = guard.clone();
+        async move { guard.spendable().await.map(|r| r.remaining_usd()) }
+    });
+    tokio::time::sleep(SEC / 2).await;
+    guard.invalidate();
+    assert_eq!(refreshing.await.unwrap().unwrap(), Some(9.0));
+    // Its figures predate the refusal: the next check reads again.
+    guard.spendable().await.unwrap();
+    assert_eq!(seen(&server), (3, 3));
+}
