@@ -25,14 +25,7 @@ async fn metrics_come_from_the_last_reading_and_a_scrape_never_calls_upstream() 
     // An hour between readings (allowed: the base URL is loopback): one reading in this test.
     let mut watch = Watch::spawn(&["--listen", "127.0.0.1:0", "--interval", "3600"], &env);
     let base = format!("http://{}", watch.listen_addr().await);
-    let mut metrics = String::new();
-    for _ in 0..500 {
-        metrics = get(&format!("{base}/metrics"), None).await.2;
-        if metrics.contains("openrouter_spendable_usd ") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let metrics = scrape_until(&base, "openrouter_spendable_usd ").await;
     assert_eq!(server.requests().len(), 2, "one reading: GET /key and GET /credits");
 
     // The binding layer (the member budget: 50 - 32.5) and every layer, labelled.
@@ -83,14 +76,7 @@ async fn a_layer_the_keys_cannot_read_has_no_value_and_says_why() {
     let env = env(&server.base_url(), Some(API_KEY), None);
     let mut watch = Watch::spawn(&["--listen", "127.0.0.1:0", "--interval", "3600"], &env);
     let base = format!("http://{}", watch.listen_addr().await);
-    let mut metrics = String::new();
-    for _ in 0..500 {
-        metrics = get(&format!("{base}/metrics"), None).await.2;
-        if metrics.contains("openrouter_readings_total 1") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let metrics = scrape_until(&base, "openrouter_readings_total 1").await;
     assert!(!metrics.contains(r#"kind="account""#), "no account sample, never 0: {metrics}");
     assert_eq!(
         sample(&metrics, r#"openrouter_layer_unknown_info{layer="account",reason="no_management_key"}"#),
@@ -215,14 +201,7 @@ async fn retry_after_is_waited_out_and_health_turns_stale() {
         &env,
     );
     let base = format!("http://{}", watch.listen_addr().await);
-    let mut metrics = String::new();
-    for _ in 0..500 {
-        metrics = get(&format!("{base}/metrics"), None).await.2;
-        if metrics.contains("openrouter_readings_total 1") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let metrics = scrape_until(&base, "openrouter_readings_total 1").await;
     assert_eq!(sample(&metrics, r#"openrouter_read_failures_total{kind="rate_limited"}"#), Some(1.0), "{metrics}");
     assert!(!metrics.contains("openrouter_spendable_usd "), "no figure while unknown: {metrics}");
     assert!(!metrics.contains("openrouter_layer_remaining_usd{"), "{metrics}");

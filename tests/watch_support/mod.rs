@@ -161,3 +161,17 @@ pub async fn get(url: &str, accept: Option<&str>) -> (u16, String, String) {
 pub fn sample(metrics: &str, name: &str) -> Option<f64> {
     metrics.lines().find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
 }
+
+/// `/metrics` of the watch at `base`, scraped every 20 ms until it holds `marker` (at most 10 s;
+/// then the last scrape, for the assertion that follows to show).
+pub async fn scrape_until(base: &str, marker: &str) -> String {
+    let mut metrics = String::new();
+    for _ in 0..500 {
+        metrics = get(&format!("{base}/metrics"), None).await.2;
+        if metrics.contains(marker) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    metrics
+}
