@@ -273,6 +273,7 @@ impl Error {
     pub fn retry_budget_exhausted(&self) -> bool {
         match self {
             Error::Shared(e) => e.retry_budget_exhausted(),
+            Error::BothFailed { key, credits } => key.retry_budget_exhausted() || credits.retry_budget_exhausted(),
             Error::Timeout { retry_budget_exhausted, .. }
             | Error::Transport { retry_budget_exhausted, .. }
             | Error::ResponseInterrupted { retry_budget_exhausted, .. } => *retry_budget_exhausted,
@@ -286,6 +287,7 @@ impl Error {
     pub fn may_have_acted(&self) -> bool {
         match self {
             Error::Shared(e) => e.may_have_acted(),
+            Error::BothFailed { key, credits } => key.may_have_acted() || credits.may_have_acted(),
             Error::InvalidInput { .. } => false,
             Error::Transport { connect, .. } => !connect,
             _ => self.status().is_none_or(|s| s >= 500 || (200..300).contains(&s) || s == 408),

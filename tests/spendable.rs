@@ -219,6 +219,7 @@ async fn one_layer_failing_does_not_lose_the_other() {
     let err = client.spendable().await.unwrap_err();
     let Error::BothFailed { key, credits, .. } = &err else { panic!("{err:?}") };
     assert_eq!((key.status(), credits.status(), err.status()), (Some(503), Some(500), None));
+
     assert!(err.to_string().starts_with("both requests failed, nothing was read: get_current_key: "), "{err}");
 }
 
@@ -419,6 +420,19 @@ async fn both_refused_keeps_the_refusal() {
     assert_eq!(err.blocked_by(), Some(BlockedBy::InFlightBudget));
     assert_eq!(err.status(), Some(402));
     assert_eq!(err.retry_after(), Some(Duration::from_secs(120)));
+}
+
+/// Two refusals with different statuses: neither request was acted on, so neither was the call.
+#[tokio::test]
+async fn both_refused_with_different_statuses_did_not_act() {
+    let server = keyed_server().await;
+    let client = both_keys(&server);
+    server.enqueue(Operation::GetCurrentKey, MockResponse::error(403, "Key limit exceeded"));
+    server.enqueue(Operation::GetCredits, MockResponse::error(429, "slow down"));
+    let err = client.spendable().await.unwrap_err();
+    assert_eq!(err.status(), None, "they disagree");
+    assert!(!err.may_have_acted(), "{err:?}");
+    assert!(!err.retry_budget_exhausted());
 }
 
 /// A timeout too long to be a deadline (`Instant + Duration::MAX` overflows) is taken as a
