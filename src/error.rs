@@ -259,6 +259,8 @@ impl Error {
     pub fn attempts(&self) -> Option<u32> {
         match self {
             Error::Shared(e) => e.attempts(),
+            // Each request's own attempts; the larger, as both ran at once.
+            Error::BothFailed { key, credits } => key.attempts().max(credits.attempts()),
             Error::Timeout { attempts, .. }
             | Error::Transport { attempts, .. }
             | Error::ResponseInterrupted { attempts, .. } => Some(*attempts),

@@ -433,6 +433,7 @@ async fn both_refused_with_different_statuses_did_not_act() {
     assert_eq!(err.status(), None, "they disagree");
     assert!(!err.may_have_acted(), "{err:?}");
     assert!(!err.retry_budget_exhausted());
+    assert_eq!(err.attempts(), Some(1), "something was sent");
 }
 
 /// A timeout too long to be a deadline (`Instant + Duration::MAX` overflows) is taken as a
